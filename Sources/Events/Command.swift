@@ -1,0 +1,94 @@
+/// What an operator asks for. Kept in the log beside its outcome, so `replay audit` can
+/// re-decide it. Tags in `RecordCodec` are forever: add cases, never rename or reuse one.
+public enum Command: Equatable, Sendable {
+    case configureOffice(OfficeConfiguration)
+    /// Closes the office (or one service) for a day and defers that day's appointments.
+    case closeDay(office: OfficeID, day: Day, service: ServiceID?, reason: String)
+    case book(BookRequest)
+    case deferAppointment(AppointmentID, to: DeferTarget, reason: String)
+    case cancel(AppointmentID, reason: String)
+    case permitReady(PraticaID)
+    case pickup(PraticaID)
+    /// Brings an applicant's data in from the nulla osta system, so no operator retypes it.
+    case registerPratica(Applicant)
+
+    /// The name operators and docs use (`book`, `permit-ready`, ...).
+    public var name: String {
+        switch self {
+        case .configureOffice: "configure-office"
+        case .closeDay: "close-day"
+        case .book: "book"
+        case .deferAppointment: "defer"
+        case .cancel: "cancel"
+        case .permitReady: "permit-ready"
+        case .pickup: "pickup"
+        case .registerPratica: "register-pratica"
+        }
+    }
+}
+
+public struct BookRequest: Equatable, Sendable {
+    public var office: OfficeID
+    public var service: ServiceID
+    public var pratica: PraticaID
+    /// The earliest day the applicant can come; the engine still moves on past full days.
+    public var notBefore: Day?
+    /// A specific day; a full one moves on by itself, a closed one is refused.
+    public var on: Day?
+    /// A specific slot on `on`; a full one moves on to the next free slot.
+    public var at: LocalTime?
+
+    public init(office: OfficeID, service: ServiceID, pratica: PraticaID,
+                notBefore: Day? = nil, on: Day? = nil, at: LocalTime? = nil) {
+        self.office = office
+        self.service = service
+        self.pratica = pratica
+        self.notBefore = notBefore
+        self.on = on
+        self.at = at
+    }
+}
+
+public enum DeferTarget: Equatable, Sendable {
+    /// The next free slot after the appointment's current one.
+    case nextFree
+    /// That day, at that slot or the first free one; a full day moves on by itself.
+    case day(Day, at: LocalTime?)
+}
+
+/// The applicant's data as the nulla osta system holds it.
+public struct Applicant: Equatable, Sendable {
+    public var pratica: PraticaID
+    public var visto: String
+    public var surname: String
+    public var name: String
+    public var birthDate: Day
+    /// ISO 3166-1 alpha-3.
+    public var nationality: String
+    /// The SUI that opened the pratica.
+    public var office: OfficeID
+
+    public init(pratica: PraticaID, visto: String, surname: String, name: String, birthDate: Day,
+                nationality: String, office: OfficeID) {
+        self.pratica = pratica
+        self.visto = visto
+        self.surname = surname
+        self.name = name
+        self.birthDate = birthDate
+        self.nationality = nationality
+        self.office = office
+    }
+}
+
+/// Who issued a command: the operator's account and the body (office or ente convenzionato)
+/// they act for.
+public struct Actor: Hashable, Sendable, CustomStringConvertible {
+    public var `operator`: String
+    public var body: String
+    public init(operator: String, body: String) {
+        self.operator = `operator`
+        self.body = body
+    }
+    public static let system = Actor(operator: "system", body: "agenda")
+    public var description: String { "\(`operator`)@\(body)" }
+}

@@ -1,0 +1,475 @@
+/// The log's binary format, version 1. docs/log-format.md is its public description; change
+/// both together. Tags are forever: new cases take new numbers, old numbers are never reused.
+///
+///     value = payload ‖ previous hash (32) ‖ hash (32)
+///     hash  = SHA-256(previous hash ‖ sequence as u64 big-endian ‖ payload)
+public enum RecordCodec {
+    public static let formatVersion: UInt8 = 1
+    /// Two SHA-256 digests close every record.
+    public static let trailerBytes = 64
+
+    /// Encodes a record's payload and seals it into the chain: returns the full value to store
+    /// under `sequence`, and the record's hash.
+    public static func seal(sequence: UInt64, decidedAt: Instant, actor: Actor, requestID: String,
+                            command: Command, outcome: Outcome, previousHash: ChainHash,
+                            into writer: inout ByteWriter) -> ChainHash {
+        writer.bytes.removeAll(keepingCapacity: true)
+        writer.u8(formatVersion)
+        writer.i64(decidedAt.millisecondsSinceEpoch)
+        writer.string(actor.operator)
+        writer.string(actor.body)
+        writer.string(requestID)
+        encode(command, &writer)
+        encode(outcome, &writer)
+        let hash = writer.bytes.withUnsafeBytes {
+            ChainHash.link(previous: previousHash, sequence: sequence, payload: $0)
+        }
+        writer.u64(previousHash.words.0)
+        writer.u64(previousHash.words.1)
+        writer.u64(previousHash.words.2)
+        writer.u64(previousHash.words.3)
+        writer.u64(hash.words.0)
+        writer.u64(hash.words.1)
+        writer.u64(hash.words.2)
+        writer.u64(hash.words.3)
+        return hash
+    }
+
+    /// The previous and own hash a stored value carries, without decoding the rest.
+    public static func hashes(of value: UnsafeRawBufferPointer) throws(CodecError) -> (previous: ChainHash, hash: ChainHash) {
+        guard value.count > trailerBytes else { throw .truncated(offset: value.count) }
+        let start = value.count - trailerBytes
+        return (ChainHash(bytes: UnsafeRawBufferPointer(rebasing: value[start..<(start + 32)])),
+                ChainHash(bytes: UnsafeRawBufferPointer(rebasing: value[(start + 32)...])))
+    }
+
+    /// Recomputes the hash of a stored value from its payload and its stated previous hash.
+    public static func recomputedHash(sequence: UInt64, value: UnsafeRawBufferPointer) throws(CodecError) -> ChainHash {
+        let (previous, _) = try hashes(of: value)
+        return ChainHash.link(previous: previous, sequence: sequence,
+                              payload: UnsafeRawBufferPointer(rebasing: value[..<(value.count - trailerBytes)]))
+    }
+
+    public static func decode(sequence: UInt64, value: UnsafeRawBufferPointer) throws(CodecError) -> Record {
+        let (previous, hash) = try hashes(of: value)
+        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[..<(value.count - trailerBytes)]))
+        let version = try reader.u8()
+        guard version == formatVersion else { throw .unknownVersion(version) }
+        let decidedAt = Instant(millisecondsSinceEpoch: try reader.i64())
+        let actor = Actor(operator: try reader.string(), body: try reader.string())
+        let requestID = try reader.string()
+        let command = try decodeCommand(&reader)
+        let outcome = try decodeOutcome(&reader)
+        try reader.end()
+        return Record(sequence: sequence, decidedAt: decidedAt, actor: actor, requestID: requestID,
+                      command: command, outcome: outcome, previousHash: previous, hash: hash)
+    }
+
+    public static func decode(sequence: UInt64, value: [UInt8]) throws(CodecError) -> Record {
+        let result = value.withUnsafeBytes { buffer in
+            Result { () throws(CodecError) -> Record in try decode(sequence: sequence, value: buffer) }
+        }
+        return try result.get()
+    }
+
+    // MARK: - Commands
+
+    static func encode(_ command: Command, _ writer: inout ByteWriter) {
+        switch command {
+        case .configureOffice(let configuration):
+            writer.u8(1)
+            encode(configuration, &writer)
+        case .closeDay(let office, let day, let service, let reason):
+            writer.u8(2)
+            writer.string(office.rawValue)
+            writer.day(day)
+            writer.optional(service) { $0.string($1.rawValue) }
+            writer.string(reason)
+        case .book(let request):
+            writer.u8(3)
+            writer.string(request.office.rawValue)
+            writer.string(request.service.rawValue)
+            writer.string(request.pratica.rawValue)
+            writer.optional(request.notBefore) { $0.day($1) }
+            writer.optional(request.on) { $0.day($1) }
+            writer.optional(request.at) { $0.time($1) }
+        case .deferAppointment(let appointment, let target, let reason):
+            writer.u8(4)
+            writer.string(appointment.rawValue)
+            switch target {
+            case .nextFree:
+                writer.u8(1)
+            case .day(let day, let time):
+                writer.u8(2)
+                writer.day(day)
+                writer.optional(time) { $0.time($1) }
+            }
+            writer.string(reason)
+        case .cancel(let appointment, let reason):
+            writer.u8(5)
+            writer.string(appointment.rawValue)
+            writer.string(reason)
+        case .permitReady(let pratica):
+            writer.u8(6)
+            writer.string(pratica.rawValue)
+        case .pickup(let pratica):
+            writer.u8(7)
+            writer.string(pratica.rawValue)
+        case .registerPratica(let applicant):
+            writer.u8(8)
+            encode(applicant, &writer)
+        }
+    }
+
+    static func decodeCommand(_ reader: inout ByteReader) throws(CodecError) -> Command {
+        let at = reader.offset
+        switch try reader.u8() {
+        case 1:
+            return .configureOffice(try decodeConfiguration(&reader))
+        case 2:
+            return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
+                             service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
+                             reason: try reader.string())
+        case 3:
+            return .book(BookRequest(
+                office: OfficeID(try reader.string()), service: ServiceID(try reader.string()),
+                pratica: PraticaID(try reader.string()),
+                notBefore: try reader.optional { (r) throws(CodecError) in try r.day() },
+                on: try reader.optional { (r) throws(CodecError) in try r.day() },
+                at: try reader.optional { (r) throws(CodecError) in try r.time() }))
+        case 4:
+            let appointment = AppointmentID(try reader.string())
+            let targetAt = reader.offset
+            let target: DeferTarget
+            switch try reader.u8() {
+            case 1: target = .nextFree
+            case 2: target = .day(try reader.day(), at: try reader.optional { (r) throws(CodecError) in try r.time() })
+            case let tag: throw .unknownTag(kind: "defer target", tag: tag, offset: targetAt)
+            }
+            return .deferAppointment(appointment, to: target, reason: try reader.string())
+        case 5:
+            return .cancel(AppointmentID(try reader.string()), reason: try reader.string())
+        case 6:
+            return .permitReady(PraticaID(try reader.string()))
+        case 7:
+            return .pickup(PraticaID(try reader.string()))
+        case 8:
+            return .registerPratica(try decodeApplicant(&reader))
+        case let tag:
+            throw .unknownTag(kind: "command", tag: tag, offset: at)
+        }
+    }
+
+    // MARK: - Outcomes and events
+
+    static func encode(_ outcome: Outcome, _ writer: inout ByteWriter) {
+        switch outcome {
+        case .accepted(let events):
+            writer.u8(1)
+            precondition(events.count <= Int(UInt16.max), "a command produced \(events.count) events")
+            writer.u16(UInt16(events.count))
+            for event in events { encode(event, &writer) }
+        case .rejected(let rejection):
+            writer.u8(2)
+            encode(rejection, &writer)
+        }
+    }
+
+    static func decodeOutcome(_ reader: inout ByteReader) throws(CodecError) -> Outcome {
+        let at = reader.offset
+        switch try reader.u8() {
+        case 1:
+            let count = Int(try reader.u16())
+            var events: [Event] = []
+            events.reserveCapacity(count)
+            for _ in 0..<count { events.append(try decodeEvent(&reader)) }
+            return .accepted(events)
+        case 2:
+            return .rejected(try decodeRejection(&reader))
+        case let tag:
+            throw .unknownTag(kind: "outcome", tag: tag, offset: at)
+        }
+    }
+
+    static func encode(_ event: Event, _ writer: inout ByteWriter) {
+        switch event {
+        case .officeConfigured(let configuration, let effectiveFrom):
+            writer.u8(1)
+            encode(configuration, &writer)
+            writer.day(effectiveFrom)
+        case .dayClosed(let office, let day, let service, let reason):
+            writer.u8(2)
+            writer.string(office.rawValue)
+            writer.day(day)
+            writer.optional(service) { $0.string($1.rawValue) }
+            writer.string(reason)
+        case .appointmentBooked(let booked):
+            writer.u8(3)
+            writer.string(booked.appointment.rawValue)
+            writer.string(booked.office.rawValue)
+            writer.string(booked.service.rawValue)
+            writer.string(booked.pratica.rawValue)
+            writer.day(booked.requestedDay)
+            writer.day(booked.day)
+            writer.time(booked.time)
+            writer.bool(booked.deferred)
+            writer.string(booked.bookedBy)
+        case .appointmentMoved(let moved):
+            writer.u8(4)
+            writer.string(moved.appointment.rawValue)
+            writer.string(moved.office.rawValue)
+            writer.string(moved.service.rawValue)
+            writer.day(moved.fromDay)
+            writer.time(moved.fromTime)
+            writer.day(moved.toDay)
+            writer.time(moved.toTime)
+            writer.u8(moved.cause.rawValue)
+            writer.string(moved.reason)
+        case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, let reason):
+            writer.u8(5)
+            writer.string(appointment.rawValue)
+            writer.string(office.rawValue)
+            writer.string(service.rawValue)
+            writer.string(pratica.rawValue)
+            writer.day(day)
+            writer.time(time)
+            writer.string(reason)
+        case .permitMarkedReady(let pratica):
+            writer.u8(6)
+            writer.string(pratica.rawValue)
+        case .permitDelivered(let pratica, let appointment):
+            writer.u8(7)
+            writer.string(pratica.rawValue)
+            writer.optional(appointment) { $0.string($1.rawValue) }
+        case .praticaRegistered(let applicant):
+            writer.u8(8)
+            encode(applicant, &writer)
+        }
+    }
+
+    static func decodeEvent(_ reader: inout ByteReader) throws(CodecError) -> Event {
+        let at = reader.offset
+        switch try reader.u8() {
+        case 1:
+            return .officeConfigured(try decodeConfiguration(&reader), effectiveFrom: try reader.day())
+        case 2:
+            return .dayClosed(office: OfficeID(try reader.string()), day: try reader.day(),
+                              service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
+                              reason: try reader.string())
+        case 3:
+            return .appointmentBooked(AppointmentBooked(
+                appointment: AppointmentID(try reader.string()), office: OfficeID(try reader.string()),
+                service: ServiceID(try reader.string()), pratica: PraticaID(try reader.string()),
+                requestedDay: try reader.day(), day: try reader.day(), time: try reader.time(),
+                deferred: try reader.bool(), bookedBy: try reader.string()))
+        case 4:
+            let appointment = AppointmentID(try reader.string())
+            let office = OfficeID(try reader.string())
+            let service = ServiceID(try reader.string())
+            let fromDay = try reader.day()
+            let fromTime = try reader.time()
+            let toDay = try reader.day()
+            let toTime = try reader.time()
+            let causeAt = reader.offset
+            let causeTag = try reader.u8()
+            guard let cause = AppointmentMoved.Cause(rawValue: causeTag) else {
+                throw .unknownTag(kind: "move cause", tag: causeTag, offset: causeAt)
+            }
+            return .appointmentMoved(AppointmentMoved(
+                appointment: appointment, office: office, service: service, fromDay: fromDay, fromTime: fromTime,
+                toDay: toDay, toTime: toTime, cause: cause, reason: try reader.string()))
+        case 5:
+            return .appointmentCancelled(
+                appointment: AppointmentID(try reader.string()), office: OfficeID(try reader.string()),
+                service: ServiceID(try reader.string()), pratica: PraticaID(try reader.string()),
+                day: try reader.day(), time: try reader.time(), reason: try reader.string())
+        case 6:
+            return .permitMarkedReady(PraticaID(try reader.string()))
+        case 7:
+            return .permitDelivered(PraticaID(try reader.string()),
+                                    completedAppointment: try reader.optional { (r) throws(CodecError) in
+                                        AppointmentID(try r.string())
+                                    })
+        case 8:
+            return .praticaRegistered(try decodeApplicant(&reader))
+        case let tag:
+            throw .unknownTag(kind: "event", tag: tag, offset: at)
+        }
+    }
+
+    // MARK: - Rejections
+
+    static func encode(_ rejection: Rejection, _ writer: inout ByteWriter) {
+        switch rejection {
+        case .unknownOffice(let office):
+            writer.u8(1); writer.string(office.rawValue)
+        case .unknownService(let office, let service):
+            writer.u8(2); writer.string(office.rawValue); writer.string(service.rawValue)
+        case .unknownPratica(let pratica):
+            writer.u8(3); writer.string(pratica.rawValue)
+        case .unknownAppointment(let appointment):
+            writer.u8(4); writer.string(appointment.rawValue)
+        case .full(let office, let service, let day):
+            writer.u8(5); writer.string(office.rawValue); writer.string(service.rawValue); writer.day(day)
+        case .permitNotReady(let pratica):
+            writer.u8(6); writer.string(pratica.rawValue)
+        case .permitAlreadyDelivered(let pratica):
+            writer.u8(7); writer.string(pratica.rawValue)
+        case .liveAppointmentExists(let pratica, let service, let appointment):
+            writer.u8(8); writer.string(pratica.rawValue); writer.string(service.rawValue)
+            writer.string(appointment.rawValue)
+        case .appointmentNotLive(let appointment, let state):
+            writer.u8(9); writer.string(appointment.rawValue); writer.string(state)
+        case .officeClosed(let office, let day):
+            writer.u8(10); writer.string(office.rawValue); writer.day(day)
+        case .beforeLeadTime(let requested, let earliest):
+            writer.u8(11); writer.day(requested); writer.day(earliest)
+        case .beyondHorizon(let requested, let last):
+            writer.u8(12); writer.day(requested); writer.day(last)
+        case .noSuchSlot(let office, let service, let day, let time):
+            writer.u8(13); writer.string(office.rawValue); writer.string(service.rawValue); writer.day(day)
+            writer.time(time)
+        case .dayInPast(let day, let today):
+            writer.u8(14); writer.day(day); writer.day(today)
+        case .invalidConfiguration(let why):
+            writer.u8(15); writer.string(why)
+        case .capacityBelowBookings(let office, let service, let day, let time, let booked):
+            writer.u8(16); writer.string(office.rawValue); writer.string(service.rawValue); writer.day(day)
+            writer.time(time); writer.u16(booked)
+        case .praticaAlreadyRegistered(let pratica):
+            writer.u8(17); writer.string(pratica.rawValue)
+        case .cannotRehouse(let appointment, let day):
+            writer.u8(18); writer.string(appointment.rawValue); writer.day(day)
+        }
+    }
+
+    static func decodeRejection(_ reader: inout ByteReader) throws(CodecError) -> Rejection {
+        let at = reader.offset
+        switch try reader.u8() {
+        case 1: return .unknownOffice(OfficeID(try reader.string()))
+        case 2: return .unknownService(OfficeID(try reader.string()), ServiceID(try reader.string()))
+        case 3: return .unknownPratica(PraticaID(try reader.string()))
+        case 4: return .unknownAppointment(AppointmentID(try reader.string()))
+        case 5:
+            return .full(office: OfficeID(try reader.string()), service: ServiceID(try reader.string()),
+                         searchedThrough: try reader.day())
+        case 6: return .permitNotReady(PraticaID(try reader.string()))
+        case 7: return .permitAlreadyDelivered(PraticaID(try reader.string()))
+        case 8:
+            return .liveAppointmentExists(PraticaID(try reader.string()), service: ServiceID(try reader.string()),
+                                          appointment: AppointmentID(try reader.string()))
+        case 9: return .appointmentNotLive(AppointmentID(try reader.string()), state: try reader.string())
+        case 10: return .officeClosed(OfficeID(try reader.string()), day: try reader.day())
+        case 11: return .beforeLeadTime(requested: try reader.day(), earliest: try reader.day())
+        case 12: return .beyondHorizon(requested: try reader.day(), last: try reader.day())
+        case 13:
+            return .noSuchSlot(OfficeID(try reader.string()), service: ServiceID(try reader.string()),
+                               day: try reader.day(), time: try reader.time())
+        case 14: return .dayInPast(try reader.day(), today: try reader.day())
+        case 15: return .invalidConfiguration(try reader.string())
+        case 16:
+            return .capacityBelowBookings(OfficeID(try reader.string()), service: ServiceID(try reader.string()),
+                                          day: try reader.day(), time: try reader.time(), booked: try reader.u16())
+        case 17: return .praticaAlreadyRegistered(PraticaID(try reader.string()))
+        case 18: return .cannotRehouse(AppointmentID(try reader.string()), searchedThrough: try reader.day())
+        case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
+        }
+    }
+
+    // MARK: - Shared structures
+
+    static func encode(_ configuration: OfficeConfiguration, _ writer: inout ByteWriter) {
+        writer.string(configuration.office.rawValue)
+        writer.u8(kindTag(configuration.kind))
+        writer.string(configuration.name)
+        writer.u16(configuration.horizonDays)
+        writer.u16(configuration.leadDays)
+        writer.u16(UInt16(configuration.services.count))
+        for service in configuration.services {
+            writer.string(service.id.rawValue)
+            writer.string(service.name)
+            writer.u16(service.slotLengthMinutes)
+            writer.u16(service.capacityPerSlot)
+            writer.bool(service.requiresReadyPermit)
+            for weekday in 0..<7 {
+                let intervals = weekday < service.weekly.count ? service.weekly[weekday] : []
+                writer.u8(UInt8(intervals.count))
+                for interval in intervals {
+                    writer.time(interval.start)
+                    writer.time(interval.end)
+                }
+            }
+        }
+        writer.u32(UInt32(configuration.closedDays.count))
+        for day in configuration.closedDays { writer.day(day) }
+    }
+
+    static func decodeConfiguration(_ reader: inout ByteReader) throws(CodecError) -> OfficeConfiguration {
+        let office = OfficeID(try reader.string())
+        let kindAt = reader.offset
+        let kindValue = try reader.u8()
+        guard let kind = kind(kindValue) else { throw .unknownTag(kind: "office kind", tag: kindValue, offset: kindAt) }
+        let name = try reader.string()
+        let horizonDays = try reader.u16()
+        let leadDays = try reader.u16()
+        let serviceCount = Int(try reader.u16())
+        var services: [ServiceConfiguration] = []
+        for _ in 0..<serviceCount {
+            let id = ServiceID(try reader.string())
+            let serviceName = try reader.string()
+            let slotLength = try reader.u16()
+            let capacity = try reader.u16()
+            let requiresReady = try reader.bool()
+            var weekly: [[OpeningInterval]] = []
+            for _ in 0..<7 {
+                let count = Int(try reader.u8())
+                var intervals: [OpeningInterval] = []
+                for _ in 0..<count { intervals.append(OpeningInterval(start: try reader.time(), end: try reader.time())) }
+                weekly.append(intervals)
+            }
+            services.append(ServiceConfiguration(id: id, name: serviceName, slotLengthMinutes: slotLength,
+                                                 capacityPerSlot: capacity, requiresReadyPermit: requiresReady,
+                                                 weekly: weekly))
+        }
+        let closedCount = Int(try reader.u32())
+        guard closedCount <= reader.remaining / 4 else { throw .truncated(offset: reader.offset) }
+        var closedDays: [Day] = []
+        closedDays.reserveCapacity(closedCount)
+        for _ in 0..<closedCount { closedDays.append(try reader.day()) }
+        return OfficeConfiguration(office: office, kind: kind, name: name, horizonDays: horizonDays, leadDays: leadDays,
+                                   services: services, closedDays: closedDays)
+    }
+
+    static func kindTag(_ kind: OfficeConfiguration.Kind) -> UInt8 {
+        switch kind {
+        case .questura: 1
+        case .prefettura: 2
+        case .sui: 3
+        }
+    }
+
+    static func kind(_ tag: UInt8) -> OfficeConfiguration.Kind? {
+        switch tag {
+        case 1: .questura
+        case 2: .prefettura
+        case 3: .sui
+        default: nil
+        }
+    }
+
+    static func encode(_ applicant: Applicant, _ writer: inout ByteWriter) {
+        writer.string(applicant.pratica.rawValue)
+        writer.string(applicant.visto)
+        writer.string(applicant.surname)
+        writer.string(applicant.name)
+        writer.day(applicant.birthDate)
+        writer.string(applicant.nationality)
+        writer.string(applicant.office.rawValue)
+    }
+
+    static func decodeApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {
+        Applicant(pratica: PraticaID(try reader.string()), visto: try reader.string(), surname: try reader.string(),
+                  name: try reader.string(), birthDate: try reader.day(), nationality: try reader.string(),
+                  office: OfficeID(try reader.string()))
+    }
+}

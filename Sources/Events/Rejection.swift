@@ -1,0 +1,105 @@
+/// The rule that refused a command. Recorded in the log like an event; an operating error the
+/// caller handles, never a crash. Each says what to do next.
+public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownOffice(OfficeID)
+    case unknownService(OfficeID, ServiceID)
+    case unknownPratica(PraticaID)
+    case unknownAppointment(AppointmentID)
+    /// No free slot from the first day searched through `searchedThrough`.
+    case full(office: OfficeID, service: ServiceID, searchedThrough: Day)
+    case permitNotReady(PraticaID)
+    case permitAlreadyDelivered(PraticaID)
+    case liveAppointmentExists(PraticaID, service: ServiceID, appointment: AppointmentID)
+    case appointmentNotLive(AppointmentID, state: String)
+    case officeClosed(OfficeID, day: Day)
+    case beforeLeadTime(requested: Day, earliest: Day)
+    case beyondHorizon(requested: Day, last: Day)
+    case noSuchSlot(OfficeID, service: ServiceID, day: Day, time: LocalTime)
+    case dayInPast(Day, today: Day)
+    case invalidConfiguration(String)
+    /// A new configuration would leave a slot with more bookings than capacity.
+    case capacityBelowBookings(OfficeID, service: ServiceID, day: Day, time: LocalTime, booked: UInt16)
+    case praticaAlreadyRegistered(PraticaID)
+    /// `close-day` found no room for an appointment within `searchedThrough`; nothing was closed.
+    case cannotRehouse(AppointmentID, searchedThrough: Day)
+
+    /// The protocol's error code for this rejection (PROTOCOL.md).
+    public var code: String {
+        switch self {
+        case .unknownOffice, .unknownService, .unknownPratica, .unknownAppointment: "NOTFOUND"
+        case .full, .cannotRehouse: "FULL"
+        case .permitNotReady: "NOTREADY"
+        case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
+             .capacityBelowBookings, .dayInPast:
+            "CONFLICT"
+        case .officeClosed: "CLOSED"
+        case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
+        }
+    }
+
+    /// A stable name for the rule, for logs, dumps and audits.
+    public var rule: String {
+        switch self {
+        case .unknownOffice: "unknown-office"
+        case .unknownService: "unknown-service"
+        case .unknownPratica: "unknown-pratica"
+        case .unknownAppointment: "unknown-appointment"
+        case .full: "full"
+        case .permitNotReady: "permit-not-ready"
+        case .permitAlreadyDelivered: "permit-already-delivered"
+        case .liveAppointmentExists: "live-appointment-exists"
+        case .appointmentNotLive: "appointment-not-live"
+        case .officeClosed: "office-closed"
+        case .beforeLeadTime: "before-lead-time"
+        case .beyondHorizon: "beyond-horizon"
+        case .noSuchSlot: "no-such-slot"
+        case .dayInPast: "day-in-past"
+        case .invalidConfiguration: "invalid-configuration"
+        case .capacityBelowBookings: "capacity-below-bookings"
+        case .praticaAlreadyRegistered: "pratica-already-registered"
+        case .cannotRehouse: "cannot-rehouse"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownOffice(let office):
+            "No office \(office); the README lists the office ids (e.g. RM-Q, RM-P, RM-S)."
+        case .unknownService(let office, let service):
+            "\(office) offers no service \(service); ask for the office's services and use one of them."
+        case .unknownPratica(let pratica):
+            "No pratica \(pratica); check the numero di pratica, or look it up by numero di visto."
+        case .unknownAppointment(let appointment):
+            "No appointment \(appointment); check the id on the convocation note."
+        case .full(let office, let service, let day):
+            "No free slot at \(office) for \(service) up to \(day); try FIRSTFREE with a later NOTBEFORE."
+        case .permitNotReady(let pratica):
+            "The permit for \(pratica) is not ready; book its pickup once the Questura marks it ready."
+        case .permitAlreadyDelivered(let pratica):
+            "The permit for \(pratica) was already delivered; nothing more to book or hand over."
+        case .liveAppointmentExists(let pratica, let service, let appointment):
+            "\(pratica) already has \(appointment) for \(service); defer or cancel that one instead."
+        case .appointmentNotLive(let appointment, let state):
+            "\(appointment) is \(state), not booked; only a booked appointment can be moved or cancelled."
+        case .officeClosed(let office, let day):
+            "\(office) is closed on \(day); choose another day or omit the day to take the first free one."
+        case .beforeLeadTime(let requested, let earliest):
+            "\(requested) is too soon; the first bookable day is \(earliest)."
+        case .beyondHorizon(let requested, let last):
+            "\(requested) is beyond the booking horizon; the last bookable day is \(last)."
+        case .noSuchSlot(let office, let service, let day, let time):
+            "\(office) has no \(service) slot at \(time) on \(day); omit the time or pick one from FIRSTFREE."
+        case .dayInPast(let day, let today):
+            "\(day) is before today (\(today)); only today or later can be changed."
+        case .invalidConfiguration(let why):
+            "Invalid office configuration: \(why); fix it and send it again."
+        case .capacityBelowBookings(let office, let service, let day, let time, let booked):
+            "\(office) \(service) on \(day) at \(time) holds \(booked) bookings, more than the new configuration allows; "
+                + "close or defer that day first."
+        case .praticaAlreadyRegistered(let pratica):
+            "\(pratica) is already registered; its data is kept as first imported."
+        case .cannotRehouse(let appointment, let day):
+            "No room for \(appointment) up to \(day); nothing was closed. Add capacity, then close the day again."
+        }
+    }
+}
