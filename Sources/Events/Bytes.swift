@@ -33,6 +33,13 @@ public struct ByteWriter: Sendable {
         }
     }
     @inline(__always) public mutating func day(_ value: Day) { i32(value.daysSinceEpoch) }
+    /// A day inside an LMDB key: the sign bit flipped so keys sort in date order.
+    @inline(__always) public mutating func dayKey(_ value: Day) { u32(UInt32(bitPattern: value.daysSinceEpoch) ^ 0x8000_0000) }
+    /// The UTF-8 bytes alone, for keys (separated by a 0 byte, which no id contains).
+    public mutating func raw(_ value: String) {
+        var value = value
+        value.withUTF8 { bytes.append(contentsOf: $0) }
+    }
     @inline(__always) public mutating func time(_ value: LocalTime) { u16(value.minutesSinceMidnight) }
     public mutating func optional<T>(_ value: T?, _ write: (inout ByteWriter, T) -> Void) {
         if let value {
@@ -117,6 +124,16 @@ public struct ByteReader {
         return text
     }
     public mutating func day() throws(CodecError) -> Day { Day(daysSinceEpoch: try i32()) }
+    public mutating func dayKey() throws(CodecError) -> Day { Day(daysSinceEpoch: Int32(bitPattern: try u32() ^ 0x8000_0000)) }
+    /// UTF-8 up to the next 0 byte (consumed) or the end.
+    public mutating func rawUntilZero() throws(CodecError) -> String {
+        let start = offset
+        var end = start
+        while end < buffer.count, buffer[end] != 0 { end += 1 }
+        guard let text = String(validating: buffer[start..<end], as: UTF8.self) else { throw .invalidUTF8(offset: start) }
+        offset = end < buffer.count ? end + 1 : end
+        return text
+    }
     public mutating func time() throws(CodecError) -> LocalTime {
         let at = offset
         let minutes = try u16()

@@ -340,6 +340,8 @@ public enum RecordCodec {
             writer.u8(17); writer.string(pratica.rawValue)
         case .cannotRehouse(let appointment, let day):
             writer.u8(18); writer.string(appointment.rawValue); writer.day(day)
+        case .vistoAlreadyRegistered(let visto, let pratica):
+            writer.u8(19); writer.string(visto); writer.string(pratica.rawValue)
         }
     }
 
@@ -372,13 +374,14 @@ public enum RecordCodec {
                                           day: try reader.day(), time: try reader.time(), booked: try reader.u16())
         case 17: return .praticaAlreadyRegistered(PraticaID(try reader.string()))
         case 18: return .cannotRehouse(AppointmentID(try reader.string()), searchedThrough: try reader.day())
+        case 19: return .vistoAlreadyRegistered(visto: try reader.string(), pratica: PraticaID(try reader.string()))
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }
 
     // MARK: - Shared structures
 
-    static func encode(_ configuration: OfficeConfiguration, _ writer: inout ByteWriter) {
+    package static func encode(_ configuration: OfficeConfiguration, _ writer: inout ByteWriter) {
         writer.string(configuration.office.rawValue)
         writer.u8(kindTag(configuration.kind))
         writer.string(configuration.name)
@@ -404,7 +407,7 @@ public enum RecordCodec {
         for day in configuration.closedDays { writer.day(day) }
     }
 
-    static func decodeConfiguration(_ reader: inout ByteReader) throws(CodecError) -> OfficeConfiguration {
+    package static func decodeConfiguration(_ reader: inout ByteReader) throws(CodecError) -> OfficeConfiguration {
         let office = OfficeID(try reader.string())
         let kindAt = reader.offset
         let kindValue = try reader.u8()
@@ -457,7 +460,7 @@ public enum RecordCodec {
         }
     }
 
-    static func encode(_ applicant: Applicant, _ writer: inout ByteWriter) {
+    package static func encode(_ applicant: Applicant, _ writer: inout ByteWriter) {
         writer.string(applicant.pratica.rawValue)
         writer.string(applicant.visto)
         writer.string(applicant.surname)
@@ -467,7 +470,7 @@ public enum RecordCodec {
         writer.string(applicant.office.rawValue)
     }
 
-    static func decodeApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {
+    package static func decodeApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {
         Applicant(pratica: PraticaID(try reader.string()), visto: try reader.string(), surname: try reader.string(),
                   name: try reader.string(), birthDate: try reader.day(), nationality: try reader.string(),
                   office: OfficeID(try reader.string()))

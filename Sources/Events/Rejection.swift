@@ -22,6 +22,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case praticaAlreadyRegistered(PraticaID)
     /// `close-day` found no room for an appointment within `searchedThrough`; nothing was closed.
     case cannotRehouse(AppointmentID, searchedThrough: Day)
+    case vistoAlreadyRegistered(visto: String, pratica: PraticaID)
 
     /// The protocol's error code for this rejection (PROTOCOL.md).
     public var code: String {
@@ -30,7 +31,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .full, .cannotRehouse: "FULL"
         case .permitNotReady: "NOTREADY"
         case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
-             .capacityBelowBookings, .dayInPast:
+             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered:
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
@@ -58,6 +59,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .capacityBelowBookings: "capacity-below-bookings"
         case .praticaAlreadyRegistered: "pratica-already-registered"
         case .cannotRehouse: "cannot-rehouse"
+        case .vistoAlreadyRegistered: "visto-already-registered"
         }
     }
 
@@ -100,6 +102,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
             "\(pratica) is already registered; its data is kept as first imported."
         case .cannotRehouse(let appointment, let day):
             "No room for \(appointment) up to \(day); nothing was closed. Add capacity, then close the day again."
+        case .vistoAlreadyRegistered(let visto, let pratica):
+            "Visto \(visto) already belongs to \(pratica); check the numero di visto."
         }
     }
 }

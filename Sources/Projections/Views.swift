@@ -1,1 +1,214 @@
-// placeholder
+import Events
+
+/// Every view of the log, folded record by record. The engine decides against it; the store
+/// persists it in the same transaction as the log; `replay rebuild` refolds it from scratch.
+public struct Views: Sendable {
+    public internal(set) var offices: [OfficeID: OfficeView] = [:]
+    public internal(set) var loads: [OfficeService: ServiceLoad] = [:]
+    public internal(set) var appointments: [AppointmentID: AppointmentView] = [:]
+    public internal(set) var pratiche: [PraticaID: PraticaView] = [:]
+    /// numero di visto → pratica, for LOOKUP VISTO.
+    public internal(set) var visti: [String: PraticaID] = [:]
+    /// The record that first carried each request id.
+    public internal(set) var requests: [RequestKey: UInt64] = [:]
+    public internal(set) var headSequence: UInt64 = 0
+    public internal(set) var headHash: ChainHash = .genesis
+
+    public init() {}
+
+    public func day(_ key: DayKey) -> DayLoad? { loads[OfficeService(key.office, key.service)]?[key.day] }
+
+    /// Folds one record. `changes` collects what the store must write back.
+    public mutating func apply(_ record: Record, changes: inout Changes) {
+        precondition(record.sequence == headSequence + 1, "record \(record.sequence) after \(headSequence)")
+        precondition(record.previousHash == headHash, "record \(record.sequence) does not link to the head")
+        if !record.requestID.isEmpty {
+            let key = RequestKey(operator: record.actor.operator, requestID: record.requestID)
+            if requests[key] == nil {
+                requests[key] = record.sequence
+                changes.requests.insert(key)
+            }
+        }
+        for event in record.outcome.events { evolve(event, sequence: record.sequence, changes: &changes) }
+        headSequence = record.sequence
+        headHash = record.hash
+    }
+
+    /// Folds a whole log from scratch.
+    public static func fold(_ records: some Sequence<Record>) -> Views {
+        var views = Views()
+        var changes = Changes()
+        for record in records {
+            views.apply(record, changes: &changes)
+            changes.removeAll()
+        }
+        return views
+    }
+
+    mutating func evolve(_ event: Event, sequence: UInt64, changes: inout Changes) {
+        switch event {
+        case .officeConfigured(let configuration, let effectiveFrom):
+            configure(configuration, effectiveFrom: effectiveFrom, changes: &changes)
+
+        case .dayClosed(let office, let day, let service, let reason):
+            _ = reason
+            guard var view = offices[office] else { preconditionFailure("closing a day of unknown office \(office)") }
+            if let service {
+                view.serviceClosures[service, default: []].insert(day)
+            } else {
+                view.closures.insert(day)
+            }
+            offices[office] = view
+            changes.offices.insert(office)
+            let services = service.map { [$0] } ?? view.configuration.services.map(\.id)
+            for service in services {
+                let key = OfficeService(office, service)
+                loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) { load in
+                    // The moves came first; what still sits here was already served (a permit
+                    // handed over today) and stays, with no room left beside it.
+                    let kept = load.slots.filter { $0.booked > 0 }.map {
+                        SlotLoad(time: $0.time, capacity: $0.booked, booked: $0.booked)
+                    }
+                    load = DayLoad(closed: true, slots: kept, entries: load.entries)
+                }
+                changes.days.insert(DayKey(office, service, day))
+            }
+
+        case .appointmentBooked(let booked):
+            let appointment = AppointmentView(
+                id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
+                requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
+                state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence)
+            precondition(appointments[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
+            appointments[booked.appointment] = appointment
+            changes.appointments.insert(booked.appointment)
+            seat(booked.appointment, booked.office, booked.service, booked.day, booked.time, changes: &changes)
+            pratiche[booked.pratica]?.live[booked.service] = booked.appointment
+            pratiche[booked.pratica]?.appointments.append(booked.appointment)
+            changes.pratiche.insert(booked.pratica)
+
+        case .appointmentMoved(let moved):
+            unseat(moved.appointment, moved.office, moved.service, moved.fromDay, moved.fromTime, changes: &changes)
+            seat(moved.appointment, moved.office, moved.service, moved.toDay, moved.toTime, changes: &changes)
+            appointments[moved.appointment]?.day = moved.toDay
+            appointments[moved.appointment]?.time = moved.toTime
+            appointments[moved.appointment]?.updatedSequence = sequence
+            changes.appointments.insert(moved.appointment)
+
+        case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, _):
+            unseat(appointment, office, service, day, time, changes: &changes)
+            appointments[appointment]?.state = .cancelled
+            appointments[appointment]?.updatedSequence = sequence
+            changes.appointments.insert(appointment)
+            if pratiche[pratica]?.live[service] == appointment { pratiche[pratica]?.live[service] = nil }
+            changes.pratiche.insert(pratica)
+
+        case .permitMarkedReady(let pratica):
+            pratiche[pratica]?.permitReady = true
+            changes.pratiche.insert(pratica)
+
+        case .permitDelivered(let pratica, let completed):
+            pratiche[pratica]?.permitDelivered = true
+            if let completed, let appointment = appointments[completed] {
+                // The slot was used: it stays counted as booked on its (past or present) day.
+                appointments[completed]?.state = .completed
+                appointments[completed]?.updatedSequence = sequence
+                changes.appointments.insert(completed)
+                pratiche[pratica]?.live[appointment.service] = nil
+            }
+            changes.pratiche.insert(pratica)
+
+        case .praticaRegistered(let applicant):
+            pratiche[applicant.pratica] = PraticaView(applicant: applicant)
+            visti[applicant.visto] = applicant.pratica
+            changes.pratiche.insert(applicant.pratica)
+            changes.visti.insert(applicant.visto)
+        }
+    }
+
+    mutating func configure(_ configuration: OfficeConfiguration, effectiveFrom: Day, changes: inout Changes) {
+        let id = configuration.office
+        let previous = offices[id]
+        let view = OfficeView(configuration: configuration, closures: previous?.closures ?? [],
+                              serviceClosures: previous?.serviceClosures ?? [:])
+        offices[id] = view
+        changes.offices.insert(id)
+        // Days already materialised from today on take the new slots; their bookings stay where
+        // they are (decide refused any configuration that would not hold them). Past days keep
+        // the capacity they had.
+        for (key, load) in loads where key.office == id {
+            var updated = load
+            for (day, dayLoad) in load.materialised where day >= effectiveFrom {
+                var fresh = view.freshLoad(key.service, on: day)
+                for slot in dayLoad.slots where slot.booked > 0 {
+                    guard let index = fresh.slotIndex(slot.time) else {
+                        preconditionFailure("configuration dropped a booked slot \(slot.time) on \(day)")
+                    }
+                    fresh.slots[index].booked = slot.booked
+                }
+                fresh = DayLoad(closed: fresh.closed, slots: fresh.slots, entries: dayLoad.entries)
+                precondition(fresh.slots.allSatisfy { $0.booked <= $0.capacity }, "configuration overbooks \(day)")
+                if fresh != dayLoad {
+                    updated.update(day, make: { fresh }) { $0 = fresh }
+                    changes.days.insert(DayKey(id, key.service, day))
+                }
+            }
+            loads[key] = updated
+        }
+    }
+
+    mutating func seat(_ appointment: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day,
+                       _ time: LocalTime, changes: inout Changes) {
+        guard let view = offices[office] else { preconditionFailure("booking at unknown office \(office)") }
+        let key = OfficeService(office, service)
+        loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) {
+            $0.add(appointment, at: time)
+        }
+        changes.days.insert(DayKey(office, service, day))
+        changes.agenda.append(AgendaChange(office: office, day: day, time: time, service: service,
+                                           appointment: appointment, added: true))
+    }
+
+    mutating func unseat(_ appointment: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day,
+                         _ time: LocalTime, changes: inout Changes) {
+        let key = OfficeService(office, service)
+        guard loads[key]?[day] != nil else { preconditionFailure("unseating \(appointment) from an empty day") }
+        loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.remove(appointment, at: time) }
+        changes.days.insert(DayKey(office, service, day))
+        changes.agenda.append(AgendaChange(office: office, day: day, time: time, service: service,
+                                           appointment: appointment, added: false))
+    }
+}
+
+/// What a batch of records changed, so the store rewrites only those entries, once each.
+public struct Changes: Sendable {
+    public var offices: Set<OfficeID> = []
+    public var days: Set<DayKey> = []
+    public var appointments: Set<AppointmentID> = []
+    public var pratiche: Set<PraticaID> = []
+    public var visti: Set<String> = []
+    public var requests: Set<RequestKey> = []
+    /// In order: an entry added then removed in one batch must end removed.
+    public var agenda: [AgendaChange] = []
+
+    public init() {}
+
+    public mutating func removeAll() {
+        offices.removeAll(keepingCapacity: true)
+        days.removeAll(keepingCapacity: true)
+        appointments.removeAll(keepingCapacity: true)
+        pratiche.removeAll(keepingCapacity: true)
+        visti.removeAll(keepingCapacity: true)
+        requests.removeAll(keepingCapacity: true)
+        agenda.removeAll(keepingCapacity: true)
+    }
+}
+
+public struct AgendaChange: Sendable {
+    public var office: OfficeID
+    public var day: Day
+    public var time: LocalTime
+    public var service: ServiceID
+    public var appointment: AppointmentID
+    public var added: Bool
+}

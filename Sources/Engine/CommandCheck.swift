@@ -1,0 +1,49 @@
+import Events
+
+/// Shape checks before a command reaches `decide`: lengths within the named limits and no
+/// empty ids. A command that fails them is refused and never logged — like a SYNTAX error.
+public enum CommandCheck {
+    /// The sentence that says what is wrong, or nil when the command may be decided.
+    public static func problem(_ command: Command, actor: Actor, requestID: String) -> String? {
+        if let problem = id(actor.operator, "operator") ?? id(actor.body, "body") { return problem }
+        if requestID.utf8.count > Limits.idBytesMax { return "request id longer than \(Limits.idBytesMax) bytes" }
+        switch command {
+        case .configureOffice(let configuration):
+            if let problem = id(configuration.office.rawValue, "office") ?? text(configuration.name, "office name") {
+                return problem
+            }
+            for service in configuration.services {
+                if let problem = id(service.id.rawValue, "service") ?? text(service.name, "service name") { return problem }
+            }
+            return nil
+        case .closeDay(let office, _, let service, let reason):
+            return id(office.rawValue, "office") ?? service.flatMap { id($0.rawValue, "service") } ?? text(reason, "reason")
+        case .book(let request):
+            return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
+                ?? id(request.pratica.rawValue, "pratica")
+        case .deferAppointment(let appointment, _, let reason), .cancel(let appointment, let reason):
+            return id(appointment.rawValue, "appointment") ?? text(reason, "reason")
+        case .permitReady(let pratica), .pickup(let pratica):
+            return id(pratica.rawValue, "pratica")
+        case .registerPratica(let applicant):
+            return id(applicant.pratica.rawValue, "pratica") ?? id(applicant.visto, "visto")
+                ?? id(applicant.office.rawValue, "office") ?? id(applicant.nationality, "nationality")
+                ?? nonEmptyText(applicant.surname, "surname") ?? nonEmptyText(applicant.name, "name")
+        }
+    }
+
+    static func id(_ value: String, _ what: String) -> String? {
+        if value.isEmpty { return "the \(what) is empty" }
+        if value.utf8.count > Limits.idBytesMax { return "the \(what) is longer than \(Limits.idBytesMax) bytes" }
+        if value.utf8.contains(0) { return "the \(what) contains a NUL byte" }
+        return nil
+    }
+
+    static func text(_ value: String, _ what: String) -> String? {
+        value.utf8.count > Limits.textBytesMax ? "the \(what) is longer than \(Limits.textBytesMax) bytes" : nil
+    }
+
+    static func nonEmptyText(_ value: String, _ what: String) -> String? {
+        value.isEmpty ? "the \(what) is empty" : text(value, what)
+    }
+}

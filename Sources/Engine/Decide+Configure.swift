@@ -1,0 +1,71 @@
+import Events
+import Projections
+
+extension Decider {
+    /// `configure-office`: replaces the office's configuration from today on. Refused if any
+    /// booked slot from today on would lose its place or hold more than the new capacity.
+    static func configure(_ configuration: OfficeConfiguration, _ views: Views, now: Instant) -> Outcome {
+        if let problem = validate(configuration) { return .rejected(.invalidConfiguration(problem)) }
+        let today = RomeTime.day(of: now)
+        let id = configuration.office
+        if let previous = views.offices[id] {
+            let next = OfficeView(configuration: configuration, closures: previous.closures,
+                                  serviceClosures: previous.serviceClosures)
+            for (key, load) in views.loads where key.office == id {
+                for (day, dayLoad) in load.materialised where day >= today && dayLoad.booked > 0 && !dayLoad.closed {
+                    let fresh = next.freshLoad(key.service, on: day)
+                    for slot in dayLoad.slots where slot.booked > 0 {
+                        let capacity = fresh.slotIndex(slot.time).map { fresh.slots[$0].capacity } ?? 0
+                        if capacity < slot.booked {
+                            return .rejected(.capacityBelowBookings(id, service: key.service, day: day, time: slot.time,
+                                                                    booked: slot.booked))
+                        }
+                    }
+                }
+            }
+        }
+        return .accepted([.officeConfigured(configuration, effectiveFrom: today)])
+    }
+
+    /// The sentence that says what is wrong, or nil.
+    static func validate(_ configuration: OfficeConfiguration) -> String? {
+        if configuration.office.rawValue.isEmpty { return "the office id is empty" }
+        if configuration.horizonDays == 0 || configuration.horizonDays > Limits.horizonDaysMax {
+            return "horizonDays must be 1 to \(Limits.horizonDaysMax)"
+        }
+        if configuration.leadDays > configuration.horizonDays { return "leadDays exceeds horizonDays" }
+        if configuration.services.count > Limits.servicesMax { return "more than \(Limits.servicesMax) services" }
+        if Set(configuration.services.map(\.id)).count != configuration.services.count { return "a service id repeats" }
+        if configuration.closedDays.count > Limits.closedDaysMax { return "more than \(Limits.closedDaysMax) closed days" }
+        if zip(configuration.closedDays, configuration.closedDays.dropFirst()).contains(where: { $0 >= $1 }) {
+            return "closedDays must be sorted and unique"
+        }
+        for service in configuration.services {
+            if service.id.rawValue.isEmpty { return "a service id is empty" }
+            if service.slotLengthMinutes == 0 || service.slotLengthMinutes > 1440 {
+                return "\(service.id): slotLengthMinutes must be 1 to 1440"
+            }
+            if service.capacityPerSlot == 0 || service.capacityPerSlot > Limits.capacityPerSlotMax {
+                return "\(service.id): capacityPerSlot must be 1 to \(Limits.capacityPerSlotMax)"
+            }
+            if service.weekly.count != 7 { return "\(service.id): weekly must have 7 days, Monday first" }
+            for (index, intervals) in service.weekly.enumerated() {
+                let weekday = Weekday(rawValue: UInt8(index))?.shortName ?? "\(index)"
+                if intervals.count > Limits.intervalsPerDayMax {
+                    return "\(service.id) \(weekday): more than \(Limits.intervalsPerDayMax) intervals"
+                }
+                var previousEnd = LocalTime.midnight
+                for interval in intervals {
+                    if interval.start >= interval.end || interval.end.minutesSinceMidnight > 1440 {
+                        return "\(service.id) \(weekday): interval \(interval.start)-\(interval.end) is empty or past midnight"
+                    }
+                    if interval.start < previousEnd {
+                        return "\(service.id) \(weekday): intervals overlap or are out of order"
+                    }
+                    previousEnd = interval.end
+                }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,47 @@
+import Events
+import Projections
+
+extension Decider {
+    /// `permit-ready`: the Questura marks the permit ready; its pickup can now be booked.
+    /// Marking it again changes nothing.
+    static func permitReady(_ id: PraticaID, _ views: Views) -> Outcome {
+        guard let pratica = views.pratiche[id] else { return .rejected(.unknownPratica(id)) }
+        if pratica.permitDelivered { return .rejected(.permitAlreadyDelivered(id)) }
+        return .accepted(pratica.permitReady ? [] : [.permitMarkedReady(id)])
+    }
+
+    /// `pickup`: only for a ready permit. Closes the pratica's pickup appointment when it is
+    /// today or earlier; one on a later day is cancelled, so its slot goes back to others.
+    static func pickup(_ id: PraticaID, _ views: Views, now: Instant) -> Outcome {
+        guard let pratica = views.pratiche[id] else { return .rejected(.unknownPratica(id)) }
+        if pratica.permitDelivered { return .rejected(.permitAlreadyDelivered(id)) }
+        if !pratica.permitReady { return .rejected(.permitNotReady(id)) }
+        let today = RomeTime.day(of: now)
+        var events: [Event] = []
+        var completed: AppointmentID?
+        for service in pratica.live.keys.sorted() {
+            guard let appointmentID = pratica.live[service], let appointment = views.appointments[appointmentID],
+                  views.offices[appointment.office]?.configuration.service(service)?.requiresReadyPermit == true else {
+                continue
+            }
+            if appointment.day <= today {
+                completed = appointmentID
+            } else {
+                events.append(.appointmentCancelled(
+                    appointment: appointmentID, office: appointment.office, service: service, pratica: id,
+                    day: appointment.day, time: appointment.time, reason: "permit delivered before the appointment"))
+            }
+        }
+        events.append(.permitDelivered(id, completedAppointment: completed))
+        return .accepted(events)
+    }
+
+    /// `register-pratica`: the applicant's data, once, from the nulla osta system.
+    static func register(_ applicant: Applicant, _ views: Views) -> Outcome {
+        if views.pratiche[applicant.pratica] != nil { return .rejected(.praticaAlreadyRegistered(applicant.pratica)) }
+        if let owner = views.visti[applicant.visto] {
+            return .rejected(.vistoAlreadyRegistered(visto: applicant.visto, pratica: owner))
+        }
+        return .accepted([.praticaRegistered(applicant)])
+    }
+}

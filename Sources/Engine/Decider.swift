@@ -1,0 +1,73 @@
+import Events
+import Projections
+
+/// Makes appointment ids. Passed into `decide`, so a replay gives the same ids.
+public protocol IDSource {
+    mutating func nextAppointmentID() -> AppointmentID
+}
+
+/// The ids the writer uses: derived from the record's sequence number (Crockford base-32), so
+/// they are short, typeable, unique, and the same when `replay audit` re-decides the record.
+public struct SequenceIDs: IDSource, Sendable {
+    public let sequence: UInt64
+    var issued = 0
+
+    public init(sequence: UInt64) { self.sequence = sequence }
+
+    public mutating func nextAppointmentID() -> AppointmentID {
+        defer { issued += 1 }
+        let base = "A-" + SequenceIDs.crockford(sequence)
+        return AppointmentID(issued == 0 ? base : base + "-\(issued)")
+    }
+
+    static func crockford(_ value: UInt64) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(alphabet[Int(rest & 31)])
+            rest >>= 5
+        } while rest > 0
+        while digits.count < 5 { digits.append(UInt8(ascii: "0")) }
+        return String(decoding: digits.reversed(), as: UTF8.self)
+    }
+}
+
+/// The rules. `decide` is pure: the same views, command, time, actor and ids give the same
+/// outcome, which is what lets `replay audit` re-decide the whole log.
+public enum Decider {
+    public static func decide(_ command: Command, _ views: Views, now: Instant, actor: Actor,
+                              ids: inout some IDSource) -> Outcome {
+        switch command {
+        case .configureOffice(let configuration):
+            configure(configuration, views, now: now)
+        case .closeDay(let office, let day, let service, let reason):
+            closeDay(office, day, service: service, reason: reason, views, now: now)
+        case .book(let request):
+            book(request, views, now: now, actor: actor, ids: &ids)
+        case .deferAppointment(let appointment, let target, let reason):
+            deferAppointment(appointment, to: target, reason: reason, views, now: now)
+        case .cancel(let appointment, let reason):
+            cancel(appointment, reason: reason, views)
+        case .permitReady(let pratica):
+            permitReady(pratica, views)
+        case .pickup(let pratica):
+            pickup(pratica, views, now: now)
+        case .registerPratica(let applicant):
+            register(applicant, views)
+        }
+    }
+}
+
+/// The days an office takes bookings on, seen from `now`.
+struct BookingWindow {
+    let today: Day
+    let earliest: Day
+    let last: Day
+
+    init(_ configuration: OfficeConfiguration, now: Instant) {
+        today = RomeTime.day(of: now)
+        earliest = today.adding(days: Int(configuration.leadDays))
+        last = today.adding(days: Int(configuration.horizonDays))
+    }
+}

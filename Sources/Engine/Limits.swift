@@ -1,0 +1,30 @@
+/// Every limit of the engine, named, with the reason for its number.
+public enum Limits {
+    /// One commit per batch: large enough to amortise the fsync, small enough to bound latency
+    /// (a batch of 1,024 books is decided and written in a few milliseconds).
+    public static let batchCommandsMax = 1_024
+    /// Commands waiting for the writer. Sixteen batches: past that the writer is behind by
+    /// tens of milliseconds and callers get `busy` instead of growing an unbounded queue.
+    public static let queueCommandsMax = 16_384
+    /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
+    /// longest real one is about 20 bytes.
+    public static let idBytesMax = 64
+    /// Free text (reasons, names): a sentence, not a document.
+    public static let textBytesMax = 512
+    /// An office's closed days: 23 years of holidays is about 300; ten times that is plenty.
+    public static let closedDaysMax = 4_096
+    /// Services per office: five today.
+    public static let servicesMax = 32
+    /// Opening intervals per service and weekday: morning and afternoon, with room for more breaks.
+    public static let intervalsPerDayMax = 8
+    /// Places in one slot: a counter with many windows still serves fewer.
+    public static let capacityPerSlotMax: UInt16 = 1_000
+    /// How far ahead `close-day` looks for room for the day's appointments, beyond the horizon if need be.
+    public static let closeDaySearchDaysMax = 366
+    /// The booking horizon can be at most two years.
+    public static let horizonDaysMax: UInt16 = 730
+    /// The map starts at 1 GiB and doubles when it fills: LMDB reserves address space, not disk.
+    public static let mapBytesInitial = 1 << 30
+    /// Named databases: the log, meta and seven views, with room to add.
+    public static let databasesMax: UInt32 = 32
+}

@@ -1,0 +1,437 @@
+import CLMDB
+import Events
+import Foundation
+import Projections
+
+/// The answer to a command: the record that holds its outcome.
+public struct Decision: Sendable {
+    /// The new record, or for a repeated request id the first record that carried it.
+    public let record: Record
+    /// True when the request id had been seen: nothing was appended.
+    public let repeated: Bool
+}
+
+/// The LMDB environment and its single writer.
+///
+///     callers ──submit──▶ bounded queue ──▶ writer thread
+///                                            │ decide each command against the in-memory views
+///                                            │ seal records into the chain, fold them into the views
+///                                            │ ONE write transaction: log appends + changed view entries + head
+///                                            │ commit (one fsync)
+///     callers ◀──completion after commit─────┘
+///
+/// Readers use read-only transactions (`read`) and never block the writer.
+public final class Store: @unchecked Sendable {
+    /// The log, the head and one database per view: `mdb_stat -a DIR` lists them.
+    public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue)
+    /// The views' persisted layout; a store with another is refolded from its log on open.
+    static let viewsFormat: UInt8 = 1
+
+    public let directory: String
+    let env: OpaquePointer
+    let databases: [String: MDB_dbi]
+    let resizeLock = ResizeLock()
+    let clock: @Sendable () -> Instant
+
+    // Owned by the writer thread once it runs.
+    private var views: Views
+    private var mapBytes: Int
+    private var lastDecidedAt = Instant(millisecondsSinceEpoch: 0)
+    private var changes = Changes()
+    private var sealWriter = ByteWriter(capacity: 512)
+
+    private struct Pending {
+        let command: Command
+        let actor: Actor
+        let requestID: String
+        let completion: @Sendable (Result<Decision, StoreError>) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Pending] = []
+    private var stopping = false
+    private var closed = false
+    private let writerFinished = DispatchSemaphore(value: 0)
+
+    public static let systemClock: @Sendable () -> Instant = {
+        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    /// Opens (creating if needed) the environment in `directory` and starts the writer.
+    public init(directory: String, clock: @escaping @Sendable () -> Instant = Store.systemClock,
+                mapBytes: Int = Limits.mapBytesInitial) throws(StoreError) {
+        self.directory = directory
+        self.clock = clock
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .invalid("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        var created: OpaquePointer?
+        do {
+            try LMDBError.check(mdb_env_create(&created), "env_create")
+            guard let env = created else { throw LMDBError(code: -1, operation: "env_create") }
+            try LMDBError.check(mdb_env_set_maxdbs(env, Limits.databasesMax), "set_maxdbs")
+            try LMDBError.check(mdb_env_set_mapsize(env, mapBytes), "set_mapsize")
+            // NOTLS: read transactions are not tied to a thread, so event loops may share them.
+            try LMDBError.check(mdb_env_open(env, directory, UInt32(MDB_NOTLS), 0o644), "open \(directory)")
+            var info = MDB_envinfo()
+            mdb_env_info(env, &info)
+            self.env = env
+            self.mapBytes = max(mapBytes, info.me_mapsize)
+            var txn: OpaquePointer?
+            try LMDBError.check(mdb_txn_begin(env, nil, 0, &txn), "txn_begin")
+            var handles: [String: MDB_dbi] = [:]
+            for name in Store.databaseNames {
+                var dbi = MDB_dbi()
+                let code = mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi)
+                if code != 0 { mdb_txn_abort(txn) }
+                try LMDBError.check(code, "dbi_open \(name)")
+                handles[name] = dbi
+            }
+            try LMDBError.check(mdb_txn_commit(txn), "commit")
+            databases = handles
+        } catch {
+            if let created { mdb_env_close(created) }
+            throw .lmdb(error as? LMDBError ?? LMDBError(code: -1, operation: "open \(directory)"))
+        }
+        views = Views()
+        do {
+            views = try loadViews()
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        lastDecidedAt = Instant(millisecondsSinceEpoch: 0)
+        let thread = Thread { [self] in runWriter() }
+        thread.name = "agenda-writer"
+        thread.start()
+    }
+
+    deinit {
+        if !closed { close() }
+    }
+
+    // MARK: - Submitting
+
+    /// Queues a command; `completion` runs on the writer thread once its record is durable
+    /// (or at once with `.busy` when the queue is full, or `.closed`).
+    public func submit(_ command: Command, actor: Actor, requestID: String = "",
+                       completion: @escaping @Sendable (Result<Decision, StoreError>) -> Void) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            completion(.failure(.closed))
+            return
+        }
+        if queue.count >= Limits.queueCommandsMax {
+            condition.unlock()
+            completion(.failure(.busy))
+            return
+        }
+        queue.append(Pending(command: command, actor: actor, requestID: requestID, completion: completion))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Submits and waits for the durable answer.
+    public func execute(_ command: Command, actor: Actor, requestID: String = "") throws(StoreError) -> Decision {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        submit(command, actor: actor, requestID: requestID) { result in
+            box.result = result
+            done.signal()
+        }
+        done.wait()
+        guard let result = box.result else { preconditionFailure("completion ran without a result") }
+        return try result.get()
+    }
+
+    public func execute(_ command: Command, actor: Actor, requestID: String = "") async throws -> Decision {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(command, actor: actor, requestID: requestID) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Stops taking commands, lets the writer finish what is queued, and closes the environment.
+    public func close() {
+        condition.lock()
+        let alreadyClosed = closed
+        stopping = true
+        closed = true
+        condition.signal()
+        condition.unlock()
+        guard !alreadyClosed else { return }
+        writerFinished.wait()
+        mdb_env_close(env)
+    }
+
+    // MARK: - Reading
+
+    /// Runs `body` in a read-only transaction: a consistent snapshot of the last commit.
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try resizeLock.shared {
+            var txn: OpaquePointer?
+            try LMDBError.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "read txn_begin")
+            guard let txn else { throw LMDBError(code: -1, operation: "read txn_begin") }
+            defer { mdb_txn_abort(txn) }
+            return try body(ReadTransaction(txn: txn, databases: databases))
+        }
+    }
+
+    /// The persisted views, decoded (the writer's own copy stays on its thread).
+    public func persistedViews() throws -> Views {
+        try read { try Store.decodeViews($0) }
+    }
+
+    // MARK: - The writer
+
+    private func runWriter() {
+        var batch: [Pending] = []
+        batch.reserveCapacity(Limits.batchCommandsMax)
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                break
+            }
+            let count = min(queue.count, Limits.batchCommandsMax)
+            batch.append(contentsOf: queue[0..<count])
+            queue.removeFirst(count)
+            condition.unlock()
+            process(batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+        writerFinished.signal()
+    }
+
+    private func process(_ batch: [Pending]) {
+        var results = [Result<Decision, StoreError>](repeating: .failure(.closed), count: batch.count)
+        var repeatedFromDisk: [(index: Int, sequence: UInt64)] = []
+        var sealed: [UInt8] = []
+        sealed.reserveCapacity(batch.count * 200)
+        var spans: [(sequence: UInt64, start: Int, end: Int)] = []
+        spans.reserveCapacity(batch.count)
+        var newRecords: [Record] = []
+        newRecords.reserveCapacity(batch.count)
+        changes.removeAll()
+        let committedHead = views.headSequence
+        // Decision time never goes backwards, even if the system clock does.
+        let now = max(clock(), lastDecidedAt)
+        lastDecidedAt = now
+
+        for (index, item) in batch.enumerated() {
+            if let problem = CommandCheck.problem(item.command, actor: item.actor, requestID: item.requestID) {
+                results[index] = .failure(.invalid(problem))
+                continue
+            }
+            if !item.requestID.isEmpty,
+               let first = views.requests[RequestKey(operator: item.actor.operator, requestID: item.requestID)] {
+                if first > committedHead {
+                    results[index] = .success(Decision(record: newRecords[Int(first - committedHead - 1)], repeated: true))
+                } else {
+                    repeatedFromDisk.append((index, first))
+                }
+                continue
+            }
+            let sequence = views.headSequence + 1
+            var ids = SequenceIDs(sequence: sequence)
+            let outcome = Decider.decide(item.command, views, now: now, actor: item.actor, ids: &ids)
+            let previous = views.headHash
+            let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
+                                        command: item.command, outcome: outcome, previousHash: previous,
+                                        into: &sealWriter)
+            spans.append((sequence, sealed.count, sealed.count + sealWriter.bytes.count))
+            sealed.append(contentsOf: sealWriter.bytes)
+            let record = Record(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
+                                command: item.command, outcome: outcome, previousHash: previous, hash: hash)
+            views.apply(record, changes: &changes)
+            newRecords.append(record)
+            results[index] = .success(Decision(record: record, repeated: false))
+        }
+
+        do {
+            try commit(sealed: sealed, spans: spans, repeatedFromDisk: repeatedFromDisk, results: &results)
+        } catch {
+            // Nothing was written: the in-memory views ran ahead of the disk. Refold from what
+            // is durable and tell every caller of this batch.
+            for index in results.indices { results[index] = .failure(error) }
+            do {
+                views = try loadViews()
+            } catch {
+                preconditionFailure("the store cannot re-read its own last commit: \(error)")
+            }
+        }
+        for (index, item) in batch.enumerated() { item.completion(results[index]) }
+    }
+
+    /// One write transaction for the whole batch; on a full map, grow it and write again.
+    private func commit(sealed: [UInt8], spans: [(sequence: UInt64, start: Int, end: Int)],
+                        repeatedFromDisk: [(index: Int, sequence: UInt64)],
+                        results: inout [Result<Decision, StoreError>]) throws(StoreError) {
+        while true {
+            do {
+                try writeTransaction { txn in
+                    try sealed.withUnsafeBytes { bytes in
+                        for span in spans {
+                            var key = span.sequence.bigEndian
+                            try withUnsafeMutableBytes(of: &key) { keyBytes in
+                                try put(txn, "log", UnsafeRawBufferPointer(keyBytes),
+                                        UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end]), flags: UInt32(MDB_APPEND))
+                            }
+                        }
+                    }
+                    var sinkError: LMDBError?
+                    ViewCodec.write(views, changes) { database, key, value in
+                        guard sinkError == nil else { return }
+                        do {
+                            if let value {
+                                try put(txn, database.rawValue, key, value, flags: 0)
+                            } else {
+                                try delete(txn, database.rawValue, key)
+                            }
+                        } catch let error as LMDBError {
+                            sinkError = error
+                        } catch {
+                            preconditionFailure("put throws only LMDBError")
+                        }
+                    }
+                    if let sinkError { throw sinkError }
+                    var head = ByteWriter(capacity: 40)
+                    head.u64(views.headSequence)
+                    for byte in views.headHash.bytes { head.u8(byte) }
+                    try put(txn, "meta", Array("head".utf8), head.bytes)
+                    try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+                    let reader = ReadTransaction(txn: txn, databases: databases)
+                    for (index, sequence) in repeatedFromDisk {
+                        guard let record = try reader.record(sequence) else {
+                            throw StoreError.corrupt("request id points at missing record \(sequence)")
+                        }
+                        results[index] = .success(Decision(record: record, repeated: true))
+                    }
+                }
+                return
+            } catch let error as LMDBError where error.isMapFull {
+                grow()
+            } catch let error as LMDBError {
+                throw .lmdb(error)
+            } catch let error as StoreError {
+                throw error
+            } catch let error as CodecError {
+                throw .corrupt("\(error)")
+            } catch {
+                throw .corrupt("\(error)")
+            }
+        }
+    }
+
+    private func writeTransaction(_ body: (OpaquePointer) throws -> Void) throws {
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(env, nil, 0, &txn), "txn_begin")
+        guard let txn else { throw LMDBError(code: -1, operation: "txn_begin") }
+        do {
+            try body(txn)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        // Commit frees the transaction whether it succeeds or not.
+        try LMDBError.check(mdb_txn_commit(txn), "commit")
+    }
+
+    private func grow() {
+        resizeLock.exclusive {
+            mapBytes *= 2
+            let code = mdb_env_set_mapsize(env, mapBytes)
+            precondition(code == 0, "growing the map to \(mapBytes) bytes failed: \(code)")
+        }
+    }
+
+    private func put(_ txn: OpaquePointer, _ database: String, _ key: UnsafeRawBufferPointer,
+                     _ value: UnsafeRawBufferPointer, flags: UInt32) throws(LMDBError) {
+        guard let dbi = databases[database] else { preconditionFailure("no database \(database)") }
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_put(txn, dbi, &keyValue, &dataValue, flags), "put \(database)")
+    }
+
+    private func put(_ txn: OpaquePointer, _ database: String, _ key: [UInt8], _ value: [UInt8]) throws {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in try put(txn, database, keyBytes, valueBytes, flags: 0) }
+        }
+    }
+
+    private func delete(_ txn: OpaquePointer, _ database: String, _ key: UnsafeRawBufferPointer) throws(LMDBError) {
+        guard let dbi = databases[database] else { preconditionFailure("no database \(database)") }
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        let code = mdb_del(txn, dbi, &keyValue, nil)
+        if code != MDB_NOTFOUND { try LMDBError.check(code, "del \(database)") }
+    }
+
+    // MARK: - Loading
+
+    private func loadViews() throws(StoreError) -> Views {
+        do {
+            return try read { txn in
+                let lastLog = try txn.last("log")
+                let format = try txn.get("meta", Array("views-format".utf8))
+                if lastLog != nil, format != [Store.viewsFormat] {
+                    // Views written in another layout (or none): refold them from the log.
+                    return try Store.foldLog(txn)
+                }
+                let views = try Store.decodeViews(txn)
+                let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
+                guard views.headSequence == logHead else {
+                    throw StoreError.corrupt("the views stop at record \(views.headSequence) but the log at \(logHead)")
+                }
+                if let lastLog {
+                    let stored = try lastLog.value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }
+                    guard stored == views.headHash else {
+                        throw StoreError.corrupt("the head hash does not match the last record's hash")
+                    }
+                }
+                return views
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    /// Decodes the persisted views.
+    public static func decodeViews(_ txn: ReadTransaction) throws -> Views {
+        var headSequence: UInt64 = 0
+        var headHash = ChainHash.genesis
+        if let head = try txn.get("meta", Array("head".utf8)) {
+            guard head.count == 40 else { throw StoreError.corrupt("the head entry is \(head.count) bytes, not 40") }
+            headSequence = head[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+            headHash = head[8...].withUnsafeBytes { ChainHash(bytes: $0) }
+        }
+        return try ViewCodec.load(headSequence: headSequence, headHash: headHash) { database, body in
+            try txn.scan(database.rawValue) { key, value in
+                try body(key, value)
+                return true
+            }
+        }
+    }
+
+    /// Folds the whole log from the first record into fresh views.
+    public static func foldLog(_ txn: ReadTransaction) throws -> Views {
+        var views = Views()
+        var changes = Changes()
+        try txn.records { record in
+            views.apply(record, changes: &changes)
+            changes.removeAll()
+            return true
+        }
+        return views
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<Decision, StoreError>?
+}

@@ -1,0 +1,23 @@
+/// Why a command got no decision. Rejections by the rules are not errors: they are outcomes,
+/// recorded in the log. These are the cases where nothing was recorded.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    /// The writer's queue is full; retry shortly.
+    case busy
+    /// The command breaks a shape limit (`CommandCheck`); fix it and send it again.
+    case invalid(String)
+    /// The store is closing or closed.
+    case closed
+    case lmdb(LMDBError)
+    /// The data directory does not hold what Agenda wrote; run `replay audit`.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .busy: "the writer's queue is full; retry in a moment"
+        case .invalid(let why): "invalid command: \(why)"
+        case .closed: "the store is closed"
+        case .lmdb(let error): "\(error)"
+        case .corrupt(let why): "the data directory is damaged: \(why); run replay audit"
+        }
+    }
+}

@@ -1,0 +1,325 @@
+import Events
+
+/// The LMDB databases that hold the views, beside `log` and `meta`.
+public enum ViewDatabase: String, CaseIterable, Sendable {
+    /// office id → configuration in force and close-day closures
+    case offices
+    /// office ‖ 0 ‖ service ‖ 0 ‖ day → closed flag, slots (time, capacity, booked), live appointments
+    case days
+    /// appointment id → the appointment
+    case appointments
+    /// office ‖ 0 ‖ day ‖ time ‖ service ‖ 0 ‖ appointment → nothing: the agenda, in order, by range scan
+    case agenda
+    /// pratica → applicant, permit state, live appointments per service, every appointment
+    case pratiche
+    /// numero di visto → pratica
+    case visti
+    /// operator ‖ 0 ‖ request id → sequence number of the first record that carried it
+    case requests
+}
+
+/// How each view entry is laid out in its database. Deterministic: the same views give the
+/// same bytes, which is what lets `replay rebuild` compare byte for byte.
+public enum ViewCodec {
+    public typealias Sink = (ViewDatabase, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void
+
+    /// Calls `sink` with (database, key, value) for every entry `changes` names; value nil means delete.
+    public static func write(_ views: Views, _ changes: Changes, into sink: Sink) {
+        var key = ByteWriter(capacity: 64)
+        var value = ByteWriter(capacity: 256)
+        func emit(_ database: ViewDatabase, delete: Bool = false) {
+            key.bytes.withUnsafeBytes { keyBytes in
+                if delete {
+                    sink(database, keyBytes, nil)
+                } else {
+                    value.bytes.withUnsafeBytes { sink(database, keyBytes, $0) }
+                }
+            }
+        }
+        for id in changes.offices {
+            guard let office = views.offices[id] else { continue }
+            reset(&key, &value)
+            key.raw(id.rawValue)
+            encode(office, &value)
+            emit(.offices)
+        }
+        for dayKey in changes.days {
+            reset(&key, &value)
+            encodeKey(dayKey, &key)
+            guard let load = views.day(dayKey) else {
+                emit(.days, delete: true)
+                continue
+            }
+            encode(load, &value)
+            emit(.days)
+        }
+        for id in changes.appointments {
+            guard let appointment = views.appointments[id] else { continue }
+            reset(&key, &value)
+            key.raw(id.rawValue)
+            encode(appointment, &value)
+            emit(.appointments)
+        }
+        for change in changes.agenda {
+            reset(&key, &value)
+            encodeAgendaKey(office: change.office, day: change.day, time: change.time, service: change.service,
+                            appointment: change.appointment, &key)
+            emit(.agenda, delete: !change.added)
+        }
+        for id in changes.pratiche {
+            guard let pratica = views.pratiche[id] else { continue }
+            reset(&key, &value)
+            key.raw(id.rawValue)
+            encode(pratica, &value)
+            emit(.pratiche)
+        }
+        for visto in changes.visti {
+            guard let pratica = views.visti[visto] else { continue }
+            reset(&key, &value)
+            key.raw(visto)
+            value.raw(pratica.rawValue)
+            emit(.visti)
+        }
+        for request in changes.requests {
+            guard let sequence = views.requests[request] else { continue }
+            reset(&key, &value)
+            key.raw(request.operator)
+            key.u8(0)
+            key.raw(request.requestID)
+            value.u64(sequence)
+            emit(.requests)
+        }
+    }
+
+    /// Every entry of every view database, sorted by key as LMDB keeps them.
+    public static func allEntries(_ views: Views) -> [ViewDatabase: [(key: [UInt8], value: [UInt8])]] {
+        var changes = Changes()
+        changes.offices = Set(views.offices.keys)
+        changes.appointments = Set(views.appointments.keys)
+        changes.pratiche = Set(views.pratiche.keys)
+        changes.visti = Set(views.visti.keys)
+        changes.requests = Set(views.requests.keys)
+        for (key, load) in views.loads {
+            for (day, dayLoad) in load.materialised {
+                changes.days.insert(DayKey(key.office, key.service, day))
+                for entry in dayLoad.entries {
+                    changes.agenda.append(AgendaChange(office: key.office, day: day, time: entry.time, service: key.service,
+                                                       appointment: entry.appointment, added: true))
+                }
+            }
+        }
+        var result: [ViewDatabase: [(key: [UInt8], value: [UInt8])]] = [:]
+        for database in ViewDatabase.allCases { result[database] = [] }
+        write(views, changes) { database, key, value in
+            result[database, default: []].append((Array(key), value.map { Array($0) } ?? []))
+        }
+        for database in ViewDatabase.allCases {
+            result[database]?.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        }
+        return result
+    }
+
+    /// Rebuilds the views from their persisted entries (the agenda is derived, so not read).
+    public static func load(headSequence: UInt64, headHash: ChainHash,
+                            entries: (ViewDatabase, (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+        throws -> Views {
+        var views = Views()
+        views.headSequence = headSequence
+        views.headHash = headHash
+        try entries(.offices) { keyBytes, valueBytes in
+            var reader = ByteReader(valueBytes)
+            let office = try decodeOffice(&reader)
+            guard office.configuration.office.rawValue == String(decoding: keyBytes, as: UTF8.self) else {
+                throw CodecError.invalidValue(kind: "office key", offset: 0)
+            }
+            views.offices[office.configuration.office] = office
+        }
+        try entries(.days) { keyBytes, valueBytes in
+            var keyReader = ByteReader(keyBytes)
+            let office = OfficeID(try keyReader.rawUntilZero())
+            let service = ServiceID(try keyReader.rawUntilZero())
+            let day = try keyReader.dayKey()
+            var reader = ByteReader(valueBytes)
+            let load = try decodeDayLoad(&reader)
+            views.loads[OfficeService(office, service), default: ServiceLoad(baseDay: day)]
+                .update(day, make: { load }) { $0 = load }
+        }
+        try entries(.appointments) { keyBytes, valueBytes in
+            var reader = ByteReader(valueBytes)
+            let id = AppointmentID(String(decoding: keyBytes, as: UTF8.self))
+            views.appointments[id] = try decodeAppointment(id, &reader)
+        }
+        try entries(.pratiche) { _, valueBytes in
+            var reader = ByteReader(valueBytes)
+            let pratica = try decodePratica(&reader)
+            views.pratiche[pratica.applicant.pratica] = pratica
+        }
+        try entries(.visti) { keyBytes, valueBytes in
+            views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))
+        }
+        try entries(.requests) { keyBytes, valueBytes in
+            var keyReader = ByteReader(keyBytes)
+            let key = RequestKey(operator: try keyReader.rawUntilZero(), requestID: try keyReader.rawUntilZero())
+            var reader = ByteReader(valueBytes)
+            views.requests[key] = try reader.u64()
+        }
+        return views
+    }
+
+    // MARK: - Keys
+
+    public static func encodeKey(_ key: DayKey, _ writer: inout ByteWriter) {
+        writer.raw(key.office.rawValue)
+        writer.u8(0)
+        writer.raw(key.service.rawValue)
+        writer.u8(0)
+        writer.dayKey(key.day)
+    }
+
+    /// The agenda key; a prefix of `office ‖ 0 ‖ day` selects one office's day.
+    public static func encodeAgendaKey(office: OfficeID, day: Day, time: LocalTime?, service: ServiceID?,
+                                       appointment: AppointmentID?, _ writer: inout ByteWriter) {
+        writer.raw(office.rawValue)
+        writer.u8(0)
+        writer.dayKey(day)
+        guard let time, let service, let appointment else { return }
+        writer.time(time)
+        writer.raw(service.rawValue)
+        writer.u8(0)
+        writer.raw(appointment.rawValue)
+    }
+
+    // MARK: - Values
+
+    static func reset(_ key: inout ByteWriter, _ value: inout ByteWriter) {
+        key.bytes.removeAll(keepingCapacity: true)
+        value.bytes.removeAll(keepingCapacity: true)
+    }
+
+    static func encode(_ office: OfficeView, _ writer: inout ByteWriter) {
+        RecordCodec.encode(office.configuration, &writer)
+        encodeDays(office.closures, &writer)
+        writer.u16(UInt16(office.serviceClosures.count))
+        for service in office.serviceClosures.keys.sorted() {
+            writer.string(service.rawValue)
+            encodeDays(office.serviceClosures[service] ?? [], &writer)
+        }
+    }
+
+    static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
+        let configuration = try RecordCodec.decodeConfiguration(&reader)
+        let closures = try decodeDays(&reader)
+        var serviceClosures: [ServiceID: Set<Day>] = [:]
+        for _ in 0..<Int(try reader.u16()) {
+            let service = ServiceID(try reader.string())
+            serviceClosures[service] = try decodeDays(&reader)
+        }
+        try reader.end()
+        return OfficeView(configuration: configuration, closures: closures, serviceClosures: serviceClosures)
+    }
+
+    static func encodeDays(_ days: Set<Day>, _ writer: inout ByteWriter) {
+        writer.u32(UInt32(days.count))
+        for day in days.sorted() { writer.day(day) }
+    }
+
+    static func decodeDays(_ reader: inout ByteReader) throws(CodecError) -> Set<Day> {
+        let count = Int(try reader.u32())
+        guard count <= reader.remaining / 4 else { throw .truncated(offset: reader.offset) }
+        var days = Set<Day>(minimumCapacity: count)
+        for _ in 0..<count { days.insert(try reader.day()) }
+        return days
+    }
+
+    static func encode(_ load: DayLoad, _ writer: inout ByteWriter) {
+        writer.bool(load.closed)
+        writer.u16(UInt16(load.slots.count))
+        for slot in load.slots {
+            writer.time(slot.time)
+            writer.u16(slot.capacity)
+            writer.u16(slot.booked)
+        }
+        writer.u16(UInt16(load.entries.count))
+        for entry in load.entries {
+            writer.time(entry.time)
+            writer.string(entry.appointment.rawValue)
+        }
+    }
+
+    static func decodeDayLoad(_ reader: inout ByteReader) throws(CodecError) -> DayLoad {
+        let closed = try reader.bool()
+        var slots: [SlotLoad] = []
+        for _ in 0..<Int(try reader.u16()) {
+            slots.append(SlotLoad(time: try reader.time(), capacity: try reader.u16(), booked: try reader.u16()))
+        }
+        var entries: [AgendaEntry] = []
+        for _ in 0..<Int(try reader.u16()) {
+            entries.append(AgendaEntry(time: try reader.time(), appointment: AppointmentID(try reader.string())))
+        }
+        try reader.end()
+        return DayLoad(closed: closed, slots: slots, entries: entries)
+    }
+
+    static func encode(_ appointment: AppointmentView, _ writer: inout ByteWriter) {
+        writer.string(appointment.office.rawValue)
+        writer.string(appointment.service.rawValue)
+        writer.string(appointment.pratica.rawValue)
+        writer.day(appointment.requestedDay)
+        writer.day(appointment.day)
+        writer.time(appointment.time)
+        writer.bool(appointment.deferred)
+        writer.u8(appointment.state.rawValue)
+        writer.string(appointment.bookedBy)
+        writer.u64(appointment.bookedSequence)
+        writer.u64(appointment.updatedSequence)
+    }
+
+    static func decodeAppointment(_ id: AppointmentID, _ reader: inout ByteReader) throws(CodecError) -> AppointmentView {
+        let office = OfficeID(try reader.string())
+        let service = ServiceID(try reader.string())
+        let pratica = PraticaID(try reader.string())
+        let requestedDay = try reader.day()
+        let day = try reader.day()
+        let time = try reader.time()
+        let deferred = try reader.bool()
+        let stateAt = reader.offset
+        let stateTag = try reader.u8()
+        guard let state = AppointmentState(rawValue: stateTag) else {
+            throw .unknownTag(kind: "appointment state", tag: stateTag, offset: stateAt)
+        }
+        let appointment = AppointmentView(
+            id: id, office: office, service: service, pratica: pratica, requestedDay: requestedDay, day: day, time: time,
+            deferred: deferred, state: state, bookedBy: try reader.string(), bookedSequence: try reader.u64(),
+            updatedSequence: try reader.u64())
+        try reader.end()
+        return appointment
+    }
+
+    static func encode(_ pratica: PraticaView, _ writer: inout ByteWriter) {
+        RecordCodec.encode(pratica.applicant, &writer)
+        writer.bool(pratica.permitReady)
+        writer.bool(pratica.permitDelivered)
+        writer.u16(UInt16(pratica.live.count))
+        for service in pratica.live.keys.sorted() {
+            writer.string(service.rawValue)
+            writer.string(pratica.live[service]?.rawValue ?? "")
+        }
+        writer.u32(UInt32(pratica.appointments.count))
+        for appointment in pratica.appointments { writer.string(appointment.rawValue) }
+    }
+
+    static func decodePratica(_ reader: inout ByteReader) throws(CodecError) -> PraticaView {
+        let applicant = try RecordCodec.decodeApplicant(&reader)
+        let permitReady = try reader.bool()
+        let permitDelivered = try reader.bool()
+        var live: [ServiceID: AppointmentID] = [:]
+        for _ in 0..<Int(try reader.u16()) {
+            live[ServiceID(try reader.string())] = AppointmentID(try reader.string())
+        }
+        var appointments: [AppointmentID] = []
+        for _ in 0..<Int(try reader.u32()) { appointments.append(AppointmentID(try reader.string())) }
+        try reader.end()
+        return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered, live: live,
+                           appointments: appointments)
+    }
+}

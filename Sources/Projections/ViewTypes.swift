@@ -1,0 +1,247 @@
+import Events
+
+/// An office and one of its services: the unit that has a calendar and a capacity.
+public struct OfficeService: Hashable, Sendable {
+    public var office: OfficeID
+    public var service: ServiceID
+    public init(_ office: OfficeID, _ service: ServiceID) {
+        self.office = office
+        self.service = service
+    }
+}
+
+/// One day of one office's service, as persisted in the `days` database.
+public struct DayKey: Hashable, Sendable {
+    public var office: OfficeID
+    public var service: ServiceID
+    public var day: Day
+    public init(_ office: OfficeID, _ service: ServiceID, _ day: Day) {
+        self.office = office
+        self.service = service
+        self.day = day
+    }
+}
+
+public struct SlotLoad: Equatable, Sendable {
+    public var time: LocalTime
+    public var capacity: UInt16
+    public var booked: UInt16
+    public init(time: LocalTime, capacity: UInt16, booked: UInt16) {
+        self.time = time
+        self.capacity = capacity
+        self.booked = booked
+    }
+    public var free: UInt16 { capacity > booked ? capacity - booked : 0 }
+}
+
+/// A day's capacity and bookings for one service, down to the slot, and its live appointments.
+public struct DayLoad: Equatable, Sendable {
+    public internal(set) var closed: Bool
+    public internal(set) var slots: [SlotLoad]
+    /// Live appointments, by time, then in the order they arrived on this day.
+    public internal(set) var entries: [AgendaEntry]
+    public private(set) var capacity: Int
+    public private(set) var booked: Int
+
+    public init(closed: Bool, slots: [SlotLoad], entries: [AgendaEntry] = []) {
+        self.closed = closed
+        self.slots = slots
+        self.entries = entries
+        capacity = slots.reduce(0) { $0 + Int($1.capacity) }
+        booked = slots.reduce(0) { $0 + Int($1.booked) }
+    }
+
+    public var free: Int { max(0, capacity - booked) }
+
+    public func slotIndex(_ time: LocalTime) -> Int? {
+        // Slots are few (tens) and sorted; a linear scan beats a binary search's branches.
+        slots.firstIndex { $0.time == time }
+    }
+
+    mutating func add(_ appointment: AppointmentID, at time: LocalTime) {
+        guard let index = slotIndex(time) else {
+            preconditionFailure("an appointment at \(time) on a day with no such slot passed decide")
+        }
+        slots[index].booked += 1
+        booked += 1
+        precondition(slots[index].booked <= slots[index].capacity, "slot \(time) over capacity")
+        let position = entries.firstIndex { $0.time > time } ?? entries.endIndex
+        entries.insert(AgendaEntry(time: time, appointment: appointment), at: position)
+    }
+
+    mutating func remove(_ appointment: AppointmentID, at time: LocalTime) {
+        guard let index = slotIndex(time), slots[index].booked > 0 else {
+            preconditionFailure("removing \(appointment) from an empty slot at \(time)")
+        }
+        slots[index].booked -= 1
+        booked -= 1
+        entries.removeAll { $0.appointment == appointment }
+    }
+}
+
+public struct AgendaEntry: Equatable, Sendable {
+    public var time: LocalTime
+    public var appointment: AppointmentID
+    public init(time: LocalTime, appointment: AppointmentID) {
+        self.time = time
+        self.appointment = appointment
+    }
+}
+
+/// The materialised days of one office's service, as an array indexed from `baseDay`: a day
+/// lookup is an index, not a hash, so scanning a horizon of full days stays cheap.
+public struct ServiceLoad: Equatable, Sendable {
+    public private(set) var baseDay: Day
+    public private(set) var days: [DayLoad?]
+
+    public init(baseDay: Day) {
+        self.baseDay = baseDay
+        days = []
+    }
+
+    public subscript(day: Day) -> DayLoad? {
+        let index = day.days(since: baseDay)
+        guard index >= 0, index < days.count else { return nil }
+        return days[index]
+    }
+
+    /// Every materialised day, in order.
+    public var materialised: [(Day, DayLoad)] {
+        days.enumerated().compactMap { index, load in load.map { (baseDay.adding(days: index), $0) } }
+    }
+
+    /// Runs `body` on that day's load, creating it with `make` when absent.
+    mutating func update<R>(_ day: Day, make: () -> DayLoad, _ body: (inout DayLoad) -> R) -> R {
+        var index = day.days(since: baseDay)
+        if days.isEmpty {
+            baseDay = day
+            index = 0
+        } else if index < 0 {
+            days.insert(contentsOf: [DayLoad?](repeating: nil, count: -index), at: 0)
+            baseDay = day
+            index = 0
+        }
+        if index >= days.count { days.append(contentsOf: [DayLoad?](repeating: nil, count: index - days.count + 1)) }
+        if days[index] == nil { days[index] = make() }
+        return body(&days[index]!)  // set just above
+    }
+}
+
+public enum AppointmentState: UInt8, Sendable, CustomStringConvertible {
+    case booked = 1
+    case cancelled = 2
+    /// The permit was handed over at this pickup appointment.
+    case completed = 3
+
+    public var description: String {
+        switch self {
+        case .booked: "booked"
+        case .cancelled: "cancelled"
+        case .completed: "completed"
+        }
+    }
+}
+
+public struct AppointmentView: Equatable, Sendable {
+    public var id: AppointmentID
+    public var office: OfficeID
+    public var service: ServiceID
+    public var pratica: PraticaID
+    public var requestedDay: Day
+    public var day: Day
+    public var time: LocalTime
+    public var deferred: Bool
+    public var state: AppointmentState
+    public var bookedBy: String
+    /// The record that booked it.
+    public var bookedSequence: UInt64
+    /// The record that last changed it.
+    public var updatedSequence: UInt64
+
+    public init(id: AppointmentID, office: OfficeID, service: ServiceID, pratica: PraticaID, requestedDay: Day, day: Day,
+                time: LocalTime, deferred: Bool, state: AppointmentState, bookedBy: String, bookedSequence: UInt64,
+                updatedSequence: UInt64) {
+        self.id = id
+        self.office = office
+        self.service = service
+        self.pratica = pratica
+        self.requestedDay = requestedDay
+        self.day = day
+        self.time = time
+        self.deferred = deferred
+        self.state = state
+        self.bookedBy = bookedBy
+        self.bookedSequence = bookedSequence
+        self.updatedSequence = updatedSequence
+    }
+}
+
+public struct PraticaView: Equatable, Sendable {
+    public var applicant: Applicant
+    public var permitReady: Bool
+    public var permitDelivered: Bool
+    /// At most one live appointment per service.
+    public var live: [ServiceID: AppointmentID]
+    /// Every appointment ever booked for it, oldest first.
+    public var appointments: [AppointmentID]
+
+    public init(applicant: Applicant, permitReady: Bool = false, permitDelivered: Bool = false,
+                live: [ServiceID: AppointmentID] = [:], appointments: [AppointmentID] = []) {
+        self.applicant = applicant
+        self.permitReady = permitReady
+        self.permitDelivered = permitDelivered
+        self.live = live
+        self.appointments = appointments
+    }
+
+    /// booked, permit-ready or delivered: the word the STATUS check and operators see.
+    public var stateName: String { permitDelivered ? "delivered" : permitReady ? "permit-ready" : "open" }
+}
+
+/// An office's configuration in force, with the closures `close-day` added, and the slot grid
+/// derived once from it.
+public struct OfficeView: Equatable, Sendable {
+    public private(set) var configuration: OfficeConfiguration
+    /// Days closed for every service by `close-day`.
+    public internal(set) var closures: Set<Day>
+    /// Days closed for one service by `close-day ... SERVICE`.
+    public internal(set) var serviceClosures: [ServiceID: Set<Day>]
+    public private(set) var holidays: Set<Day>
+    /// Slot start times per service and weekday (Monday first).
+    public private(set) var grids: [ServiceID: [[LocalTime]]]
+
+    public init(configuration: OfficeConfiguration, closures: Set<Day> = [], serviceClosures: [ServiceID: Set<Day>] = [:]) {
+        self.configuration = configuration
+        self.closures = closures
+        self.serviceClosures = serviceClosures
+        holidays = Set(configuration.closedDays)
+        grids = [:]
+        for service in configuration.services {
+            grids[service.id] = Weekday.allCases.map { service.slotTimes(on: $0) }
+        }
+    }
+
+    public func isClosed(_ service: ServiceID, on day: Day) -> Bool {
+        holidays.contains(day) || closures.contains(day) || (serviceClosures[service]?.contains(day) ?? false)
+    }
+
+    /// The day's slots as the configuration makes them: empty when closed or not a working day.
+    public func freshLoad(_ service: ServiceID, on day: Day) -> DayLoad {
+        guard let configuration = configuration.service(service) else { return DayLoad(closed: true, slots: []) }
+        if isClosed(service, on: day) { return DayLoad(closed: true, slots: []) }
+        let times = grids[service]?[Int(day.weekday.rawValue)] ?? []
+        return DayLoad(closed: false, slots: times.map {
+            SlotLoad(time: $0, capacity: configuration.capacityPerSlot, booked: 0)
+        })
+    }
+}
+
+/// A client request id, scoped to the operator who sent it.
+public struct RequestKey: Hashable, Sendable {
+    public var `operator`: String
+    public var requestID: String
+    public init(operator: String, requestID: String) {
+        self.operator = `operator`
+        self.requestID = requestID
+    }
+}
