@@ -1,0 +1,28 @@
+# Agenda — the whole set-up is `make run` and `make test` on a fresh Debian machine.
+SWIFT ?= swift
+DATA ?= data
+
+.PHONY: run test bench build deps clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product agenda-node
+	$(SWIFT) build -c release --product replay
+
+# The main job: agenda-node on 127.0.0.1 with $(DATA), created and seeded from fixtures on first start.
+run: build
+	.build/release/agenda-node --data $(DATA) --host 127.0.0.1
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Prints numbers; asserts no timing.
+bench: deps
+	$(SWIFT) build -c release --product agenda-bench
+	.build/release/agenda-bench
+
+clean:
+	rm -rf .build
