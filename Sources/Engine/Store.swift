@@ -435,3 +435,17 @@ public final class Store: @unchecked Sendable {
 private final class ResultBox: @unchecked Sendable {
     var result: Result<Decision, StoreError>?
 }
+
+extension Store {
+    /// Walks the whole log and checks the chain; returns the head, or throws the first finding.
+    public func verifyChain() throws -> (sequence: UInt64, hash: ChainHash) {
+        try read { txn in
+            var walker = ChainWalker()
+            try txn.scan("log") { key, value in
+                if let finding = walker.check(sequence: try LogKey.sequence(key), value: value) { throw finding }
+                return true
+            }
+            return (walker.expectedSequence - 1, walker.previousHash)
+        }
+    }
+}
