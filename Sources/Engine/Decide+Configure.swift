@@ -11,13 +11,16 @@ extension Decider {
         if let previous = views.offices[id] {
             let next = OfficeView(configuration: configuration, closures: previous.closures,
                                   serviceClosures: previous.serviceClosures)
-            for (key, load) in views.loads where key.office == id {
+            // In a fixed order (services as configured, then days, then slots): the first
+            // problem found is the one recorded, and a re-decision must find the same one.
+            for service in previous.configuration.services.map(\.id) {
+                guard let load = views.loads[OfficeService(id, service)] else { continue }
                 for (day, dayLoad) in load.materialised where day >= today && dayLoad.booked > 0 && !dayLoad.closed {
-                    let fresh = next.freshLoad(key.service, on: day)
+                    let fresh = next.freshLoad(service, on: day)
                     for slot in dayLoad.slots where slot.booked > 0 {
                         let capacity = fresh.slotIndex(slot.time).map { fresh.slots[$0].capacity } ?? 0
                         if capacity < slot.booked {
-                            return .rejected(.capacityBelowBookings(id, service: key.service, day: day, time: slot.time,
+                            return .rejected(.capacityBelowBookings(id, service: service, day: day, time: slot.time,
                                                                     booked: slot.booked))
                         }
                     }

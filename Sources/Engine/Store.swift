@@ -28,6 +28,8 @@ public final class Store: @unchecked Sendable {
     static let viewsFormat: UInt8 = 1
 
     public let directory: String
+    /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
+    public let batchCommandsMax: Int
     let env: OpaquePointer
     let databases: [String: MDB_dbi]
     let resizeLock = ResizeLock()
@@ -52,6 +54,15 @@ public final class Store: @unchecked Sendable {
     private var stopping = false
     private var closed = false
     private let writerFinished = DispatchSemaphore(value: 0)
+    private var committedBatches = 0
+    private var committedCommands = 0
+
+    /// Write transactions committed and commands they answered since the store opened.
+    public var statistics: (batches: Int, commands: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (committedBatches, committedCommands)
+    }
 
     public static let systemClock: @Sendable () -> Instant = {
         Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
@@ -59,8 +70,10 @@ public final class Store: @unchecked Sendable {
 
     /// Opens (creating if needed) the environment in `directory` and starts the writer.
     public init(directory: String, clock: @escaping @Sendable () -> Instant = Store.systemClock,
-                mapBytes: Int = Limits.mapBytesInitial) throws(StoreError) {
+                mapBytes: Int = Limits.mapBytesInitial, batchCommandsMax: Int = Limits.batchCommandsMax) throws(StoreError) {
+        precondition((1...Limits.batchCommandsMax).contains(batchCommandsMax), "batchCommandsMax out of range")
         self.directory = directory
+        self.batchCommandsMax = batchCommandsMax
         self.clock = clock
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -196,7 +209,7 @@ public final class Store: @unchecked Sendable {
                 condition.unlock()
                 break
             }
-            let count = min(queue.count, Limits.batchCommandsMax)
+            let count = min(queue.count, batchCommandsMax)
             batch.append(contentsOf: queue[0..<count])
             queue.removeFirst(count)
             condition.unlock()
@@ -263,6 +276,10 @@ public final class Store: @unchecked Sendable {
                 preconditionFailure("the store cannot re-read its own last commit: \(error)")
             }
         }
+        condition.lock()
+        committedBatches += 1
+        committedCommands += batch.count
+        condition.unlock()
         for (index, item) in batch.enumerated() { item.completion(results[index]) }
     }
 

@@ -138,7 +138,8 @@ public struct Views: Sendable {
         // the capacity they had.
         for (key, load) in loads where key.office == id {
             var updated = load
-            for (day, dayLoad) in load.materialised where day >= effectiveFrom {
+            // A closed day stays as it was closed: what was served there keeps its place.
+            for (day, dayLoad) in load.materialised where day >= effectiveFrom && !dayLoad.closed {
                 var fresh = view.freshLoad(key.service, on: day)
                 for slot in dayLoad.slots where slot.booked > 0 {
                     guard let index = fresh.slotIndex(slot.time) else {

@@ -1,0 +1,167 @@
+import Events
+import Foundation
+import Testing
+
+@Suite("The record codec")
+struct CodecTests {
+    static let monday = Day(year: 2008, month: 4, day: 14)!
+    static let nine = LocalTime(hour: 9, minute: 0)!
+
+    static let configuration = OfficeConfiguration(
+        office: "RM-Q", kind: .questura, name: "Questura di Roma", horizonDays: 120, leadDays: 1,
+        services: [ServiceConfiguration(
+            id: "fotosegnalamento", name: "Fotosegnalamento", slotLengthMinutes: 15, capacityPerSlot: 3,
+            requiresReadyPermit: false,
+            weekly: [[OpeningInterval(start: nine, end: LocalTime(hour: 12, minute: 30)!),
+                      OpeningInterval(start: LocalTime(hour: 14, minute: 0)!, end: LocalTime(hour: 16, minute: 0)!)],
+                     [], [], [], [], [], []])],
+        closedDays: [Day(year: 2008, month: 6, day: 29)!])
+
+    static let applicant = Applicant(pratica: "P-RM-2008-000123", visto: "ITA0123456", surname: "Gjoni", name: "Arben",
+                                     birthDate: Day(year: 1975, month: 3, day: 2)!, nationality: "ALB", office: "RM-S")
+
+    static let commands: [Command] = [
+        .configureOffice(configuration),
+        .closeDay(office: "RM-Q", day: monday, service: nil, reason: "sciopero"),
+        .closeDay(office: "RM-Q", day: monday, service: "fotosegnalamento", reason: "guasto"),
+        .book(BookRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-RM-2008-000123")),
+        .book(BookRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", notBefore: monday, on: monday,
+                          at: nine)),
+        .deferAppointment("A-00001", to: .nextFree, reason: ""),
+        .deferAppointment("A-00001", to: .day(monday, at: nine), reason: "richiesta"),
+        .deferAppointment("A-00001", to: .day(monday, at: nil), reason: "richiesta"),
+        .cancel("A-00001", reason: "rinuncia"),
+        .permitReady("P-1"),
+        .pickup("P-1"),
+        .registerPratica(applicant),
+    ]
+
+    static let events: [Event] = [
+        .officeConfigured(configuration, effectiveFrom: monday),
+        .dayClosed(office: "RM-Q", day: monday, service: "fotosegnalamento", reason: "sciopero"),
+        .appointmentBooked(AppointmentBooked(appointment: "A-00001", office: "RM-Q", service: "fotosegnalamento",
+                                             pratica: "P-1", requestedDay: monday, day: monday.adding(days: 1),
+                                             time: nine, deferred: true, bookedBy: "RM-S")),
+        .appointmentMoved(AppointmentMoved(appointment: "A-00001", office: "RM-Q", service: "fotosegnalamento",
+                                           fromDay: monday, fromTime: nine, toDay: monday.adding(days: 2), toTime: nine,
+                                           cause: .dayClosed, reason: "sciopero")),
+        .appointmentCancelled(appointment: "A-00001", office: "RM-Q", service: "fotosegnalamento", pratica: "P-1",
+                              day: monday, time: nine, reason: "rinuncia"),
+        .permitMarkedReady("P-1"),
+        .permitDelivered("P-1", completedAppointment: "A-00002"),
+        .permitDelivered("P-1", completedAppointment: nil),
+        .praticaRegistered(applicant),
+    ]
+
+    static let rejections: [Rejection] = [
+        .unknownOffice("XX-Q"), .unknownService("RM-Q", "x"), .unknownPratica("P"), .unknownAppointment("A"),
+        .full(office: "RM-Q", service: "s", searchedThrough: monday), .permitNotReady("P"), .permitAlreadyDelivered("P"),
+        .liveAppointmentExists("P", service: "s", appointment: "A"), .appointmentNotLive("A", state: "cancelled"),
+        .officeClosed("RM-Q", day: monday), .beforeLeadTime(requested: monday, earliest: monday.adding(days: 1)),
+        .beyondHorizon(requested: monday, last: monday), .noSuchSlot("RM-Q", service: "s", day: monday, time: nine),
+        .dayInPast(monday, today: monday.adding(days: 1)), .invalidConfiguration("why"),
+        .capacityBelowBookings("RM-Q", service: "s", day: monday, time: nine, booked: 3),
+        .praticaAlreadyRegistered("P"), .cannotRehouse("A", searchedThrough: monday),
+        .vistoAlreadyRegistered(visto: "V", pratica: "P"),
+    ]
+
+    func roundTrip(_ command: Command, _ outcome: Outcome, sequence: UInt64 = 42) throws {
+        var writer = ByteWriter()
+        let actor = Actor(operator: "sui.roma", body: "RM-S")
+        let previous = ChainHash(hex: String(repeating: "ab", count: 32))!
+        let at = Instant(millisecondsSinceEpoch: 1_208_160_000_123)
+        let hash = RecordCodec.seal(sequence: sequence, decidedAt: at, actor: actor, requestID: "req-7", command: command,
+                                    outcome: outcome, previousHash: previous, into: &writer)
+        let record = try RecordCodec.decode(sequence: sequence, value: writer.bytes)
+        #expect(record == Record(sequence: sequence, decidedAt: at, actor: actor, requestID: "req-7", command: command,
+                                 outcome: outcome, previousHash: previous, hash: hash))
+        #expect(try writer.bytes.withUnsafeBytes { try RecordCodec.recomputedHash(sequence: sequence, value: $0) } == hash)
+    }
+
+    @Test("every command, event and rejection decodes to what was encoded")
+    func everyCaseRoundTrips() throws {
+        for command in Self.commands { try roundTrip(command, .accepted([])) }
+        for event in Self.events { try roundTrip(Self.commands[3], .accepted([event])) }
+        try roundTrip(Self.commands[1], .accepted(Self.events))
+        for rejection in Self.rejections { try roundTrip(Self.commands[3], .rejected(rejection)) }
+    }
+
+    @Test("a record cut short or carrying an unknown tag or version is refused, not guessed")
+    func damagedRecordsAreRefused() throws {
+        var writer = ByteWriter()
+        _ = RecordCodec.seal(sequence: 1, decidedAt: Instant(millisecondsSinceEpoch: 0), actor: .system, requestID: "",
+                             command: Self.commands[3], outcome: .accepted([]), previousHash: .genesis, into: &writer)
+        let bytes = writer.bytes
+        for length in 0..<(bytes.count - 1) {
+            #expect(throws: CodecError.self) { try RecordCodec.decode(sequence: 1, value: Array(bytes[0..<length])) }
+        }
+        var newer = bytes
+        newer[0] = 2
+        #expect(throws: CodecError.unknownVersion(2)) { try RecordCodec.decode(sequence: 1, value: newer) }
+        var unknownCommand = bytes
+        // version (1) + time (8) + "system" (2+6) + "agenda" (2+6) + "" (2) = 27: the command tag.
+        unknownCommand[27] = 200
+        #expect(throws: CodecError.unknownTag(kind: "command", tag: 200, offset: 27)) {
+            try RecordCodec.decode(sequence: 1, value: unknownCommand)
+        }
+    }
+
+    @Test("the hash binds the sequence number: the same bytes under another key do not verify")
+    func hashBindsSequence() throws {
+        var writer = ByteWriter()
+        let hash = RecordCodec.seal(sequence: 5, decidedAt: Instant(millisecondsSinceEpoch: 0), actor: .system,
+                                    requestID: "", command: .permitReady("P"), outcome: .accepted([]),
+                                    previousHash: .genesis, into: &writer)
+        let recomputed = try writer.bytes.withUnsafeBytes { try RecordCodec.recomputedHash(sequence: 6, value: $0) }
+        #expect(recomputed != hash)
+    }
+
+    @Test("a chain hash prints as 64 hex digits and parses back")
+    func chainHashHex() {
+        let hash = ChainHash(hex: "00ff" + String(repeating: "1a", count: 30))
+        #expect(hash?.description == "00ff" + String(repeating: "1a", count: 30))
+        #expect(ChainHash(hex: "xyz") == nil)
+        #expect(ChainHash.genesis.description == String(repeating: "0", count: 64))
+    }
+}
+
+@Suite("Days, times and Rome's clock")
+struct CalendarTests {
+    @Test("dates print and parse as YYYY-MM-DD, and impossible dates are refused")
+    func datesRoundTrip() {
+        for text in ["1970-01-01", "2008-02-29", "2008-04-14", "2030-12-31", "1950-07-04"] {
+            #expect(Day(text)?.description == text)
+        }
+        #expect(Day("2009-02-29") == nil)
+        #expect(Day("2008-13-01") == nil)
+        #expect(Day("2008-4-14") == nil)
+        #expect(Day(year: 2008, month: 4, day: 14)?.weekday == .monday)
+        #expect(Day(year: 1970, month: 1, day: 1)?.weekday == .thursday)
+        #expect(LocalTime("09:15")?.description == "09:15")
+        #expect(LocalTime("24:00") == nil)
+    }
+
+    @Test("Rome's local day and time follow CET and CEST, switching on the last Sundays of March and October")
+    func romeTime() {
+        // 2008-03-30 01:00 UTC: summer time starts (02:00 CET becomes 03:00 CEST).
+        let beforeSpring = Instant(millisecondsSinceEpoch: 1_206_838_800_000 - 1)
+        let afterSpring = Instant(millisecondsSinceEpoch: 1_206_838_800_000)
+        #expect(RomeTime.offsetMinutes(at: beforeSpring) == 60)
+        #expect(RomeTime.offsetMinutes(at: afterSpring) == 120)
+        #expect(RomeTime.time(of: afterSpring).description == "03:00")
+        // 2008-10-26 01:00 UTC: back to winter time.
+        let autumn = Instant(millisecondsSinceEpoch: 1_224_982_800_000)
+        #expect(RomeTime.offsetMinutes(at: Instant(millisecondsSinceEpoch: autumn.millisecondsSinceEpoch - 1)) == 120)
+        #expect(RomeTime.offsetMinutes(at: autumn) == 60)
+        // 23:30 UTC on 2008-07-01 is already 2 July in Rome.
+        let lateJuly = Instant(millisecondsSinceEpoch: 1_214_955_000_000)
+        #expect(RomeTime.day(of: lateJuly).description == "2008-07-02")
+        // Local 09:00 round-trips on both sides of a change.
+        for day in [Day(year: 2008, month: 3, day: 29)!, Day(year: 2008, month: 3, day: 31)!,
+                    Day(year: 2008, month: 10, day: 25)!, Day(year: 2008, month: 10, day: 27)!] {
+            let instant = Instant(romeDay: day, time: LocalTime(hour: 9, minute: 0)!)
+            #expect(RomeTime.day(of: instant) == day)
+            #expect(RomeTime.time(of: instant).description == "09:00")
+        }
+    }
+}

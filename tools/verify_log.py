@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Verify and decode an Agenda data directory's log, from docs/log-format.md alone.
+
+Needs Python 3.9+ and the PyPI package `lmdb` (pip install lmdb).
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import sys
+
+FORMAT_VERSIONS = {1}
+GENESIS = bytes(32)
+TRAILER = 64  # previousHash (32) + hash (32)
+PROBLEMS_SHOWN_MAX = 50
+
+HELP = """\
+Opens DIR (an Agenda data directory: an LMDB environment with data.mdb and
+lock.mdb) read-only, walks the `log` database in key order inside one read
+transaction, and checks, as docs/log-format.md describes:
+
+  - sequence numbers run 1, 2, 3, ... with none missing;
+  - each record's previousHash is the hash of the record before it (32 zero
+    bytes for record 1);
+  - each record's hash is SHA-256(previousHash || sequence as u64 big-endian ||
+    payload);
+  - each payload decodes completely (known version and tags, valid values, no
+    bytes left over);
+  - meta `head` names the last record's sequence number and hash.
+
+Without options it prints one line:  N records, head SEQ HASH, chain ok
+With --json it prints every record, decoded, as one JSON object per line
+(JSON Lines) on stdout, and the summary on stderr. tools/README.md describes
+the objects. With --annotate SEQ it prints that record as an annotated hex dump.
+
+Reading is safe while agenda-node runs (LMDB readers never block the writer
+and see the last commit); it needs write permission on DIR/lock.mdb, as every
+LMDB reader does. Nothing is ever written.
+
+Exit status: 0 when everything verifies; 1 when a hash does not verify, a link
+is broken, a sequence number is missing, a record does not decode or meta head
+disagrees (each problem is printed on stderr with its sequence number and what
+differs); 2 when DIR cannot be read as an Agenda data directory.
+
+Examples:
+  python3 tools/verify_log.py data
+  python3 tools/verify_log.py --json data | jq -c 'select(.outcome.type=="rejected")'
+  python3 tools/verify_log.py --annotate 5 data
+"""
+
+
+class DecodeError(Exception):
+    def __init__(self, message, offset):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+    def __str__(self):
+        return f"{self.message} at payload byte {self.offset}"
+
+
+# --- Primitive types (docs/log-format.md, "Primitive types") -----------------
+
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def day_text(days):
+    """A `day` as YYYY-MM-DD; outside years 1...9999 (which Python cannot show) the integer."""
+    try:
+        return (EPOCH + datetime.timedelta(days=days)).isoformat()
+    except OverflowError:
+        return days
+
+
+def time_text(minutes):
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def instant_text(ms):
+    try:
+        moment = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(milliseconds=ms)
+    except OverflowError:
+        return ms
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+class Reader:
+    """Reads the primitive types from a payload; optionally notes each field for --annotate."""
+
+    def __init__(self, data, notes=None):
+        self.data = data
+        self.offset = 0
+        self.notes = notes  # list of (start, end, label, shown) or None
+        self.path = []
+
+    def note(self, start, label, shown):
+        if self.notes is not None:
+            self.notes.append((start, self.offset, ".".join(self.path + [label]) if label else ".".join(self.path), shown))
+
+    def take(self, count, what):
+        if count > len(self.data) - self.offset:
+            raise DecodeError(f"record ends early reading {what} ({count} bytes wanted, "
+                              f"{len(self.data) - self.offset} left)", self.offset)
+        start = self.offset
+        self.offset += count
+        return self.data[start:self.offset]
+
+    def uint(self, size, label, what):
+        start = self.offset
+        value = int.from_bytes(self.take(size, what), "big")
+        self.note(start, label, value)
+        return value
+
+    def u8(self, label):
+        return self.uint(1, label, "a u8")
+
+    def u16(self, label):
+        return self.uint(2, label, "a u16")
+
+    def u32(self, label):
+        return self.uint(4, label, "a u32")
+
+    def u64(self, label):
+        return self.uint(8, label, "a u64")
+
+    def i32_raw(self, what):
+        return int.from_bytes(self.take(4, what), "big", signed=True)
+
+    def bool(self, label):
+        start = self.offset
+        value = self.take(1, "a bool")[0]
+        if value not in (0, 1):
+            raise DecodeError(f"invalid bool {value} for {label}", start)
+        self.note(start, label, bool(value))
+        return value == 1
+
+    def str(self, label):
+        start = self.offset
+        count = int.from_bytes(self.take(2, f"the length of {label}"), "big")
+        raw = self.take(count, f"{label} ({count} bytes)")
+        try:
+            text = raw.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise DecodeError(f"{label} is not UTF-8", start + 2) from None
+        self.note(start, label, json.dumps(text, ensure_ascii=False))
+        return text
+
+    def day(self, label):
+        start = self.offset
+        value = day_text(self.i32_raw("a day"))
+        self.note(start, label, value)
+        return value
+
+    def time(self, label):
+        start = self.offset
+        minutes = int.from_bytes(self.take(2, "a time"), "big")
+        if minutes >= 1440:
+            raise DecodeError(f"invalid time {minutes} (minutes since midnight must be below 1440) for {label}", start)
+        value = time_text(minutes)
+        self.note(start, label, value)
+        return value
+
+    def instant(self, label):
+        start = self.offset
+        ms = int.from_bytes(self.take(8, "an instant"), "big", signed=True)
+        value = instant_text(ms)
+        self.note(start, label, f"{value} ({ms} ms)")
+        return value, ms
+
+    def opt(self, label, read):
+        start = self.offset
+        flag = self.take(1, "an optional's presence byte")[0]
+        if flag == 0:
+            self.note(start, label, "absent")
+            return None
+        if flag != 1:
+            raise DecodeError(f"invalid presence byte {flag} for {label}", start)
+        self.note(start, label + "?", "present")
+        return read(label)
+
+    def tag(self, label, table, kind):
+        start = self.offset
+        value = self.take(1, f"a {kind} tag")[0]
+        if value not in table:
+            raise DecodeError(f"unknown {kind} tag {value} (the record is damaged or newer than this reader)", start)
+        self.note(start, label, f"{value} = {table[value][0] if isinstance(table[value], tuple) else table[value]}")
+        return value
+
+    def within(self, name):
+        reader = self
+
+        class Scope:
+            def __enter__(self):
+                reader.path.append(name)
+
+            def __exit__(self, *exc):
+                reader.path.pop()
+
+        return Scope()
+
+
+# --- Shared structures ("Shared structures") ----------------------------------
+
+OFFICE_KINDS = {1: "questura", 2: "prefettura", 3: "sui"}
+MOVE_CAUSES = {1: "deferred", 2: "day-closed"}
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def read_configuration(r):
+    configuration = {"office": r.str("office")}
+    configuration["kind"] = OFFICE_KINDS[r.tag("kind", OFFICE_KINDS, "office kind")]
+    configuration["name"] = r.str("name")
+    configuration["horizonDays"] = r.u16("horizonDays")
+    configuration["leadDays"] = r.u16("leadDays")
+    services = []
+    for index in range(r.u16("services.count")):
+        with r.within(f"services[{index}]"):
+            service = {"id": r.str("id"), "name": r.str("name"),
+                       "slotLengthMinutes": r.u16("slotLengthMinutes"),
+                       "capacityPerSlot": r.u16("capacityPerSlot"),
+                       "requiresReadyPermit": r.bool("requiresReadyPermit")}
+            weekly = []
+            for weekday in WEEKDAYS:
+                intervals = []
+                for number in range(r.u8(f"weekly.{weekday}.count")):
+                    intervals.append([r.time(f"weekly.{weekday}[{number}].start"),
+                                      r.time(f"weekly.{weekday}[{number}].end")])
+                weekly.append(intervals)
+            service["weekly"] = weekly
+            services.append(service)
+    configuration["services"] = services
+    count = r.u32("closedDays.count")
+    if count * 4 > len(r.data) - r.offset:
+        raise DecodeError(f"{count} closed days run past the payload's end", r.offset - 4)
+    configuration["closedDays"] = [r.day(f"closedDays[{index}]") for index in range(count)]
+    return configuration
+
+
+def read_applicant(r):
+    return {"pratica": r.str("pratica"), "visto": r.str("visto"), "surname": r.str("surname"),
+            "name": r.str("name"), "birthDate": r.day("birthDate"), "nationality": r.str("nationality"),
+            "office": r.str("office")}
+
+
+def read_structure(r, label, read):
+    with r.within(label):
+        return read(r)
+
+
+# --- Commands ("Commands") -----------------------------------------------------
+
+DEFER_TARGETS = {1: "next-free", 2: "day"}
+
+
+def read_defer_target(r):
+    tag = r.tag("target", DEFER_TARGETS, "defer target")
+    if tag == 1:
+        return {"type": "next-free"}
+    return {"type": "day", "day": r.day("target.day"), "at": r.opt("target.at", r.time)}
+
+
+COMMANDS = {
+    1: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration)}),
+    2: ("close-day", lambda r: {"office": r.str("office"), "day": r.day("day"), "service": r.opt("service", r.str),
+                                "reason": r.str("reason")}),
+    3: ("book", lambda r: {"office": r.str("office"), "service": r.str("service"), "pratica": r.str("pratica"),
+                           "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day),
+                           "at": r.opt("at", r.time)}),
+    4: ("defer", lambda r: {"appointment": r.str("appointment"), "target": read_defer_target(r),
+                            "reason": r.str("reason")}),
+    5: ("cancel", lambda r: {"appointment": r.str("appointment"), "reason": r.str("reason")}),
+    6: ("permit-ready", lambda r: {"pratica": r.str("pratica")}),
+    7: ("pickup", lambda r: {"pratica": r.str("pratica")}),
+    8: ("register-pratica", lambda r: {"applicant": read_structure(r, "applicant", read_applicant)}),
+}
+
+# --- Events ("Outcomes and events") --------------------------------------------
+
+
+def read_moved(r):
+    moved = {"appointment": r.str("appointment"), "office": r.str("office"), "service": r.str("service"),
+             "fromDay": r.day("fromDay"), "fromTime": r.time("fromTime"), "toDay": r.day("toDay"),
+             "toTime": r.time("toTime")}
+    moved["cause"] = MOVE_CAUSES[r.tag("cause", MOVE_CAUSES, "move cause")]
+    moved["reason"] = r.str("reason")
+    return moved
+
+
+EVENTS = {
+    1: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration),
+                                        "effectiveFrom": r.day("effectiveFrom")}),
+    2: ("day-closed", lambda r: {"office": r.str("office"), "day": r.day("day"), "service": r.opt("service", r.str),
+                                 "reason": r.str("reason")}),
+    3: ("appointment-booked", lambda r: {"appointment": r.str("appointment"), "office": r.str("office"),
+                                         "service": r.str("service"), "pratica": r.str("pratica"),
+                                         "requestedDay": r.day("requestedDay"), "day": r.day("day"),
+                                         "time": r.time("time"), "deferred": r.bool("deferred"),
+                                         "bookedBy": r.str("bookedBy")}),
+    4: ("appointment-moved", read_moved),
+    5: ("appointment-cancelled", lambda r: {"appointment": r.str("appointment"), "office": r.str("office"),
+                                            "service": r.str("service"), "pratica": r.str("pratica"),
+                                            "day": r.day("day"), "time": r.time("time"), "reason": r.str("reason")}),
+    6: ("permit-marked-ready", lambda r: {"pratica": r.str("pratica")}),
+    7: ("permit-delivered", lambda r: {"pratica": r.str("pratica"),
+                                       "completedAppointment": r.opt("completedAppointment", r.str)}),
+    8: ("pratica-registered", lambda r: {"applicant": read_structure(r, "applicant", read_applicant)}),
+}
+
+# --- Rejections ("Rejections") -------------------------------------------------
+
+REJECTIONS = {
+    1: ("unknown-office", lambda r: {"office": r.str("office")}),
+    2: ("unknown-service", lambda r: {"office": r.str("office"), "service": r.str("service")}),
+    3: ("unknown-pratica", lambda r: {"pratica": r.str("pratica")}),
+    4: ("unknown-appointment", lambda r: {"appointment": r.str("appointment")}),
+    5: ("full", lambda r: {"office": r.str("office"), "service": r.str("service"),
+                           "searchedThrough": r.day("searchedThrough")}),
+    6: ("permit-not-ready", lambda r: {"pratica": r.str("pratica")}),
+    7: ("permit-already-delivered", lambda r: {"pratica": r.str("pratica")}),
+    8: ("live-appointment-exists", lambda r: {"pratica": r.str("pratica"), "service": r.str("service"),
+                                              "appointment": r.str("appointment")}),
+    9: ("appointment-not-live", lambda r: {"appointment": r.str("appointment"), "state": r.str("state")}),
+    10: ("office-closed", lambda r: {"office": r.str("office"), "day": r.day("day")}),
+    11: ("before-lead-time", lambda r: {"requested": r.day("requested"), "earliest": r.day("earliest")}),
+    12: ("beyond-horizon", lambda r: {"requested": r.day("requested"), "last": r.day("last")}),
+    13: ("no-such-slot", lambda r: {"office": r.str("office"), "service": r.str("service"), "day": r.day("day"),
+                                    "time": r.time("time")}),
+    14: ("day-in-past", lambda r: {"day": r.day("day"), "today": r.day("today")}),
+    15: ("invalid-configuration", lambda r: {"why": r.str("why")}),
+    16: ("capacity-below-bookings", lambda r: {"office": r.str("office"), "service": r.str("service"),
+                                               "day": r.day("day"), "time": r.time("time"),
+                                               "booked": r.u16("booked")}),
+    17: ("pratica-already-registered", lambda r: {"pratica": r.str("pratica")}),
+    18: ("cannot-rehouse", lambda r: {"appointment": r.str("appointment"),
+                                      "searchedThrough": r.day("searchedThrough")}),
+    19: ("visto-already-registered", lambda r: {"visto": r.str("visto"), "pratica": r.str("pratica")}),
+}
+
+OUTCOMES = {1: "accepted", 2: "rejected"}
+
+
+def read_tagged(r, label, table, kind):
+    """A u8 tag from `table`, then that case's fields: {"type": name, ...fields}."""
+    with r.within(label):
+        tag = r.tag("tag", table, kind)
+        name, read = table[tag]
+        decoded = {"type": name}
+        decoded.update(read(r))
+        return decoded
+
+
+def read_outcome(r):
+    with r.within("outcome"):
+        tag = r.tag("tag", OUTCOMES, "outcome")
+        if tag == 1:
+            count = r.u16("events.count")
+            events = [read_tagged(r, f"events[{index}]", EVENTS, "event") for index in range(count)]
+            return {"type": "accepted", "events": events}
+        return {"type": "rejected", "rejection": read_tagged(r, "rejection", REJECTIONS, "rejection")}
+
+
+# --- The record ("The log database", "The record payload") ---------------------
+
+
+def decode_payload(payload, notes=None):
+    """The payload as a dict; raises DecodeError on anything unknown, invalid, short or left over."""
+    r = Reader(payload, notes)
+    version = r.u8("version")
+    if version not in FORMAT_VERSIONS:
+        raise DecodeError(f"unknown record format version {version} (this reader knows "
+                          f"{', '.join(map(str, sorted(FORMAT_VERSIONS)))})", 0)
+    decided_at, decided_ms = r.instant("decidedAt")
+    record = {"version": version, "decidedAt": decided_at, "decidedAtMs": decided_ms,
+              "operator": r.str("operator"), "body": r.str("body"), "requestID": r.str("requestID")}
+    record["command"] = read_tagged(r, "command", COMMANDS, "command")
+    record["outcome"] = read_outcome(r)
+    if r.offset != len(payload):
+        raise DecodeError(f"{len(payload) - r.offset} bytes left over after the outcome", r.offset)
+    return record
+
+
+def link_hash(previous, key, payload):
+    return hashlib.sha256(previous + key + payload).digest()
+
+
+class Problems:
+    def __init__(self):
+        self.count = 0
+
+    def report(self, message):
+        self.count += 1
+        if self.count <= PROBLEMS_SHOWN_MAX:
+            print(f"verify_log: {message}", file=sys.stderr)
+
+
+def walk(txn, log_db, problems, emit):
+    """Walks `log`, checking the chain and decoding; returns (records, last sequence, last hash)."""
+    expected = 1
+    previous = GENESIS
+    records = 0
+    last_sequence, last_hash = 0, GENESIS
+    cursor = txn.cursor(db=log_db)
+    for key, value in cursor.iternext(keys=True, values=True):
+        key, value = bytes(key), bytes(value)
+        if len(key) != 8:
+            problems.report(f"a log key of {len(key)} bytes ({key.hex()}) after record {expected - 1}; "
+                            "log keys are 8 bytes")
+            continue
+        sequence = int.from_bytes(key, "big")
+        records += 1
+        gap = sequence != expected
+        if sequence < expected:
+            problems.report(f"record {sequence}: sequence numbers start at 1" if sequence == 0
+                            else f"record {sequence}: out of order after {expected - 1}")
+        elif sequence > expected:
+            missing = f"{expected}" if sequence == expected + 1 else f"{expected} to {sequence - 1}"
+            after = f"after record {expected - 1}" if expected > 1 else "at the start of the log"
+            problems.report(f"record {missing} missing: {after} the next key is {sequence}")
+        if len(value) <= TRAILER:
+            problems.report(f"record {sequence}: {len(value)} bytes; a record is at least {TRAILER + 1} "
+                            "(payload, previous hash, hash)")
+            expected, previous = sequence + 1, GENESIS
+            continue
+        payload = value[:-TRAILER]
+        stored_previous = value[-TRAILER:-32]
+        stored_hash = value[-32:]
+        if not gap and stored_previous != previous:
+            what = "32 zero bytes (record 1)" if sequence == 1 else f"record {sequence - 1}'s hash {previous.hex()}"
+            problems.report(f"record {sequence}: link broken: previous hash {stored_previous.hex()} "
+                            f"is not {what}")
+        computed = link_hash(stored_previous, key, payload)
+        if computed != stored_hash:
+            problems.report(f"record {sequence}: hash does not verify: stored {stored_hash.hex()}, "
+                            f"SHA-256(previous hash ‖ sequence ‖ payload) is {computed.hex()}")
+        try:
+            record = decode_payload(payload)
+        except DecodeError as error:
+            problems.report(f"record {sequence}: does not decode: {error}")
+            record = None
+        if record is not None and emit is not None:
+            emit({"sequence": sequence, "hash": stored_hash.hex(), "previousHash": stored_previous.hex(), **record})
+        expected, previous = sequence + 1, stored_hash
+        last_sequence, last_hash = sequence, stored_hash
+    return records, last_sequence, last_hash
+
+
+def check_head(txn, meta_db, problems, last_sequence, last_hash):
+    if meta_db is None:
+        problems.report("no `meta` database")
+        return
+    head = txn.get(b"head", db=meta_db)
+    if head is None:
+        if last_sequence != 0:
+            problems.report(f"meta head is missing but the log ends at record {last_sequence}")
+        return
+    head = bytes(head)
+    if len(head) != 40:
+        problems.report(f"meta head is {len(head)} bytes, not 40")
+        return
+    head_sequence, head_hash = int.from_bytes(head[:8], "big"), head[8:]
+    if (head_sequence, head_hash) != (last_sequence, last_hash):
+        problems.report(f"meta head is {head_sequence} {head_hash.hex()} but the log ends at "
+                        f"{last_sequence} {last_hash.hex()}")
+
+
+def annotate(txn, log_db, sequence):
+    """Prints one record as an annotated hex dump; returns the exit status."""
+    key = sequence.to_bytes(8, "big")
+    value = txn.get(key, db=log_db)
+    if value is None:
+        print(f"verify_log: no record {sequence}", file=sys.stderr)
+        return 1
+    value = bytes(value)
+    if len(value) <= TRAILER:
+        print(f"verify_log: record {sequence} is {len(value)} bytes, too short to be a record", file=sys.stderr)
+        return 1
+    payload = value[:-TRAILER]
+    notes = []
+    status = 0
+    try:
+        decode_payload(payload, notes)
+    except DecodeError as error:
+        print(f"verify_log: record {sequence} does not decode: {error}", file=sys.stderr)
+        status = 1
+    print(f"key   {key.hex(' ')}  sequence {sequence}")
+    print(f"value {len(value)} bytes: payload {len(payload)} ‖ previous hash 32 ‖ hash 32")
+    print("offset  bytes                                             field = value")
+
+    def line(start, end, label, shown):
+        chunk = value[start:end]
+        for index in range(0, max(len(chunk), 1), 16):
+            hexed = chunk[index:index + 16].hex(" ")
+            text = f"{label} = {shown}" if index == 0 else "  …"
+            print(f"{start + index:6d}  {hexed:<48}  {text}")
+
+    for start, end, label, shown in notes:
+        line(start, end, label, shown)
+    previous, stored = value[-TRAILER:-32], value[-32:]
+    line(len(payload), len(payload) + 32, "previousHash", previous.hex())
+    line(len(payload) + 32, len(value), "hash", stored.hex())
+    computed = link_hash(previous, key, payload)
+    print(f"SHA-256(previousHash ‖ {key.hex()} ‖ payload) = {computed.hex()} "
+          f"{'= hash' if computed == stored else '≠ hash: DOES NOT VERIFY'}")
+    return status if computed == stored else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="verify_log.py", description="Verify and decode an Agenda data directory's log "
+                                          "(docs/log-format.md).",
+        epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("directory", metavar="DIR", help="the data directory (holds data.mdb and lock.mdb)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print every record as JSON Lines on stdout")
+    mode.add_argument("--annotate", metavar="SEQ", type=int, help="print record SEQ as an annotated hex dump")
+    args = parser.parse_args(argv)
+
+    try:
+        import lmdb
+    except ImportError:
+        print("verify_log: the Python package `lmdb` is missing: pip install lmdb", file=sys.stderr)
+        return 2
+    if not os.path.isfile(os.path.join(args.directory, "data.mdb")):
+        print(f"verify_log: no data.mdb in {args.directory}: not an Agenda data directory", file=sys.stderr)
+        return 2
+    try:
+        env = lmdb.open(args.directory, readonly=True, subdir=True, lock=True, max_dbs=32, create=False)
+    except lmdb.Error as error:
+        print(f"verify_log: cannot open {args.directory}: {error}", file=sys.stderr)
+        return 2
+    try:
+        with env.begin(write=False) as txn:
+            try:
+                log_db = env.open_db(b"log", txn=txn, create=False)
+            except lmdb.NotFoundError:
+                print(f"verify_log: {args.directory} has no `log` database: not an Agenda data directory",
+                      file=sys.stderr)
+                return 2
+            try:
+                meta_db = env.open_db(b"meta", txn=txn, create=False)
+            except lmdb.NotFoundError:
+                meta_db = None
+            if args.annotate is not None:
+                return annotate(txn, log_db, args.annotate)
+            problems = Problems()
+            emit = None
+            if args.json:
+                def emit(record):
+                    sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            records, last_sequence, last_hash = walk(txn, log_db, problems, emit)
+            check_head(txn, meta_db, problems, last_sequence, last_hash)
+    except lmdb.Error as error:
+        print(f"verify_log: reading {args.directory}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        env.close()
+
+    summary_to = sys.stderr if args.json else sys.stdout
+    if problems.count:
+        if problems.count > PROBLEMS_SHOWN_MAX:
+            print(f"verify_log: ... and {problems.count - PROBLEMS_SHOWN_MAX} more problems", file=sys.stderr)
+        print(f"{records} records, head {last_sequence} {last_hash.hex()}, chain NOT ok: "
+              f"{problems.count} problem{'s' if problems.count != 1 else ''}", file=summary_to)
+        return 1
+    print(f"{records} records, head {last_sequence} {last_hash.hex()}, chain ok", file=summary_to)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        sys.exit(1)
