@@ -58,7 +58,7 @@ class DecodeError(Exception):
         self.offset = offset
 
     def __str__(self):
-        return f"{self.message} at payload byte {self.offset}"
+        return f"{self.message} (payload byte {self.offset})"
 
 
 # --- Primitive types (docs/log-format.md, "Primitive types") -----------------
@@ -97,19 +97,22 @@ class Reader:
 
     def note(self, start, label, shown):
         if self.notes is not None:
-            self.notes.append((start, self.offset, ".".join(self.path + [label]) if label else ".".join(self.path), shown))
+            self.notes.append((start, self.offset, self.where(label), shown))
+
+    def where(self, label):
+        return ".".join(self.path + [label]) if label else ".".join(self.path)
 
     def take(self, count, what):
         if count > len(self.data) - self.offset:
-            raise DecodeError(f"record ends early reading {what} ({count} bytes wanted, "
-                              f"{len(self.data) - self.offset} left)", self.offset)
+            raise DecodeError(f"the payload ends early: {what} needs {count} bytes, "
+                              f"{len(self.data) - self.offset} left", self.offset)
         start = self.offset
         self.offset += count
         return self.data[start:self.offset]
 
     def uint(self, size, label, what):
         start = self.offset
-        value = int.from_bytes(self.take(size, what), "big")
+        value = int.from_bytes(self.take(size, f"{self.where(label)} ({what})"), "big")
         self.note(start, label, value)
         return value
 
@@ -130,61 +133,63 @@ class Reader:
 
     def bool(self, label):
         start = self.offset
-        value = self.take(1, "a bool")[0]
+        value = self.take(1, f"{self.where(label)} (a bool)")[0]
         if value not in (0, 1):
-            raise DecodeError(f"invalid bool {value} for {label}", start)
+            raise DecodeError(f"{self.where(label)}: invalid bool {value}", start)
         self.note(start, label, bool(value))
         return value == 1
 
     def str(self, label):
         start = self.offset
-        count = int.from_bytes(self.take(2, f"the length of {label}"), "big")
-        raw = self.take(count, f"{label} ({count} bytes)")
+        count = int.from_bytes(self.take(2, f"the length of {self.where(label)} (a str)"), "big")
+        raw = self.take(count, f"{self.where(label)} (a str of {count} bytes)")
         try:
             text = raw.decode("utf-8", errors="strict")
         except UnicodeDecodeError:
-            raise DecodeError(f"{label} is not UTF-8", start + 2) from None
+            raise DecodeError(f"{self.where(label)}: not valid UTF-8", start + 2) from None
         self.note(start, label, json.dumps(text, ensure_ascii=False))
         return text
 
     def day(self, label):
         start = self.offset
-        value = day_text(self.i32_raw("a day"))
+        value = day_text(self.i32_raw(f"{self.where(label)} (a day)"))
         self.note(start, label, value)
         return value
 
     def time(self, label):
         start = self.offset
-        minutes = int.from_bytes(self.take(2, "a time"), "big")
+        minutes = int.from_bytes(self.take(2, f"{self.where(label)} (a time)"), "big")
         if minutes >= 1440:
-            raise DecodeError(f"invalid time {minutes} (minutes since midnight must be below 1440) for {label}", start)
+            raise DecodeError(f"{self.where(label)}: invalid time {minutes} (minutes since midnight "
+                              "must be below 1440)", start)
         value = time_text(minutes)
         self.note(start, label, value)
         return value
 
     def instant(self, label):
         start = self.offset
-        ms = int.from_bytes(self.take(8, "an instant"), "big", signed=True)
+        ms = int.from_bytes(self.take(8, f"{self.where(label)} (an instant)"), "big", signed=True)
         value = instant_text(ms)
         self.note(start, label, f"{value} ({ms} ms)")
         return value, ms
 
     def opt(self, label, read):
         start = self.offset
-        flag = self.take(1, "an optional's presence byte")[0]
+        flag = self.take(1, f"{self.where(label)} (an opt's presence byte)")[0]
         if flag == 0:
             self.note(start, label, "absent")
             return None
         if flag != 1:
-            raise DecodeError(f"invalid presence byte {flag} for {label}", start)
+            raise DecodeError(f"{self.where(label)}: invalid presence byte {flag}", start)
         self.note(start, label + "?", "present")
         return read(label)
 
     def tag(self, label, table, kind):
         start = self.offset
-        value = self.take(1, f"a {kind} tag")[0]
+        value = self.take(1, f"{self.where(label)} (a {kind} tag)")[0]
         if value not in table:
-            raise DecodeError(f"unknown {kind} tag {value} (the record is damaged or newer than this reader)", start)
+            raise DecodeError(f"{self.where(label)}: unknown {kind} tag {value}; the record is damaged "
+                              "or newer than this reader", start)
         self.note(start, label, f"{value} = {table[value][0] if isinstance(table[value], tuple) else table[value]}")
         return value
 
@@ -233,7 +238,8 @@ def read_configuration(r):
     configuration["services"] = services
     count = r.u32("closedDays.count")
     if count * 4 > len(r.data) - r.offset:
-        raise DecodeError(f"{count} closed days run past the payload's end", r.offset - 4)
+        raise DecodeError(f"{r.where('closedDays.count')}: {count} closed days run past the payload's end",
+                          r.offset - 4)
     configuration["closedDays"] = [r.day(f"closedDays[{index}]") for index in range(count)]
     return configuration
 
@@ -369,8 +375,8 @@ def decode_payload(payload, notes=None):
     r = Reader(payload, notes)
     version = r.u8("version")
     if version not in FORMAT_VERSIONS:
-        raise DecodeError(f"unknown record format version {version} (this reader knows "
-                          f"{', '.join(map(str, sorted(FORMAT_VERSIONS)))})", 0)
+        raise DecodeError(f"version: unknown record format version {version} (this reader knows "
+                          f"{', '.join(map(str, sorted(FORMAT_VERSIONS)))}); refusing to guess its layout", 0)
     decided_at, decided_ms = r.instant("decidedAt")
     record = {"version": version, "decidedAt": decided_at, "decidedAtMs": decided_ms,
               "operator": r.str("operator"), "body": r.str("body"), "requestID": r.str("requestID")}
@@ -395,8 +401,11 @@ class Problems:
             print(f"verify_log: {message}", file=sys.stderr)
 
 
-def walk(txn, log_db, problems, emit):
-    """Walks `log`, checking the chain and decoding; returns (records, last sequence, last hash)."""
+def walk(txn, log_db, problems, emit, published=None):
+    """Walks `log`, checking the chain and decoding; returns (records, last sequence, last hash).
+
+    `published` is an optional (sequence, hash) published earlier (`replay head`): that record must
+    still carry that hash."""
     expected = 1
     previous = GENESIS
     records = 0
@@ -433,7 +442,8 @@ def walk(txn, log_db, problems, emit):
         computed = link_hash(stored_previous, key, payload)
         if computed != stored_hash:
             problems.report(f"record {sequence}: hash does not verify: stored {stored_hash.hex()}, "
-                            f"SHA-256(previous hash ‖ sequence ‖ payload) is {computed.hex()}")
+                            f"SHA-256(previous hash ‖ sequence ‖ payload) is {computed.hex()}"
+                            + moved_hint(sequence, stored_previous, payload, stored_hash))
         try:
             record = decode_payload(payload)
         except DecodeError as error:
@@ -441,9 +451,23 @@ def walk(txn, log_db, problems, emit):
             record = None
         if record is not None and emit is not None:
             emit({"sequence": sequence, "hash": stored_hash.hex(), "previousHash": stored_previous.hex(), **record})
+        if published is not None and sequence == published[0] and stored_hash != published[1]:
+            problems.report(f"record {sequence}: hash {stored_hash.hex()} is not the published "
+                            f"{published[1].hex()}: the history up to {sequence} was rewritten")
         expected, previous = sequence + 1, stored_hash
         last_sequence, last_hash = sequence, stored_hash
+    if published is not None and published[0] > last_sequence:
+        problems.report(f"record {published[0]} (the published head) is not in the log, which ends at "
+                        f"{last_sequence}")
     return records, last_sequence, last_hash
+
+
+def moved_hint(sequence, previous, payload, stored_hash):
+    """When a record's bytes verify under a nearby sequence number, it was moved: say so."""
+    for other in range(max(1, sequence - 16), sequence + 17):
+        if other != sequence and link_hash(previous, other.to_bytes(8, "big"), payload) == stored_hash:
+            return f" (these bytes verify as record {other}: the record was moved from key {other})"
+    return ""
 
 
 def check_head(txn, meta_db, problems, last_sequence, last_hash):
@@ -515,7 +539,19 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print every record as JSON Lines on stdout")
     mode.add_argument("--annotate", metavar="SEQ", type=int, help="print record SEQ as an annotated hex dump")
+    parser.add_argument("--head", metavar="SEQ:HASH",
+                        help="also check that record SEQ still has HASH (a head published earlier, "
+                             "as `replay head` prints it)")
     args = parser.parse_args(argv)
+    published = None
+    if args.head is not None:
+        sequence, _, digest = args.head.partition(":")
+        try:
+            published = (int(sequence), bytes.fromhex(digest))
+        except ValueError:
+            published = None
+        if published is None or published[0] < 1 or len(published[1]) != 32:
+            parser.error("--head wants SEQ:HASH, a sequence number from 1 and 64 hex digits")
 
     try:
         import lmdb
@@ -549,7 +585,7 @@ def main(argv=None):
             if args.json:
                 def emit(record):
                     sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            records, last_sequence, last_hash = walk(txn, log_db, problems, emit)
+            records, last_sequence, last_hash = walk(txn, log_db, problems, emit, published)
             check_head(txn, meta_db, problems, last_sequence, last_hash)
     except lmdb.Error as error:
         print(f"verify_log: reading {args.directory}: {error}", file=sys.stderr)

@@ -86,6 +86,8 @@ struct EngineRun {
     let commands: Int
     let seconds: Double
     let batches: Int
+    let decideSeconds: Double
+    let commitSeconds: Double
     var perSecond: Double { Double(commands) / seconds }
 }
 
@@ -111,7 +113,17 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
     let after = store.statistics
     let booked = decisions.filter { if case .accepted = $0.record.outcome { true } else { false } }.count
     precondition(booked == count, "only \(booked) of \(count) bookings were accepted")
-    return EngineRun(commands: count, seconds: elapsed, batches: after.batches - before.batches)
+    return EngineRun(commands: count, seconds: elapsed, batches: after.batches - before.batches,
+                     decideSeconds: Double(after.decideNanoseconds - before.decideNanoseconds) / 1e9,
+                     commitSeconds: Double(after.commitNanoseconds - before.commitNanoseconds) / 1e9)
+}
+
+// AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler).
+if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "engine" {
+    let run = try engineBooks(count: 400_000, batch: 1_024)
+    print("\(grouped(run.perSecond)) books/s; deciding \(String(format: "%.2f", run.decideSeconds)) s, "
+          + "committing \(String(format: "%.2f", run.commitSeconds)) s")
+    exit(0)
 }
 
 print("Agenda benchmarks — \(ProcessInfo.processInfo.activeProcessorCount) cores; durable commits (fsync) throughout.")
@@ -134,6 +146,9 @@ for (batch, count) in [(1, 3_000), (64, 64_000), (1_024, 400_000)] {
           + "in \(String(format: "%.2f", run.seconds)) s: \(grouped(run.perSecond)) books/s "
           + "(\(run.batches) commits, \(String(format: "%.1f", Double(run.commands) / Double(max(run.batches, 1)))) per commit); "
           + "ratio to raw append at the same batch: \(String(format: "%.3f", ratio))")
+    print("        writer time: deciding \(String(format: "%.2f", run.decideSeconds)) s "
+          + "(\(String(format: "%.2f", run.decideSeconds * 1e6 / Double(run.commands))) µs a book), "
+          + "writing and committing \(String(format: "%.2f", run.commitSeconds)) s")
 }
 print("")
 print("target: at least 200,000 books/s at batch 1,024")

@@ -54,14 +54,24 @@ public final class Store: @unchecked Sendable {
     private var stopping = false
     private var closed = false
     private let writerFinished = DispatchSemaphore(value: 0)
-    private var committedBatches = 0
-    private var committedCommands = 0
+    private var totals = WriterStatistics()
 
-    /// Write transactions committed and commands they answered since the store opened.
-    public var statistics: (batches: Int, commands: Int) {
+    /// What the writer has done since the store opened.
+    public struct WriterStatistics: Sendable {
+        /// Write transactions committed.
+        public var batches = 0
+        /// Commands answered by them.
+        public var commands = 0
+        /// Time spent deciding, sealing and folding (in memory).
+        public var decideNanoseconds: UInt64 = 0
+        /// Time spent writing and committing (LMDB, fsync included).
+        public var commitNanoseconds: UInt64 = 0
+    }
+
+    public var statistics: WriterStatistics {
         condition.lock()
         defer { condition.unlock() }
-        return (committedBatches, committedCommands)
+        return totals
     }
 
     public static let systemClock: @Sendable () -> Instant = {
@@ -220,6 +230,7 @@ public final class Store: @unchecked Sendable {
     }
 
     private func process(_ batch: [Pending]) {
+        let started = DispatchTime.now().uptimeNanoseconds
         var results = [Result<Decision, StoreError>](repeating: .failure(.closed), count: batch.count)
         var repeatedFromDisk: [(index: Int, sequence: UInt64)] = []
         var sealed: [UInt8] = []
@@ -264,6 +275,7 @@ public final class Store: @unchecked Sendable {
             results[index] = .success(Decision(record: record, repeated: false))
         }
 
+        let decided = DispatchTime.now().uptimeNanoseconds
         do {
             try commit(sealed: sealed, spans: spans, repeatedFromDisk: repeatedFromDisk, results: &results)
         } catch {
@@ -276,9 +288,12 @@ public final class Store: @unchecked Sendable {
                 preconditionFailure("the store cannot re-read its own last commit: \(error)")
             }
         }
+        let committed = DispatchTime.now().uptimeNanoseconds
         condition.lock()
-        committedBatches += 1
-        committedCommands += batch.count
+        totals.batches += 1
+        totals.commands += batch.count
+        totals.decideNanoseconds += decided - started
+        totals.commitNanoseconds += committed - decided
         condition.unlock()
         for (index, item) in batch.enumerated() { item.completion(results[index]) }
     }

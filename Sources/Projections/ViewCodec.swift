@@ -4,11 +4,12 @@ import Events
 public enum ViewDatabase: String, CaseIterable, Sendable {
     /// office id → configuration in force and close-day closures
     case offices
-    /// office ‖ 0 ‖ service ‖ 0 ‖ day → closed flag, slots (time, capacity, booked), live appointments
+    /// office ‖ 0 ‖ service ‖ 0 ‖ day → closed flag, slots (time, capacity, booked)
     case days
     /// appointment id → the appointment
     case appointments
-    /// office ‖ 0 ‖ day ‖ time ‖ service ‖ 0 ‖ appointment → nothing: the agenda, in order, by range scan
+    /// office ‖ 0 ‖ day ‖ time ‖ booked sequence ‖ service ‖ 0 ‖ appointment → nothing: the agenda, in
+    /// order, by range scan
     case agenda
     /// pratica → applicant, permit state, live appointments per service, every appointment
     case pratiche
@@ -62,8 +63,7 @@ public enum ViewCodec {
         }
         for change in changes.agenda {
             reset(&key, &value)
-            encodeAgendaKey(office: change.office, day: change.day, time: change.time, service: change.service,
-                            appointment: change.appointment, &key)
+            encodeAgendaKey(office: change.office, day: change.day, service: change.service, entry: change.entry, &key)
             emit(.agenda, delete: !change.added)
         }
         for id in changes.pratiche {
@@ -103,8 +103,8 @@ public enum ViewCodec {
             for (day, dayLoad) in load.materialised {
                 changes.days.insert(DayKey(key.office, key.service, day))
                 for entry in dayLoad.entries {
-                    changes.agenda.append(AgendaChange(office: key.office, day: day, time: entry.time, service: key.service,
-                                                       appointment: entry.appointment, added: true))
+                    changes.agenda.append(AgendaChange(office: key.office, day: day, service: key.service, entry: entry,
+                                                       added: true))
                 }
             }
         }
@@ -119,7 +119,7 @@ public enum ViewCodec {
         return result
     }
 
-    /// Rebuilds the views from their persisted entries (the agenda is derived, so not read).
+    /// Rebuilds the views from their persisted entries.
     public static func load(headSequence: UInt64, headHash: ChainHash,
                             entries: (ViewDatabase, (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void)
         throws -> Views {
@@ -143,6 +143,19 @@ public enum ViewCodec {
             let load = try decodeDayLoad(&reader)
             views.loads[OfficeService(office, service), default: ServiceLoad(baseDay: day)]
                 .update(day, make: { load }) { $0 = load }
+        }
+        try entries(.agenda) { keyBytes, _ in
+            var reader = ByteReader(keyBytes)
+            let office = OfficeID(try reader.rawUntilZero())
+            let day = try reader.dayKey()
+            let time = try reader.time()
+            let sequence = try reader.u64()
+            let service = ServiceID(try reader.rawUntilZero())
+            let appointment = AppointmentID(try reader.rawUntilZero())
+            let entry = AgendaEntry(time: time, bookedSequence: sequence, appointment: appointment)
+            guard views.restore(entry, office, service, day) else {
+                throw CodecError.invalidValue(kind: "agenda entry for a day the days database lacks", offset: 0)
+            }
         }
         try entries(.appointments) { keyBytes, valueBytes in
             var reader = ByteReader(valueBytes)
@@ -176,17 +189,18 @@ public enum ViewCodec {
         writer.dayKey(key.day)
     }
 
-    /// The agenda key; a prefix of `office ‖ 0 ‖ day` selects one office's day.
-    public static func encodeAgendaKey(office: OfficeID, day: Day, time: LocalTime?, service: ServiceID?,
-                                       appointment: AppointmentID?, _ writer: inout ByteWriter) {
+    /// The agenda key; its prefix `office ‖ 0 ‖ day` selects one office's day.
+    public static func encodeAgendaKey(office: OfficeID, day: Day, service: ServiceID?, entry: AgendaEntry?,
+                                       _ writer: inout ByteWriter) {
         writer.raw(office.rawValue)
         writer.u8(0)
         writer.dayKey(day)
-        guard let time, let service, let appointment else { return }
-        writer.time(time)
+        guard let service, let entry else { return }
+        writer.time(entry.time)
+        writer.u64(entry.bookedSequence)
         writer.raw(service.rawValue)
         writer.u8(0)
-        writer.raw(appointment.rawValue)
+        writer.raw(entry.appointment.rawValue)
     }
 
     // MARK: - Values
@@ -239,11 +253,6 @@ public enum ViewCodec {
             writer.u16(slot.capacity)
             writer.u16(slot.booked)
         }
-        writer.u16(UInt16(load.entries.count))
-        for entry in load.entries {
-            writer.time(entry.time)
-            writer.string(entry.appointment.rawValue)
-        }
     }
 
     static func decodeDayLoad(_ reader: inout ByteReader) throws(CodecError) -> DayLoad {
@@ -252,12 +261,8 @@ public enum ViewCodec {
         for _ in 0..<Int(try reader.u16()) {
             slots.append(SlotLoad(time: try reader.time(), capacity: try reader.u16(), booked: try reader.u16()))
         }
-        var entries: [AgendaEntry] = []
-        for _ in 0..<Int(try reader.u16()) {
-            entries.append(AgendaEntry(time: try reader.time(), appointment: AppointmentID(try reader.string())))
-        }
         try reader.end()
-        return DayLoad(closed: closed, slots: slots, entries: entries)
+        return DayLoad(closed: closed, slots: slots)
     }
 
     static func encode(_ appointment: AppointmentView, _ writer: inout ByteWriter) {

@@ -38,7 +38,7 @@ public struct SlotLoad: Equatable, Sendable {
 public struct DayLoad: Equatable, Sendable {
     public internal(set) var closed: Bool
     public internal(set) var slots: [SlotLoad]
-    /// Live appointments, by time, then in the order they arrived on this day.
+    /// The appointments seated on this day (booked, or served there), in `AgendaEntry` order.
     public internal(set) var entries: [AgendaEntry]
     public private(set) var capacity: Int
     public private(set) var booked: Int
@@ -58,33 +58,52 @@ public struct DayLoad: Equatable, Sendable {
         slots.firstIndex { $0.time == time }
     }
 
-    mutating func add(_ appointment: AppointmentID, at time: LocalTime) {
-        guard let index = slotIndex(time) else {
-            preconditionFailure("an appointment at \(time) on a day with no such slot passed decide")
+    mutating func add(_ entry: AgendaEntry) {
+        guard let index = slotIndex(entry.time) else {
+            preconditionFailure("an appointment at \(entry.time) on a day with no such slot passed decide")
         }
         slots[index].booked += 1
         booked += 1
-        precondition(slots[index].booked <= slots[index].capacity, "slot \(time) over capacity")
-        let position = entries.firstIndex { $0.time > time } ?? entries.endIndex
-        entries.insert(AgendaEntry(time: time, appointment: appointment), at: position)
+        precondition(slots[index].booked <= slots[index].capacity, "slot \(entry.time) over capacity")
+        entries.insert(entry, at: insertionIndex(entry))
     }
 
-    mutating func remove(_ appointment: AppointmentID, at time: LocalTime) {
-        guard let index = slotIndex(time), slots[index].booked > 0 else {
-            preconditionFailure("removing \(appointment) from an empty slot at \(time)")
+    mutating func remove(_ entry: AgendaEntry) {
+        guard let index = slotIndex(entry.time), slots[index].booked > 0 else {
+            preconditionFailure("removing \(entry.appointment) from an empty slot at \(entry.time)")
         }
         slots[index].booked -= 1
         booked -= 1
-        entries.removeAll { $0.appointment == appointment }
+        let position = insertionIndex(entry) - 1
+        precondition(position >= 0 && entries[position] == entry, "\(entry.appointment) is not on this day's agenda")
+        entries.remove(at: position)
+    }
+
+    /// Where `entry` goes (after any equal one): a binary search, as a busy day holds thousands.
+    func insertionIndex(_ entry: AgendaEntry) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entry < entries[middle] { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }
 
-public struct AgendaEntry: Equatable, Sendable {
+/// One appointment on a day's agenda. Ordered by time, then by the record that booked it: the
+/// order `close-day` keeps, the same however the views were built.
+public struct AgendaEntry: Equatable, Comparable, Sendable {
     public var time: LocalTime
+    public var bookedSequence: UInt64
     public var appointment: AppointmentID
-    public init(time: LocalTime, appointment: AppointmentID) {
+    public init(time: LocalTime, bookedSequence: UInt64, appointment: AppointmentID) {
         self.time = time
+        self.bookedSequence = bookedSequence
         self.appointment = appointment
+    }
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.time, lhs.bookedSequence) < (rhs.time, rhs.bookedSequence)
     }
 }
 

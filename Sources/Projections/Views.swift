@@ -82,21 +82,31 @@ public struct Views: Sendable {
             precondition(appointments[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
             appointments[booked.appointment] = appointment
             changes.appointments.insert(booked.appointment)
-            seat(booked.appointment, booked.office, booked.service, booked.day, booked.time, changes: &changes)
+            seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
+                 booked.office, booked.service, booked.day, changes: &changes)
             pratiche[booked.pratica]?.live[booked.service] = booked.appointment
             pratiche[booked.pratica]?.appointments.append(booked.appointment)
             changes.pratiche.insert(booked.pratica)
 
         case .appointmentMoved(let moved):
-            unseat(moved.appointment, moved.office, moved.service, moved.fromDay, moved.fromTime, changes: &changes)
-            seat(moved.appointment, moved.office, moved.service, moved.toDay, moved.toTime, changes: &changes)
+            guard let bookedSequence = appointments[moved.appointment]?.bookedSequence else {
+                preconditionFailure("moving unknown appointment \(moved.appointment)")
+            }
+            unseat(AgendaEntry(time: moved.fromTime, bookedSequence: bookedSequence, appointment: moved.appointment),
+                   moved.office, moved.service, moved.fromDay, changes: &changes)
+            seat(AgendaEntry(time: moved.toTime, bookedSequence: bookedSequence, appointment: moved.appointment),
+                 moved.office, moved.service, moved.toDay, changes: &changes)
             appointments[moved.appointment]?.day = moved.toDay
             appointments[moved.appointment]?.time = moved.toTime
             appointments[moved.appointment]?.updatedSequence = sequence
             changes.appointments.insert(moved.appointment)
 
         case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, _):
-            unseat(appointment, office, service, day, time, changes: &changes)
+            guard let bookedSequence = appointments[appointment]?.bookedSequence else {
+                preconditionFailure("cancelling unknown appointment \(appointment)")
+            }
+            unseat(AgendaEntry(time: time, bookedSequence: bookedSequence, appointment: appointment),
+                   office, service, day, changes: &changes)
             appointments[appointment]?.state = .cancelled
             appointments[appointment]?.updatedSequence = sequence
             changes.appointments.insert(appointment)
@@ -158,26 +168,31 @@ public struct Views: Sendable {
         }
     }
 
-    mutating func seat(_ appointment: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day,
-                       _ time: LocalTime, changes: inout Changes) {
+    mutating func seat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, changes: inout Changes) {
         guard let view = offices[office] else { preconditionFailure("booking at unknown office \(office)") }
         let key = OfficeService(office, service)
         loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) {
-            $0.add(appointment, at: time)
+            $0.add(entry)
         }
         changes.days.insert(DayKey(office, service, day))
-        changes.agenda.append(AgendaChange(office: office, day: day, time: time, service: service,
-                                           appointment: appointment, added: true))
+        changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: true))
     }
 
-    mutating func unseat(_ appointment: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day,
-                         _ time: LocalTime, changes: inout Changes) {
+    mutating func unseat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day,
+                         changes: inout Changes) {
         let key = OfficeService(office, service)
-        guard loads[key]?[day] != nil else { preconditionFailure("unseating \(appointment) from an empty day") }
-        loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.remove(appointment, at: time) }
+        guard loads[key]?[day] != nil else { preconditionFailure("unseating \(entry.appointment) from an empty day") }
+        loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.remove(entry) }
         changes.days.insert(DayKey(office, service, day))
-        changes.agenda.append(AgendaChange(office: office, day: day, time: time, service: service,
-                                           appointment: appointment, added: false))
+        changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: false))
+    }
+
+    /// Puts a persisted agenda entry back on its day when the views are loaded.
+    mutating func restore(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day) -> Bool {
+        let key = OfficeService(office, service)
+        guard loads[key]?[day] != nil else { return false }
+        loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.entries.append(entry) }
+        return true
     }
 }
 
@@ -208,8 +223,7 @@ public struct Changes: Sendable {
 public struct AgendaChange: Sendable {
     public var office: OfficeID
     public var day: Day
-    public var time: LocalTime
     public var service: ServiceID
-    public var appointment: AppointmentID
+    public var entry: AgendaEntry
     public var added: Bool
 }
