@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import json
 import os
+import signal
 import sys
 
 FORMAT_VERSIONS = {1}
@@ -39,10 +40,15 @@ Reading is safe while agenda-node runs (LMDB readers never block the writer
 and see the last commit); it needs write permission on DIR/lock.mdb, as every
 LMDB reader does. Nothing is ever written.
 
+With --head SEQ:HASH (the line `replay head` prints, kept somewhere else) it
+also checks that record SEQ still has HASH: the only way to notice a log that
+was rewritten and re-hashed from some record on.
+
 Exit status: 0 when everything verifies; 1 when a hash does not verify, a link
-is broken, a sequence number is missing, a record does not decode or meta head
-disagrees (each problem is printed on stderr with its sequence number and what
-differs); 2 when DIR cannot be read as an Agenda data directory.
+is broken, a sequence number is missing, a record does not decode, meta head
+disagrees or the --head record differs (each problem is printed on stderr with
+its sequence number and what differs); 2 when DIR cannot be read as an Agenda
+data directory.
 
 Examples:
   python3 tools/verify_log.py data
@@ -562,12 +568,21 @@ def main(argv=None):
         print(f"verify_log: no data.mdb in {args.directory}: not an Agenda data directory", file=sys.stderr)
         return 2
     try:
-        env = lmdb.open(args.directory, readonly=True, subdir=True, lock=True, max_dbs=32, create=False)
+        # map_size=0: take the writer's map size from the file rather than py-lmdb's 10 MiB default.
+        env = lmdb.open(args.directory, readonly=True, subdir=True, lock=True, max_dbs=32, create=False,
+                        map_size=0)
     except lmdb.Error as error:
         print(f"verify_log: cannot open {args.directory}: {error}", file=sys.stderr)
         return 2
     try:
-        with env.begin(write=False) as txn:
+        try:
+            txn = env.begin(write=False)
+        except lmdb.MapResizedError:
+            # The writer grew the map since we opened: adopt its size (docs/log-format.md,
+            # "Reading it safely") and begin again.
+            env.set_mapsize(0)
+            txn = env.begin(write=False)
+        with txn:
             try:
                 log_db = env.open_db(b"log", txn=txn, create=False)
             except lmdb.NotFoundError:
@@ -605,7 +620,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(1)
+    if hasattr(signal, "SIGPIPE"):
+        # `verify_log.py --json DIR | head` ends quietly, like any Unix filter.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())

@@ -119,6 +119,11 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
 }
 
 // AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler).
+if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "breakdown" {
+    let (decide, seal, fold) = inMemoryBreakdown(count: 400_000)
+    print(String(format: "per book: decide %.2f µs, seal %.2f µs, fold %.2f µs", decide, seal, fold))
+    exit(0)
+}
 if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "engine" {
     let run = try engineBooks(count: 400_000, batch: 1_024)
     print("\(grouped(run.perSecond)) books/s; deciding \(String(format: "%.2f", run.decideSeconds)) s, "

@@ -8,7 +8,7 @@ extension Decider {
     static func book(_ request: BookRequest, _ views: Views, now: Instant, actor: Actor,
                      ids: inout some IDSource) -> Outcome {
         guard let office = views.offices[request.office] else { return .rejected(.unknownOffice(request.office)) }
-        guard let calendar = ServiceCalendar(views, request.office, request.service) else {
+        guard let calendar = ServiceCalendar(views, office, request.service) else {
             return .rejected(.unknownService(request.office, request.service))
         }
         guard let pratica = views.pratiche[request.pratica] else { return .rejected(.unknownPratica(request.pratica)) }

@@ -20,16 +20,20 @@ public struct SequenceIDs: IDSource, Sendable {
         return AppointmentID(issued == 0 ? base : base + "-\(issued)")
     }
 
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// Base 32 in Crockford's alphabet, at least five digits.
     static func crockford(_ value: UInt64) -> String {
-        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(alphabet[Int(rest & 31)])
-            rest >>= 5
-        } while rest > 0
-        while digits.count < 5 { digits.append(UInt8(ascii: "0")) }
-        return String(decoding: digits.reversed(), as: UTF8.self)
+        var digits = 1
+        while digits < 13, value >> (5 * UInt64(digits)) != 0 { digits += 1 }
+        let width = max(digits, 5)
+        return String(unsafeUninitializedCapacity: width) { buffer in
+            for index in 0..<width {
+                let shift = UInt64(5 * (width - 1 - index))
+                buffer[index] = alphabet[Int((value >> shift) & 31)]
+            }
+            return width
+        }
     }
 }
 

@@ -7,23 +7,32 @@ struct ServiceCalendar {
     let office: OfficeView
     let service: ServiceConfiguration
     let load: ServiceLoad?
+    /// Slot start times per weekday, Monday first.
+    let grid: [[LocalTime]]
     /// Seats taken by earlier steps of the same decision (close-day moves many at once).
     var pending: [Day: [LocalTime: UInt16]] = [:]
 
     init?(_ views: Views, _ officeID: OfficeID, _ serviceID: ServiceID) {
-        guard let office = views.offices[officeID], let service = office.configuration.service(serviceID) else { return nil }
+        guard let office = views.offices[officeID] else { return nil }
+        self.init(views, office, serviceID)
+    }
+
+    init?(_ views: Views, _ office: OfficeView, _ serviceID: ServiceID) {
+        guard let service = office.configuration.service(serviceID), let grid = office.grids[serviceID] else { return nil }
         self.office = office
         self.service = service
-        load = views.loads[OfficeService(officeID, serviceID)]
+        self.grid = grid
+        load = views.loads[OfficeService(office.configuration.office, serviceID)]
     }
 
-    func slotTimes(on day: Day) -> [LocalTime] {
-        office.grids[service.id]?[Int(day.weekday.rawValue)] ?? []
-    }
+    func slotTimes(on day: Day) -> [LocalTime] { grid[Int(day.weekday.rawValue)] }
 
     /// Open: not a holiday, not closed by close-day, and the service has slots that weekday.
+    /// A materialised day already says so (the fold keeps it in step with closures and
+    /// configuration), which spares the set lookups on the busy days a search walks past.
     func isOpen(_ day: Day) -> Bool {
-        !office.isClosed(service.id, on: day) && !slotTimes(on: day).isEmpty
+        if let dayLoad = load?[day] { return !dayLoad.closed && !dayLoad.slots.isEmpty }
+        return !office.isClosed(service.id, on: day) && !slotTimes(on: day).isEmpty
     }
 
     func hasSlot(_ time: LocalTime, on day: Day) -> Bool {
@@ -51,8 +60,7 @@ struct ServiceCalendar {
     }
 
     func firstFree(on day: Day, atOrAfter time: LocalTime?) -> LocalTime? {
-        guard !office.isClosed(service.id, on: day) else { return nil }
-        let taken = pending[day]
+        let taken = pending.isEmpty ? nil : pending[day]
         if let dayLoad = load?[day] {
             if dayLoad.closed || (taken == nil && dayLoad.booked >= dayLoad.capacity) { return nil }
             for slot in dayLoad.slots where time.map({ slot.time >= $0 }) ?? true {
@@ -60,6 +68,7 @@ struct ServiceCalendar {
             }
             return nil
         }
+        guard !office.isClosed(service.id, on: day) else { return nil }
         for slotTime in slotTimes(on: day) where time.map({ slotTime >= $0 }) ?? true {
             if service.capacityPerSlot > taken?[slotTime] ?? 0 { return slotTime }
         }

@@ -35,12 +35,7 @@ public final class Store: @unchecked Sendable {
     let resizeLock = ResizeLock()
     let clock: @Sendable () -> Instant
 
-    // Owned by the writer thread once it runs.
-    private var views: Views
     private var mapBytes: Int
-    private var lastDecidedAt = Instant(millisecondsSinceEpoch: 0)
-    private var changes = Changes()
-    private var sealWriter = ByteWriter(capacity: 512)
 
     private struct Pending {
         let command: Command
@@ -53,7 +48,14 @@ public final class Store: @unchecked Sendable {
     private var queue: [Pending] = []
     private var stopping = false
     private var closed = false
-    private let writerFinished = DispatchSemaphore(value: 0)
+    // Between the decider and the committer, under `handoff`.
+    private let handoff = NSCondition()
+    private var sealedBatches: [SealedBatch] = []
+    private var committing = false
+    private var deciderFinished = false
+    /// The epoch of the batch whose commit failed: batches decided on top of it fail too.
+    private var failedEpoch: Int?
+    private let committerFinished = DispatchSemaphore(value: 0)
     private var totals = WriterStatistics()
 
     /// What the writer has done since the store opened.
@@ -118,17 +120,25 @@ public final class Store: @unchecked Sendable {
             if let created { mdb_env_close(created) }
             throw .lmdb(error as? LMDBError ?? LMDBError(code: -1, operation: "open \(directory)"))
         }
-        views = Views()
+        let views: Views
         do {
             views = try loadViews()
         } catch {
             mdb_env_close(env)
             throw error
         }
-        lastDecidedAt = Instant(millisecondsSinceEpoch: 0)
-        let thread = Thread { [self] in runWriter() }
-        thread.name = "agenda-writer"
-        thread.start()
+        // Decision times continue from the last record's, whatever the clock says after a restart.
+        let lastDecidedAt = (try? read { txn in
+            try txn.last("log").map { last in
+                try RecordCodec.decode(sequence: last.key.withUnsafeBytes { try LogKey.sequence($0) }, value: last.value).decidedAt
+            }
+        }) ?? nil
+        let decider = Thread { [self] in runDecider(views, lastDecidedAt: lastDecidedAt) }
+        decider.name = "agenda-decider"
+        decider.start()
+        let committer = Thread { [self] in runCommitter() }
+        committer.name = "agenda-committer"
+        committer.start()
     }
 
     deinit {
@@ -185,7 +195,7 @@ public final class Store: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         guard !alreadyClosed else { return }
-        writerFinished.wait()
+        committerFinished.wait()
         mdb_env_close(env)
     }
 
@@ -207,11 +217,48 @@ public final class Store: @unchecked Sendable {
         try read { try Store.decodeViews($0) }
     }
 
-    // MARK: - The writer
+    // MARK: - The writer: a decider and a committer
+    //
+    // Deciding is CPU work on in-memory views; committing is mostly waiting for the disk. Two
+    // threads overlap them: while batch N is being written and fsynced, batch N+1 is decided on
+    // top of N's views. Replies still leave only after their own commit. If a commit fails,
+    // every batch decided on top of it is failed too and the decider refolds from the disk.
 
-    private func runWriter() {
+    /// The decider's own state, kept in a local so its accesses need no exclusivity checks.
+    private struct DeciderState {
+        var views: Views
+        var changes = Changes()
+        var sealWriter = ByteWriter(capacity: 512)
+        var lastDecidedAt = Instant(millisecondsSinceEpoch: 0)
+        /// Bumped each time the views are refolded after a failed commit.
+        var epoch = 0
+    }
+
+    /// A decided batch on its way to the disk.
+    private struct SealedBatch {
+        var epoch: Int
+        var started: UInt64
+        var decided: UInt64 = 0
+        /// The records' stored values, back to back.
+        var log: [UInt8] = []
+        var spans: [(sequence: UInt64, start: Int, end: Int)] = []
+        /// The changed view entries: keys and values back to back in `viewBytes`.
+        var viewBytes: [UInt8] = []
+        var viewWrites: [(database: Int, keyStart: Int, keyEnd: Int, valueEnd: Int?)] = []
+        var headSequence: UInt64 = 0
+        var headHash = ChainHash.genesis
+        var repeatedFromDisk: [(index: Int, sequence: UInt64)] = []
+        var results: [Result<Decision, StoreError>] = []
+        var completions: [@Sendable (Result<Decision, StoreError>) -> Void] = []
+    }
+
+    private static let viewDatabases = ViewDatabase.allCases.map(\.rawValue)
+
+    private func runDecider(_ views: Views, lastDecidedAt: Instant?) {
+        var state = DeciderState(views: views)
+        if let lastDecidedAt { state.lastDecidedAt = lastDecidedAt }
         var batch: [Pending] = []
-        batch.reserveCapacity(Limits.batchCommandsMax)
+        batch.reserveCapacity(batchCommandsMax)
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }
@@ -223,90 +270,152 @@ public final class Store: @unchecked Sendable {
             batch.append(contentsOf: queue[0..<count])
             queue.removeFirst(count)
             condition.unlock()
-            process(batch)
+            recoverIfACommitFailed(&state)
+            let sealed = decide(batch, &state)
+            handoff.lock()
+            // One batch written, one waiting: deciding further ahead would only hold replies back.
+            while !sealedBatches.isEmpty { handoff.wait() }
+            sealedBatches.append(sealed)
+            handoff.broadcast()
+            handoff.unlock()
             batch.removeAll(keepingCapacity: true)
         }
-        writerFinished.signal()
+        handoff.lock()
+        deciderFinished = true
+        handoff.broadcast()
+        handoff.unlock()
     }
 
-    private func process(_ batch: [Pending]) {
-        let started = DispatchTime.now().uptimeNanoseconds
-        var results = [Result<Decision, StoreError>](repeating: .failure(.closed), count: batch.count)
-        var repeatedFromDisk: [(index: Int, sequence: UInt64)] = []
-        var sealed: [UInt8] = []
-        sealed.reserveCapacity(batch.count * 200)
-        var spans: [(sequence: UInt64, start: Int, end: Int)] = []
-        spans.reserveCapacity(batch.count)
+    /// After a failed commit the views are ahead of the disk: wait for the committer to fail
+    /// what was decided on top, then refold from the last commit.
+    private func recoverIfACommitFailed(_ state: inout DeciderState) {
+        handoff.lock()
+        guard failedEpoch == state.epoch else {
+            handoff.unlock()
+            return
+        }
+        while !sealedBatches.isEmpty || committing { handoff.wait() }
+        handoff.unlock()
+        do {
+            state.views = try loadViews()
+        } catch {
+            preconditionFailure("the store cannot re-read its own last commit: \(error)")
+        }
+        state.epoch += 1
+    }
+
+    private func decide(_ batch: [Pending], _ state: inout DeciderState) -> SealedBatch {
+        var sealed = SealedBatch(epoch: state.epoch, started: DispatchTime.now().uptimeNanoseconds)
+        sealed.results = [Result<Decision, StoreError>](repeating: .failure(.closed), count: batch.count)
+        sealed.completions = batch.map(\.completion)
+        sealed.log.reserveCapacity(batch.count * 200)
+        sealed.spans.reserveCapacity(batch.count)
         var newRecords: [Record] = []
         newRecords.reserveCapacity(batch.count)
-        changes.removeAll()
-        let committedHead = views.headSequence
+        state.changes.removeAll()
+        let startHead = state.views.headSequence
         // Decision time never goes backwards, even if the system clock does.
-        let now = max(clock(), lastDecidedAt)
-        lastDecidedAt = now
+        let now = max(clock(), state.lastDecidedAt)
+        state.lastDecidedAt = now
 
         for (index, item) in batch.enumerated() {
             if let problem = CommandCheck.problem(item.command, actor: item.actor, requestID: item.requestID) {
-                results[index] = .failure(.invalid(problem))
+                sealed.results[index] = .failure(.invalid(problem))
                 continue
             }
             if !item.requestID.isEmpty,
-               let first = views.requests[RequestKey(operator: item.actor.operator, requestID: item.requestID)] {
-                if first > committedHead {
-                    results[index] = .success(Decision(record: newRecords[Int(first - committedHead - 1)], repeated: true))
+               let first = state.views.requests[RequestKey(operator: item.actor.operator, requestID: item.requestID)] {
+                if first > startHead {
+                    sealed.results[index] = .success(Decision(record: newRecords[Int(first - startHead - 1)], repeated: true))
                 } else {
-                    repeatedFromDisk.append((index, first))
+                    sealed.repeatedFromDisk.append((index, first))
                 }
                 continue
             }
-            let sequence = views.headSequence + 1
+            let sequence = state.views.headSequence + 1
             var ids = SequenceIDs(sequence: sequence)
-            let outcome = Decider.decide(item.command, views, now: now, actor: item.actor, ids: &ids)
-            let previous = views.headHash
+            let outcome = Decider.decide(item.command, state.views, now: now, actor: item.actor, ids: &ids)
+            let previous = state.views.headHash
             let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
                                         command: item.command, outcome: outcome, previousHash: previous,
-                                        into: &sealWriter)
-            spans.append((sequence, sealed.count, sealed.count + sealWriter.bytes.count))
-            sealed.append(contentsOf: sealWriter.bytes)
+                                        into: &state.sealWriter)
+            sealed.spans.append((sequence, sealed.log.count, sealed.log.count + state.sealWriter.bytes.count))
+            sealed.log.append(contentsOf: state.sealWriter.bytes)
             let record = Record(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
                                 command: item.command, outcome: outcome, previousHash: previous, hash: hash)
-            views.apply(record, changes: &changes)
+            state.views.apply(record, changes: &state.changes)
             newRecords.append(record)
-            results[index] = .success(Decision(record: record, repeated: false))
+            sealed.results[index] = .success(Decision(record: record, repeated: false))
         }
+        ViewCodec.write(state.views, state.changes) { database, key, value in
+            let keyStart = sealed.viewBytes.count
+            sealed.viewBytes.append(contentsOf: key)
+            let keyEnd = sealed.viewBytes.count
+            if let value { sealed.viewBytes.append(contentsOf: value) }
+            sealed.viewWrites.append((Store.viewDatabaseIndex(database), keyStart, keyEnd,
+                                      value == nil ? nil : sealed.viewBytes.count))
+        }
+        sealed.headSequence = state.views.headSequence
+        sealed.headHash = state.views.headHash
+        sealed.decided = DispatchTime.now().uptimeNanoseconds
+        return sealed
+    }
 
-        let decided = DispatchTime.now().uptimeNanoseconds
-        do {
-            try commit(sealed: sealed, spans: spans, repeatedFromDisk: repeatedFromDisk, results: &results)
-        } catch {
-            // Nothing was written: the in-memory views ran ahead of the disk. Refold from what
-            // is durable and tell every caller of this batch.
-            for index in results.indices { results[index] = .failure(error) }
-            do {
-                views = try loadViews()
-            } catch {
-                preconditionFailure("the store cannot re-read its own last commit: \(error)")
+    private static func viewDatabaseIndex(_ database: ViewDatabase) -> Int {
+        guard let index = ViewDatabase.allCases.firstIndex(of: database) else { preconditionFailure("every case is in allCases") }
+        return index
+    }
+
+    private func runCommitter() {
+        while true {
+            handoff.lock()
+            while sealedBatches.isEmpty && !deciderFinished { handoff.wait() }
+            if sealedBatches.isEmpty {
+                handoff.unlock()
+                break
             }
+            var sealed = sealedBatches.removeFirst()
+            committing = true
+            let doomed = failedEpoch == sealed.epoch
+            handoff.unlock()
+
+            var failed = doomed
+            if doomed {
+                for index in sealed.results.indices {
+                    sealed.results[index] = .failure(.corrupt("an earlier batch failed to commit; send the command again"))
+                }
+            } else {
+                do {
+                    try commit(&sealed)
+                } catch {
+                    failed = true
+                    for index in sealed.results.indices { sealed.results[index] = .failure(error) }
+                }
+            }
+            let committed = DispatchTime.now().uptimeNanoseconds
+            handoff.lock()
+            if failed { failedEpoch = sealed.epoch }
+            committing = false
+            handoff.broadcast()
+            handoff.unlock()
+            condition.lock()
+            totals.batches += 1
+            totals.commands += sealed.results.count
+            totals.decideNanoseconds += sealed.decided - sealed.started
+            totals.commitNanoseconds += committed - sealed.decided
+            condition.unlock()
+            for (index, completion) in sealed.completions.enumerated() { completion(sealed.results[index]) }
         }
-        let committed = DispatchTime.now().uptimeNanoseconds
-        condition.lock()
-        totals.batches += 1
-        totals.commands += batch.count
-        totals.decideNanoseconds += decided - started
-        totals.commitNanoseconds += committed - decided
-        condition.unlock()
-        for (index, item) in batch.enumerated() { item.completion(results[index]) }
+        committerFinished.signal()
     }
 
     /// One write transaction for the whole batch; on a full map, grow it and write again.
-    private func commit(sealed: [UInt8], spans: [(sequence: UInt64, start: Int, end: Int)],
-                        repeatedFromDisk: [(index: Int, sequence: UInt64)],
-                        results: inout [Result<Decision, StoreError>]) throws(StoreError) {
+    private func commit(_ sealed: inout SealedBatch) throws(StoreError) {
         while true {
             do {
                 try writeTransaction { txn in
-                    try sealed.withUnsafeBytes { bytes in
-                        for span in spans {
+                    try sealed.log.withUnsafeBytes { bytes in
+                        for span in sealed.spans {
                             var key = span.sequence.bigEndian
                             try withUnsafeMutableBytes(of: &key) { keyBytes in
                                 try put(txn, "log", UnsafeRawBufferPointer(keyBytes),
@@ -314,33 +423,29 @@ public final class Store: @unchecked Sendable {
                             }
                         }
                     }
-                    var sinkError: LMDBError?
-                    ViewCodec.write(views, changes) { database, key, value in
-                        guard sinkError == nil else { return }
-                        do {
-                            if let value {
-                                try put(txn, database.rawValue, key, value, flags: 0)
+                    try sealed.viewBytes.withUnsafeBytes { bytes in
+                        for write in sealed.viewWrites {
+                            let database = Store.viewDatabases[write.database]
+                            let key = UnsafeRawBufferPointer(rebasing: bytes[write.keyStart..<write.keyEnd])
+                            if let valueEnd = write.valueEnd {
+                                try put(txn, database, key, UnsafeRawBufferPointer(rebasing: bytes[write.keyEnd..<valueEnd]),
+                                        flags: 0)
                             } else {
-                                try delete(txn, database.rawValue, key)
+                                try delete(txn, database, key)
                             }
-                        } catch let error as LMDBError {
-                            sinkError = error
-                        } catch {
-                            preconditionFailure("put throws only LMDBError")
                         }
                     }
-                    if let sinkError { throw sinkError }
                     var head = ByteWriter(capacity: 40)
-                    head.u64(views.headSequence)
-                    for byte in views.headHash.bytes { head.u8(byte) }
+                    head.u64(sealed.headSequence)
+                    for byte in sealed.headHash.bytes { head.u8(byte) }
                     try put(txn, "meta", Array("head".utf8), head.bytes)
                     try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
                     let reader = ReadTransaction(txn: txn, databases: databases)
-                    for (index, sequence) in repeatedFromDisk {
+                    for (index, sequence) in sealed.repeatedFromDisk {
                         guard let record = try reader.record(sequence) else {
                             throw StoreError.corrupt("request id points at missing record \(sequence)")
                         }
-                        results[index] = .success(Decision(record: record, repeated: true))
+                        sealed.results[index] = .success(Decision(record: record, repeated: true))
                     }
                 }
                 return
@@ -350,8 +455,6 @@ public final class Store: @unchecked Sendable {
                 throw .lmdb(error)
             } catch let error as StoreError {
                 throw error
-            } catch let error as CodecError {
-                throw .corrupt("\(error)")
             } catch {
                 throw .corrupt("\(error)")
             }

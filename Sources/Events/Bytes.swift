@@ -9,15 +9,12 @@ public struct ByteWriter: Sendable {
 
     @inline(__always) public mutating func u8(_ value: UInt8) { bytes.append(value) }
     @inline(__always) public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
-    @inline(__always) public mutating func u16(_ value: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value))
-    }
-    @inline(__always) public mutating func u32(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-    @inline(__always) public mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    @inline(__always) public mutating func u16(_ value: UInt16) { appendBigEndian(value) }
+    @inline(__always) public mutating func u32(_ value: UInt32) { appendBigEndian(value) }
+    @inline(__always) public mutating func u64(_ value: UInt64) { appendBigEndian(value) }
+
+    @inline(__always) mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
     @inline(__always) public mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
     @inline(__always) public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
@@ -25,20 +22,20 @@ public struct ByteWriter: Sendable {
     /// u16 length, then the UTF-8 bytes. Longer strings are a programmer error: every string
     /// that reaches the log passed a named limit far below 65,535 bytes.
     public mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            precondition(utf8.count <= Int(UInt16.max), "string of \(utf8.count) bytes passed every limit")
-            u16(UInt16(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
+        let count = value.utf8.count
+        precondition(count <= Int(UInt16.max), "string of \(count) bytes passed every limit")
+        u16(UInt16(count))
+        raw(value)
     }
     @inline(__always) public mutating func day(_ value: Day) { i32(value.daysSinceEpoch) }
     /// A day inside an LMDB key: the sign bit flipped so keys sort in date order.
     @inline(__always) public mutating func dayKey(_ value: Day) { u32(UInt32(bitPattern: value.daysSinceEpoch) ^ 0x8000_0000) }
     /// The UTF-8 bytes alone, for keys (separated by a 0 byte, which no id contains).
     public mutating func raw(_ value: String) {
-        var value = value
-        value.withUTF8 { bytes.append(contentsOf: $0) }
+        // Native strings are contiguous UTF-8: one copy, no transcoding.
+        if value.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: value.utf8)
+        }
     }
     @inline(__always) public mutating func time(_ value: LocalTime) { u16(value.minutesSinceMidnight) }
     public mutating func optional<T>(_ value: T?, _ write: (inout ByteWriter, T) -> Void) {

@@ -11,8 +11,11 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// office ‖ 0 ‖ day ‖ time ‖ booked sequence ‖ service ‖ 0 ‖ appointment → nothing: the agenda, in
     /// order, by range scan
     case agenda
-    /// pratica → applicant, permit state, live appointments per service, every appointment
+    /// pratica → permit state, live appointments per service, every appointment
     case pratiche
+    /// pratica → the applicant's data, written once when the pratica is registered (kept apart
+    /// from the status a booking rewrites, so personal data is neither rewritten nor copied)
+    case applicants
     /// numero di visto → pratica
     case visti
     /// operator ‖ 0 ‖ request id → sequence number of the first record that carried it
@@ -73,6 +76,13 @@ public enum ViewCodec {
             encode(pratica, &value)
             emit(.pratiche)
         }
+        for id in changes.applicants {
+            guard let pratica = views.pratiche[id] else { continue }
+            reset(&key, &value)
+            key.raw(id.rawValue)
+            RecordCodec.encode(pratica.applicant, &value)
+            emit(.applicants)
+        }
         for visto in changes.visti {
             guard let pratica = views.visti[visto] else { continue }
             reset(&key, &value)
@@ -95,8 +105,9 @@ public enum ViewCodec {
     public static func allEntries(_ views: Views) -> [ViewDatabase: [(key: [UInt8], value: [UInt8])]] {
         var changes = Changes()
         changes.offices = Set(views.offices.keys)
-        changes.appointments = Set(views.appointments.keys)
-        changes.pratiche = Set(views.pratiche.keys)
+        changes.appointments = Array(views.appointments.keys)
+        changes.pratiche = Array(views.pratiche.keys)
+        changes.applicants = Array(views.pratiche.keys)
         changes.visti = Set(views.visti.keys)
         changes.requests = Set(views.requests.keys)
         for (key, load) in views.loads {
@@ -162,10 +173,20 @@ public enum ViewCodec {
             let id = AppointmentID(String(decoding: keyBytes, as: UTF8.self))
             views.appointments[id] = try decodeAppointment(id, &reader)
         }
-        try entries(.pratiche) { _, valueBytes in
+        var applicants: [PraticaID: Applicant] = [:]
+        try entries(.applicants) { _, valueBytes in
             var reader = ByteReader(valueBytes)
-            let pratica = try decodePratica(&reader)
-            views.pratiche[pratica.applicant.pratica] = pratica
+            let applicant = try RecordCodec.decodeApplicant(&reader)
+            try reader.end()
+            applicants[applicant.pratica] = applicant
+        }
+        try entries(.pratiche) { keyBytes, valueBytes in
+            let id = PraticaID(String(decoding: keyBytes, as: UTF8.self))
+            guard let applicant = applicants[id] else {
+                throw CodecError.invalidValue(kind: "pratica without an applicant entry", offset: 0)
+            }
+            var reader = ByteReader(valueBytes)
+            views.pratiche[id] = try decodePratica(applicant, &reader)
         }
         try entries(.visti) { keyBytes, valueBytes in
             views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))
@@ -301,7 +322,6 @@ public enum ViewCodec {
     }
 
     static func encode(_ pratica: PraticaView, _ writer: inout ByteWriter) {
-        RecordCodec.encode(pratica.applicant, &writer)
         writer.bool(pratica.permitReady)
         writer.bool(pratica.permitDelivered)
         writer.u16(UInt16(pratica.live.count))
@@ -313,8 +333,7 @@ public enum ViewCodec {
         for appointment in pratica.appointments { writer.string(appointment.rawValue) }
     }
 
-    static func decodePratica(_ reader: inout ByteReader) throws(CodecError) -> PraticaView {
-        let applicant = try RecordCodec.decodeApplicant(&reader)
+    static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
         let permitReady = try reader.bool()
         let permitDelivered = try reader.bool()
         var live: [ServiceID: AppointmentID] = [:]

@@ -213,6 +213,12 @@ public struct PraticaView: Equatable, Sendable {
         self.appointments = appointments
     }
 
+    /// One access for both changes a booking makes.
+    mutating func booked(_ appointment: AppointmentID, for service: ServiceID) {
+        live[service] = appointment
+        appointments.append(appointment)
+    }
+
     /// booked, permit-ready or delivered: the word the STATUS check and operators see.
     public var stateName: String { permitDelivered ? "delivered" : permitReady ? "permit-ready" : "open" }
 }

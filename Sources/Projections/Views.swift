@@ -71,7 +71,7 @@ public struct Views: Sendable {
                     }
                     load = DayLoad(closed: true, slots: kept, entries: load.entries)
                 }
-                changes.days.insert(DayKey(office, service, day))
+                changes.touch(DayKey(office, service, day))
             }
 
         case .appointmentBooked(let booked):
@@ -81,12 +81,11 @@ public struct Views: Sendable {
                 state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence)
             precondition(appointments[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
             appointments[booked.appointment] = appointment
-            changes.appointments.insert(booked.appointment)
+            changes.appointments.append(booked.appointment)
             seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
                  booked.office, booked.service, booked.day, changes: &changes)
-            pratiche[booked.pratica]?.live[booked.service] = booked.appointment
-            pratiche[booked.pratica]?.appointments.append(booked.appointment)
-            changes.pratiche.insert(booked.pratica)
+            pratiche[booked.pratica]?.booked(booked.appointment, for: booked.service)
+            changes.pratiche.append(booked.pratica)
 
         case .appointmentMoved(let moved):
             guard let bookedSequence = appointments[moved.appointment]?.bookedSequence else {
@@ -99,7 +98,7 @@ public struct Views: Sendable {
             appointments[moved.appointment]?.day = moved.toDay
             appointments[moved.appointment]?.time = moved.toTime
             appointments[moved.appointment]?.updatedSequence = sequence
-            changes.appointments.insert(moved.appointment)
+            changes.appointments.append(moved.appointment)
 
         case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, _):
             guard let bookedSequence = appointments[appointment]?.bookedSequence else {
@@ -109,13 +108,13 @@ public struct Views: Sendable {
                    office, service, day, changes: &changes)
             appointments[appointment]?.state = .cancelled
             appointments[appointment]?.updatedSequence = sequence
-            changes.appointments.insert(appointment)
+            changes.appointments.append(appointment)
             if pratiche[pratica]?.live[service] == appointment { pratiche[pratica]?.live[service] = nil }
-            changes.pratiche.insert(pratica)
+            changes.pratiche.append(pratica)
 
         case .permitMarkedReady(let pratica):
             pratiche[pratica]?.permitReady = true
-            changes.pratiche.insert(pratica)
+            changes.pratiche.append(pratica)
 
         case .permitDelivered(let pratica, let completed):
             pratiche[pratica]?.permitDelivered = true
@@ -123,15 +122,16 @@ public struct Views: Sendable {
                 // The slot was used: it stays counted as booked on its (past or present) day.
                 appointments[completed]?.state = .completed
                 appointments[completed]?.updatedSequence = sequence
-                changes.appointments.insert(completed)
+                changes.appointments.append(completed)
                 pratiche[pratica]?.live[appointment.service] = nil
             }
-            changes.pratiche.insert(pratica)
+            changes.pratiche.append(pratica)
 
         case .praticaRegistered(let applicant):
             pratiche[applicant.pratica] = PraticaView(applicant: applicant)
             visti[applicant.visto] = applicant.pratica
-            changes.pratiche.insert(applicant.pratica)
+            changes.pratiche.append(applicant.pratica)
+            changes.applicants.append(applicant.pratica)
             changes.visti.insert(applicant.visto)
         }
     }
@@ -161,7 +161,7 @@ public struct Views: Sendable {
                 precondition(fresh.slots.allSatisfy { $0.booked <= $0.capacity }, "configuration overbooks \(day)")
                 if fresh != dayLoad {
                     updated.update(day, make: { fresh }) { $0 = fresh }
-                    changes.days.insert(DayKey(id, key.service, day))
+                    changes.touch(DayKey(id, key.service, day))
                 }
             }
             loads[key] = updated
@@ -174,7 +174,7 @@ public struct Views: Sendable {
         loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) {
             $0.add(entry)
         }
-        changes.days.insert(DayKey(office, service, day))
+        changes.touch(DayKey(office, service, day))
         changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: true))
     }
 
@@ -183,7 +183,7 @@ public struct Views: Sendable {
         let key = OfficeService(office, service)
         guard loads[key]?[day] != nil else { preconditionFailure("unseating \(entry.appointment) from an empty day") }
         loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.remove(entry) }
-        changes.days.insert(DayKey(office, service, day))
+        changes.touch(DayKey(office, service, day))
         changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: false))
     }
 
@@ -200,8 +200,13 @@ public struct Views: Sendable {
 public struct Changes: Sendable {
     public var offices: Set<OfficeID> = []
     public var days: Set<DayKey> = []
-    public var appointments: Set<AppointmentID> = []
-    public var pratiche: Set<PraticaID> = []
+    /// The last day inserted: a batch of bookings mostly lands on the same day, so the set's
+    /// hashing is skipped for repeats.
+    var lastDay: DayKey?
+    /// May repeat an id: writing an entry twice writes the same bytes, and is cheaper than hashing.
+    public var appointments: [AppointmentID] = []
+    public var pratiche: [PraticaID] = []
+    public var applicants: [PraticaID] = []
     public var visti: Set<String> = []
     public var requests: Set<RequestKey> = []
     /// In order: an entry added then removed in one batch must end removed.
@@ -209,11 +214,19 @@ public struct Changes: Sendable {
 
     public init() {}
 
+    mutating func touch(_ day: DayKey) {
+        if lastDay == day { return }
+        days.insert(day)
+        lastDay = day
+    }
+
     public mutating func removeAll() {
+        lastDay = nil
         offices.removeAll(keepingCapacity: true)
         days.removeAll(keepingCapacity: true)
         appointments.removeAll(keepingCapacity: true)
         pratiche.removeAll(keepingCapacity: true)
+        applicants.removeAll(keepingCapacity: true)
         visti.removeAll(keepingCapacity: true)
         requests.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
