@@ -6,14 +6,29 @@ public enum CommandCheck {
     /// The sentence that says what is wrong, or nil when the command may be decided.
     public static func problem(_ command: Command, actor: Actor, requestID: String) -> String? {
         if let problem = id(actor.operator, "operator") ?? id(actor.body, "body") { return problem }
-        if requestID.utf8.count > Limits.idBytesMax { return "request id longer than \(Limits.idBytesMax) bytes" }
+        if !requestID.isEmpty, let problem = id(requestID, "request id") { return problem }
         switch command {
         case .configureOffice(let configuration):
             if let problem = id(configuration.office.rawValue, "office") ?? text(configuration.name, "office name") {
                 return problem
             }
+            // Counts the record format must hold: past them the command could not even be logged.
+            if configuration.services.count > Limits.servicesMax { return "more than \(Limits.servicesMax) services" }
+            if configuration.closedDays.count > Limits.closedDaysMax {
+                return "more than \(Limits.closedDaysMax) closed days"
+            }
             for service in configuration.services {
                 if let problem = id(service.id.rawValue, "service") ?? text(service.name, "service name") { return problem }
+                if service.weekly.count != 7 { return "\(service.id): weekly must have 7 days, Monday first" }
+                for intervals in service.weekly {
+                    if intervals.count > Limits.intervalsPerDayMax {
+                        return "\(service.id): more than \(Limits.intervalsPerDayMax) opening intervals in a day"
+                    }
+                    for interval in intervals where interval.start.minutesSinceMidnight >= 1440
+                        || interval.end.minutesSinceMidnight >= 1440 {
+                        return "\(service.id): a time past 23:59"
+                    }
+                }
             }
             return nil
         case .closeDay(let office, _, let service, let reason):

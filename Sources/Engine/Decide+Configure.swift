@@ -30,43 +30,45 @@ extension Decider {
         return .accepted([.officeConfigured(configuration, effectiveFrom: today)])
     }
 
-    /// The sentence that says what is wrong, or nil.
+    /// The sentence that says what is wrong, or nil. Counts and lengths the record format
+    /// must hold were checked before the command was logged (`CommandCheck`).
     static func validate(_ configuration: OfficeConfiguration) -> String? {
-        if configuration.office.rawValue.isEmpty { return "the office id is empty" }
         if configuration.horizonDays == 0 || configuration.horizonDays > Limits.horizonDaysMax {
             return "horizonDays must be 1 to \(Limits.horizonDaysMax)"
         }
         if configuration.leadDays > configuration.horizonDays { return "leadDays exceeds horizonDays" }
-        if configuration.services.count > Limits.servicesMax { return "more than \(Limits.servicesMax) services" }
         if Set(configuration.services.map(\.id)).count != configuration.services.count { return "a service id repeats" }
-        if configuration.closedDays.count > Limits.closedDaysMax { return "more than \(Limits.closedDaysMax) closed days" }
         if zip(configuration.closedDays, configuration.closedDays.dropFirst()).contains(where: { $0 >= $1 }) {
             return "closedDays must be sorted and unique"
         }
         for service in configuration.services {
-            if service.id.rawValue.isEmpty { return "a service id is empty" }
             if service.slotLengthMinutes == 0 || service.slotLengthMinutes > 1440 {
                 return "\(service.id): slotLengthMinutes must be 1 to 1440"
             }
             if service.capacityPerSlot == 0 || service.capacityPerSlot > Limits.capacityPerSlotMax {
                 return "\(service.id): capacityPerSlot must be 1 to \(Limits.capacityPerSlotMax)"
             }
-            if service.weekly.count != 7 { return "\(service.id): weekly must have 7 days, Monday first" }
             for (index, intervals) in service.weekly.enumerated() {
                 let weekday = Weekday(rawValue: UInt8(index))?.shortName ?? "\(index)"
-                if intervals.count > Limits.intervalsPerDayMax {
-                    return "\(service.id) \(weekday): more than \(Limits.intervalsPerDayMax) intervals"
-                }
                 var previousEnd = LocalTime.midnight
                 for interval in intervals {
-                    if interval.start >= interval.end || interval.end.minutesSinceMidnight > 1440 {
-                        return "\(service.id) \(weekday): interval \(interval.start)-\(interval.end) is empty or past midnight"
+                    if interval.start >= interval.end {
+                        return "\(service.id) \(weekday): interval \(interval.start)-\(interval.end) is empty"
                     }
                     if interval.start < previousEnd {
                         return "\(service.id) \(weekday): intervals overlap or are out of order"
                     }
                     previousEnd = interval.end
                 }
+            }
+        }
+        // One event per appointment a close-day moves must fit in one record.
+        for weekday in Weekday.allCases {
+            let places = configuration.services.reduce(0) {
+                $0 + $1.slotTimes(on: weekday).count * Int($1.capacityPerSlot)
+            }
+            if places > Limits.placesPerDayMax {
+                return "\(places) places on \(weekday.shortName), more than \(Limits.placesPerDayMax)"
             }
         }
         return nil

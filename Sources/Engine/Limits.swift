@@ -19,6 +19,9 @@ public enum Limits {
     public static let intervalsPerDayMax = 8
     /// Places in one slot: a counter with many windows still serves fewer.
     public static let capacityPerSlotMax: UInt16 = 1_000
+    /// Places in one office's day across its services: a busy Questura sees hundreds. A
+    /// close-day records one event per appointment it moves, and a record holds 65,535.
+    public static let placesPerDayMax = 50_000
     /// How far ahead `close-day` looks for room for the day's appointments, beyond the horizon if need be.
     public static let closeDaySearchDaysMax = 366
     /// The booking horizon can be at most two years.

@@ -25,7 +25,8 @@ public final class Store: @unchecked Sendable {
     /// The log, the head and one database per view: `mdb_stat -a DIR` lists them.
     public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue)
     /// The views' persisted layout; a store with another is refolded from its log on open.
-    static let viewsFormat: UInt8 = 1
+    /// 2: agenda keys carry the booking record; applicants apart from the pratica's status.
+    static let viewsFormat: UInt8 = 2
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
@@ -122,6 +123,7 @@ public final class Store: @unchecked Sendable {
         }
         let views: Views
         do {
+            try rewriteViewsIfTheirLayoutChanged()
             views = try loadViews()
         } catch {
             mdb_env_close(env)
@@ -510,11 +512,6 @@ public final class Store: @unchecked Sendable {
         do {
             return try read { txn in
                 let lastLog = try txn.last("log")
-                let format = try txn.get("meta", Array("views-format".utf8))
-                if lastLog != nil, format != [Store.viewsFormat] {
-                    // Views written in another layout (or none): refold them from the log.
-                    return try Store.foldLog(txn)
-                }
                 let views = try Store.decodeViews(txn)
                 let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
                 guard views.headSequence == logHead else {
@@ -527,6 +524,42 @@ public final class Store: @unchecked Sendable {
                     }
                 }
                 return views
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    /// Views written by an older layout are refolded from the log and written anew, all of
+    /// them, in one transaction: the log is the truth, the views its cache.
+    private func rewriteViewsIfTheirLayoutChanged() throws(StoreError) {
+        do {
+            let stale = try read { txn in
+                try txn.last("log") != nil && txn.get("meta", Array("views-format".utf8)) != [Store.viewsFormat]
+            }
+            guard stale else { return }
+            let views = try read { try Store.foldLog($0) }
+            try writeTransaction { txn in
+                for database in ViewDatabase.allCases {
+                    guard let dbi = databases[database.rawValue] else { preconditionFailure("opened above") }
+                    try LMDBError.check(mdb_drop(txn, dbi, 0), "empty \(database.rawValue)")
+                }
+                for (database, entries) in ViewCodec.allEntries(views) {
+                    for entry in entries {
+                        try entry.key.withUnsafeBytes { key in
+                            try entry.value.withUnsafeBytes { value in try put(txn, database.rawValue, key, value, flags: 0) }
+                        }
+                    }
+                }
+                var head = ByteWriter(capacity: 40)
+                head.u64(views.headSequence)
+                for byte in views.headHash.bytes { head.u8(byte) }
+                try put(txn, "meta", Array("head".utf8), head.bytes)
+                try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
             }
         } catch let error as StoreError {
             throw error

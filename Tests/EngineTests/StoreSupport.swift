@@ -76,8 +76,8 @@ func expectViewsEqualFoldOfLog(_ store: Store, sourceLocation: SourceLocation = 
     }
 }
 
-/// Rewrites raw log entries behind the store's back, as an attacker with file access would.
-func tamperWithLog(_ directory: String, _ body: (OpaquePointer, MDB_dbi) throws -> Void) throws {
+/// Rewrites raw entries behind the store's back, as an attacker (or an older version) would.
+func tamperWithLog(_ directory: String, database: String = "log", _ body: (OpaquePointer, MDB_dbi) throws -> Void) throws {
     var env: OpaquePointer?
     #expect(mdb_env_create(&env) == 0)
     mdb_env_set_maxdbs(env, 32)
@@ -86,7 +86,7 @@ func tamperWithLog(_ directory: String, _ body: (OpaquePointer, MDB_dbi) throws 
     var txn: OpaquePointer?
     #expect(mdb_txn_begin(env, nil, 0, &txn) == 0)
     var dbi = MDB_dbi()
-    #expect(mdb_dbi_open(txn, "log", 0, &dbi) == 0)
+    #expect(mdb_dbi_open(txn, database, 0, &dbi) == 0)
     try body(txn!, dbi)
     #expect(mdb_txn_commit(txn) == 0)
 }

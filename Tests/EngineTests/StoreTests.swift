@@ -295,7 +295,41 @@ struct StoreTests {
             try store.execute(.cancel("A-00001", reason: String(repeating: "y", count: Limits.textBytesMax + 1)), actor: sui)
         }
         #expect(throws: StoreError.self) { try store.execute(book(1), actor: Actor(operator: "", body: "RM-S")) }
+        #expect(throws: StoreError.self) { try store.execute(book(1), actor: sui, requestID: "a\u{0}b") }
+        var sixDays = testOffice()
+        sixDays.services[0].weekly.removeLast()
+        #expect(throws: StoreError.self) { try store.execute(.configureOffice(sixDays), actor: sui) }
+        var pastMidnight = testOffice()
+        pastMidnight.services[0].weekly[0] = [OpeningInterval(start: LocalTime(hour: 22, minute: 0)!,
+                                                              end: LocalTime(minutesSinceMidnight: 1440))]
+        #expect(throws: StoreError.self) { try store.execute(.configureOffice(pastMidnight), actor: sui) }
         #expect(try store.head() == head)
+    }
+
+    @Test("views written in an older layout are refolded from the log and rewritten on open")
+    func olderViewsAreRewritten() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let store = try seededStore(directory)
+        _ = try store.executeAll((0..<10).map { book($0) }, actor: sui)
+        store.close()
+        // An older version's views: another format byte and an agenda that no longer matches.
+        try tamperWithLog(directory, database: "meta") { txn, dbi in
+            var key = Array("views-format".utf8)
+            var value: [UInt8] = [1]
+            key.withUnsafeMutableBytes { keyBytes in
+                value.withUnsafeMutableBytes { valueBytes in
+                    var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+                    var dataValue = MDB_val(mv_size: 1, mv_data: valueBytes.baseAddress)
+                    #expect(mdb_put(txn, dbi, &keyValue, &dataValue, 0) == 0)
+                }
+            }
+        }
+        try tamperWithLog(directory, database: "agenda") { txn, dbi in #expect(mdb_drop(txn, dbi, 0) == 0) }
+        let reopened = try Store(directory: directory, clock: { pilotMorning })
+        defer { reopened.close() }
+        try expectViewsEqualFoldOfLog(reopened)
+        #expect(try reopened.read { try $0.count("agenda") } == 10)
     }
 
     @Test("when the map fills it grows instead of failing")
