@@ -15,7 +15,9 @@ build: deps
 run: build
 	.build/release/agenda-node --data $(DATA) --host 127.0.0.1
 
-test: deps
+# The log-format test runs tools/verify_log.py, which needs Python's lmdb binding.
+test:
+	@scripts/ensure-deps.sh python-lmdb
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -19,6 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "${pip_missing:-0}" = 1 ]; then
-  echo "installing from PyPI: lmdb" >&2
-  python3 -m pip install -q lmdb
+  # Into whichever python3 is first on PATH; Debian's own python refuses pip, so fall back to its package.
+  echo "installing Python's lmdb binding" >&2
+  if ! python3 -m pip install -q lmdb 2>/dev/null; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-lmdb >/dev/null
+  fi
+  python3 -c 'import lmdb' || { echo "python3 cannot import lmdb; install python3-lmdb or pip install lmdb" >&2; exit 1; }
 fi
