@@ -312,8 +312,9 @@ public final class Store: @unchecked Sendable {
         sealed.completions = batch.map(\.completion)
         sealed.log.reserveCapacity(batch.count * 200)
         sealed.spans.reserveCapacity(batch.count)
-        var newRecords: [Record] = []
-        newRecords.reserveCapacity(batch.count)
+        // Where each new record's answer sits in `results`, for a repeat within the batch.
+        var resultIndexBySequenceOffset: [Int] = []
+        resultIndexBySequenceOffset.reserveCapacity(batch.count)
         state.changes.removeAll()
         let startHead = state.views.headSequence
         // Decision time never goes backwards, even if the system clock does.
@@ -327,8 +328,9 @@ public final class Store: @unchecked Sendable {
             }
             if !item.requestID.isEmpty,
                let first = state.views.requests[RequestKey(operator: item.actor.operator, requestID: item.requestID)] {
-                if first > startHead {
-                    sealed.results[index] = .success(Decision(record: newRecords[Int(first - startHead - 1)], repeated: true))
+                if first > startHead, case .success(let original) =
+                    sealed.results[resultIndexBySequenceOffset[Int(first - startHead - 1)]] {
+                    sealed.results[index] = .success(Decision(record: original.record, repeated: true))
                 } else {
                     sealed.repeatedFromDisk.append((index, first))
                 }
@@ -346,7 +348,7 @@ public final class Store: @unchecked Sendable {
             let record = Record(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
                                 command: item.command, outcome: outcome, previousHash: previous, hash: hash)
             state.views.apply(record, changes: &state.changes)
-            newRecords.append(record)
+            resultIndexBySequenceOffset.append(index)
             sealed.results[index] = .success(Decision(record: record, repeated: false))
         }
         ViewCodec.write(state.views, state.changes) { database, key, value in

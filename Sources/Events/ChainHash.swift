@@ -67,13 +67,10 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     /// Binding the sequence number in means a record moved to another key no longer verifies.
     public static func link(previous: ChainHash, sequence: UInt64, payload: UnsafeRawBufferPointer) -> ChainHash {
         var hasher = SHA256()
-        var prefix = ByteWriter(capacity: 40)
-        prefix.u64(previous.words.0)
-        prefix.u64(previous.words.1)
-        prefix.u64(previous.words.2)
-        prefix.u64(previous.words.3)
-        prefix.u64(sequence)
-        prefix.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        // On the stack: five big-endian words, no allocation per record.
+        var prefix = (previous.words.0.bigEndian, previous.words.1.bigEndian, previous.words.2.bigEndian,
+                      previous.words.3.bigEndian, sequence.bigEndian)
+        withUnsafeBytes(of: &prefix) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: payload)
         return hasher.finalize().withUnsafeBytes { ChainHash(bytes: $0) }
     }
