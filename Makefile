@@ -11,9 +11,9 @@ build: deps
 	$(SWIFT) build -c release --product agenda-node
 	$(SWIFT) build -c release --product replay
 
-# The main job: agenda-node on 127.0.0.1 with $(DATA), created and seeded from fixtures on first start.
+# The main job: agenda-node with $(DATA), created and seeded from fixtures on first start.
 run: build
-	.build/release/agenda-node --data $(DATA) --host 127.0.0.1
+	.build/release/agenda-node --data $(DATA)
 
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding.
 test:

@@ -160,37 +160,6 @@ enum CSV {
 }
 
 extension Store {
-    /// The last record's sequence number and hash (0 and the genesis hash for an empty log).
-    public func head() throws -> (sequence: UInt64, hash: ChainHash) {
-        try read { txn in
-            let views = try txn.get("meta", Array("head".utf8))
-            guard let views, views.count == 40 else { return (0, .genesis) }
-            return (views[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, views[8...].withUnsafeBytes { ChainHash(bytes: $0) })
-        }
-    }
-
-    /// Executes many commands, keeping at most `inFlightMax` queued, and returns their decisions in order.
-    public func executeAll(_ commands: [Command], actor: Actor, inFlightMax: Int = Limits.queueCommandsMax / 4)
-        throws(StoreError) -> [Decision] {
-        let slots = DispatchSemaphore(value: inFlightMax)
-        let group = DispatchGroup()
-        let results = DecisionList(count: commands.count)
-        for (index, command) in commands.enumerated() {
-            slots.wait()
-            group.enter()
-            submit(command, actor: actor) { result in
-                results.set(index, result)
-                slots.signal()
-                group.leave()
-            }
-        }
-        group.wait()
-        return try results.values.map { result throws(StoreError) in
-            guard let result else { preconditionFailure("every completion ran before the group was left") }
-            return try result.get()
-        }
-    }
-
     /// Seeds an empty store from fixtures; returns how many commands were applied (0 if not empty).
     public func seedIfEmpty(with fixtures: Fixtures) throws -> Int {
         guard try head().sequence == 0 else { return 0 }
@@ -199,16 +168,5 @@ extension Store {
             throw StoreError.invalid("fixture command \(rejected.record.sequence) was refused: \(rejected.record.outcome)")
         }
         return decisions.count
-    }
-}
-
-private final class DecisionList: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [Result<Decision, StoreError>?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<Decision, StoreError>) {
-        lock.lock()
-        values[index] = result
-        lock.unlock()
     }
 }

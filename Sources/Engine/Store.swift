@@ -22,8 +22,6 @@ public struct Decision: Sendable {
 ///
 /// Readers use read-only transactions (`read`) and never block the writer.
 public final class Store: @unchecked Sendable {
-    /// The log, the head and one database per view: `mdb_stat -a DIR` lists them.
-    public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue)
     /// The views' persisted layout; a store with another is refolded from its log on open.
     /// 2: agenda keys carry the booking record; applicants apart from the pratica's status.
     static let viewsFormat: UInt8 = 2
@@ -31,12 +29,8 @@ public final class Store: @unchecked Sendable {
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
     public let batchCommandsMax: Int
-    let env: OpaquePointer
-    let databases: [String: MDB_dbi]
-    let resizeLock = ResizeLock()
+    public let environment: Environment
     let clock: @Sendable () -> Instant
-
-    private var mapBytes: Int
 
     private struct Pending {
         let command: Command
@@ -88,45 +82,13 @@ public final class Store: @unchecked Sendable {
         self.directory = directory
         self.batchCommandsMax = batchCommandsMax
         self.clock = clock
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .invalid("cannot create the data directory \(directory): \(error.localizedDescription)")
-        }
-        var created: OpaquePointer?
-        do {
-            try LMDBError.check(mdb_env_create(&created), "env_create")
-            guard let env = created else { throw LMDBError(code: -1, operation: "env_create") }
-            try LMDBError.check(mdb_env_set_maxdbs(env, Limits.databasesMax), "set_maxdbs")
-            try LMDBError.check(mdb_env_set_mapsize(env, mapBytes), "set_mapsize")
-            // NOTLS: read transactions are not tied to a thread, so event loops may share them.
-            try LMDBError.check(mdb_env_open(env, directory, UInt32(MDB_NOTLS), 0o644), "open \(directory)")
-            var info = MDB_envinfo()
-            mdb_env_info(env, &info)
-            self.env = env
-            self.mapBytes = max(mapBytes, info.me_mapsize)
-            var txn: OpaquePointer?
-            try LMDBError.check(mdb_txn_begin(env, nil, 0, &txn), "txn_begin")
-            var handles: [String: MDB_dbi] = [:]
-            for name in Store.databaseNames {
-                var dbi = MDB_dbi()
-                let code = mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi)
-                if code != 0 { mdb_txn_abort(txn) }
-                try LMDBError.check(code, "dbi_open \(name)")
-                handles[name] = dbi
-            }
-            try LMDBError.check(mdb_txn_commit(txn), "commit")
-            databases = handles
-        } catch {
-            if let created { mdb_env_close(created) }
-            throw .lmdb(error as? LMDBError ?? LMDBError(code: -1, operation: "open \(directory)"))
-        }
+        environment = try Environment(directory: directory, mapBytes: mapBytes)
         let views: Views
         do {
             try rewriteViewsIfTheirLayoutChanged()
             views = try loadViews()
         } catch {
-            mdb_env_close(env)
+            environment.close()
             throw error
         }
         // Decision times continue from the last record's, whatever the clock says after a restart.
@@ -141,10 +103,6 @@ public final class Store: @unchecked Sendable {
         let committer = Thread { [self] in runCommitter() }
         committer.name = "agenda-committer"
         committer.start()
-    }
-
-    deinit {
-        if !closed { close() }
     }
 
     // MARK: - Submitting
@@ -198,21 +156,16 @@ public final class Store: @unchecked Sendable {
         condition.unlock()
         guard !alreadyClosed else { return }
         committerFinished.wait()
-        mdb_env_close(env)
+        environment.close()
     }
 
     // MARK: - Reading
 
     /// Runs `body` in a read-only transaction: a consistent snapshot of the last commit.
-    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
-        try resizeLock.shared {
-            var txn: OpaquePointer?
-            try LMDBError.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "read txn_begin")
-            guard let txn else { throw LMDBError(code: -1, operation: "read txn_begin") }
-            defer { mdb_txn_abort(txn) }
-            return try body(ReadTransaction(txn: txn, databases: databases))
-        }
-    }
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T { try environment.read(body) }
+
+    /// The last record's sequence number and hash (0 and the genesis hash for an empty log).
+    public func head() throws -> (sequence: UInt64, hash: ChainHash) { try environment.head() }
 
     /// The persisted views, decoded (the writer's own copy stays on its thread).
     public func persistedViews() throws -> Views {
@@ -417,12 +370,12 @@ public final class Store: @unchecked Sendable {
     private func commit(_ sealed: inout SealedBatch) throws(StoreError) {
         while true {
             do {
-                try writeTransaction { txn in
+                try environment.writeTransaction { txn in
                     try sealed.log.withUnsafeBytes { bytes in
                         for span in sealed.spans {
                             var key = span.sequence.bigEndian
                             try withUnsafeMutableBytes(of: &key) { keyBytes in
-                                try put(txn, "log", UnsafeRawBufferPointer(keyBytes),
+                                try environment.put(txn, "log", UnsafeRawBufferPointer(keyBytes),
                                         UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end]), flags: UInt32(MDB_APPEND))
                             }
                         }
@@ -432,19 +385,17 @@ public final class Store: @unchecked Sendable {
                             let database = Store.viewDatabases[write.database]
                             let key = UnsafeRawBufferPointer(rebasing: bytes[write.keyStart..<write.keyEnd])
                             if let valueEnd = write.valueEnd {
-                                try put(txn, database, key, UnsafeRawBufferPointer(rebasing: bytes[write.keyEnd..<valueEnd]),
+                                try environment.put(txn, database, key, UnsafeRawBufferPointer(rebasing: bytes[write.keyEnd..<valueEnd]),
                                         flags: 0)
                             } else {
-                                try delete(txn, database, key)
+                                try environment.delete(txn, database, key)
                             }
                         }
                     }
-                    var head = ByteWriter(capacity: 40)
-                    head.u64(sealed.headSequence)
-                    for byte in sealed.headHash.bytes { head.u8(byte) }
-                    try put(txn, "meta", Array("head".utf8), head.bytes)
-                    try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
-                    let reader = ReadTransaction(txn: txn, databases: databases)
+                    try environment.put(txn, "meta", Array("head".utf8),
+                                        Environment.headEntry(sequence: sealed.headSequence, hash: sealed.headHash))
+                    try environment.put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+                    let reader = ReadTransaction(txn: txn, databases: environment.databases)
                     for (index, sequence) in sealed.repeatedFromDisk {
                         guard let record = try reader.record(sequence) else {
                             throw StoreError.corrupt("request id points at missing record \(sequence)")
@@ -454,7 +405,7 @@ public final class Store: @unchecked Sendable {
                 }
                 return
             } catch let error as LMDBError where error.isMapFull {
-                grow()
+                environment.grow()
             } catch let error as LMDBError {
                 throw .lmdb(error)
             } catch let error as StoreError {
@@ -463,49 +414,6 @@ public final class Store: @unchecked Sendable {
                 throw .corrupt("\(error)")
             }
         }
-    }
-
-    private func writeTransaction(_ body: (OpaquePointer) throws -> Void) throws {
-        var txn: OpaquePointer?
-        try LMDBError.check(mdb_txn_begin(env, nil, 0, &txn), "txn_begin")
-        guard let txn else { throw LMDBError(code: -1, operation: "txn_begin") }
-        do {
-            try body(txn)
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
-        }
-        // Commit frees the transaction whether it succeeds or not.
-        try LMDBError.check(mdb_txn_commit(txn), "commit")
-    }
-
-    private func grow() {
-        resizeLock.exclusive {
-            mapBytes *= 2
-            let code = mdb_env_set_mapsize(env, mapBytes)
-            precondition(code == 0, "growing the map to \(mapBytes) bytes failed: \(code)")
-        }
-    }
-
-    private func put(_ txn: OpaquePointer, _ database: String, _ key: UnsafeRawBufferPointer,
-                     _ value: UnsafeRawBufferPointer, flags: UInt32) throws(LMDBError) {
-        guard let dbi = databases[database] else { preconditionFailure("no database \(database)") }
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        try LMDBError.check(mdb_put(txn, dbi, &keyValue, &dataValue, flags), "put \(database)")
-    }
-
-    private func put(_ txn: OpaquePointer, _ database: String, _ key: [UInt8], _ value: [UInt8]) throws {
-        try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeBytes { valueBytes in try put(txn, database, keyBytes, valueBytes, flags: 0) }
-        }
-    }
-
-    private func delete(_ txn: OpaquePointer, _ database: String, _ key: UnsafeRawBufferPointer) throws(LMDBError) {
-        guard let dbi = databases[database] else { preconditionFailure("no database \(database)") }
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        let code = mdb_del(txn, dbi, &keyValue, nil)
-        if code != MDB_NOTFOUND { try LMDBError.check(code, "del \(database)") }
     }
 
     // MARK: - Loading
@@ -545,23 +453,18 @@ public final class Store: @unchecked Sendable {
             }
             guard stale else { return }
             let views = try read { try Store.foldLog($0) }
-            try writeTransaction { txn in
-                for database in ViewDatabase.allCases {
-                    guard let dbi = databases[database.rawValue] else { preconditionFailure("opened above") }
-                    try LMDBError.check(mdb_drop(txn, dbi, 0), "empty \(database.rawValue)")
-                }
+            try environment.writeTransaction { txn in
+                for database in ViewDatabase.allCases { try environment.empty(txn, database.rawValue) }
                 for (database, entries) in ViewCodec.allEntries(views) {
                     for entry in entries {
                         try entry.key.withUnsafeBytes { key in
-                            try entry.value.withUnsafeBytes { value in try put(txn, database.rawValue, key, value, flags: 0) }
+                            try entry.value.withUnsafeBytes { value in try environment.put(txn, database.rawValue, key, value, flags: 0) }
                         }
                     }
                 }
-                var head = ByteWriter(capacity: 40)
-                head.u64(views.headSequence)
-                for byte in views.headHash.bytes { head.u8(byte) }
-                try put(txn, "meta", Array("head".utf8), head.bytes)
-                try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+                try environment.put(txn, "meta", Array("head".utf8),
+                                    Environment.headEntry(sequence: views.headSequence, hash: views.headHash))
+                try environment.put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
             }
         } catch let error as StoreError {
             throw error
@@ -574,13 +477,7 @@ public final class Store: @unchecked Sendable {
 
     /// Decodes the persisted views.
     public static func decodeViews(_ txn: ReadTransaction) throws -> Views {
-        var headSequence: UInt64 = 0
-        var headHash = ChainHash.genesis
-        if let head = try txn.get("meta", Array("head".utf8)) {
-            guard head.count == 40 else { throw StoreError.corrupt("the head entry is \(head.count) bytes, not 40") }
-            headSequence = head[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-            headHash = head[8...].withUnsafeBytes { ChainHash(bytes: $0) }
-        }
+        let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
         return try ViewCodec.load(headSequence: headSequence, headHash: headHash) { database, body in
             try txn.scan(database.rawValue) { key, value in
                 try body(key, value)
@@ -617,5 +514,40 @@ extension Store {
             }
             return (walker.expectedSequence - 1, walker.previousHash)
         }
+    }
+}
+
+extension Store {
+    /// Executes many commands, keeping at most `inFlightMax` queued, and returns their decisions in order.
+    public func executeAll(_ commands: [Command], actor: Actor, inFlightMax: Int = Limits.queueCommandsMax / 4)
+        throws(StoreError) -> [Decision] {
+        let slots = DispatchSemaphore(value: inFlightMax)
+        let group = DispatchGroup()
+        let results = DecisionList(count: commands.count)
+        for (index, command) in commands.enumerated() {
+            slots.wait()
+            group.enter()
+            submit(command, actor: actor) { result in
+                results.set(index, result)
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return try results.values.map { result throws(StoreError) in
+            guard let result else { preconditionFailure("every completion ran before the group was left") }
+            return try result.get()
+        }
+    }
+}
+
+private final class DecisionList: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<Decision, StoreError>?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<Decision, StoreError>) {
+        lock.lock()
+        values[index] = result
+        lock.unlock()
     }
 }

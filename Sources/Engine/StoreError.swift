@@ -7,6 +7,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case invalid(String)
     /// The store is closing or closed.
     case closed
+    /// The data directory cannot be opened or created; the sentence says why.
+    case cannotOpen(String)
     case lmdb(LMDBError)
     /// The data directory does not hold what Agenda wrote; run `replay audit`.
     case corrupt(String)
@@ -16,6 +18,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .busy: "the writer's queue is full; retry in a moment"
         case .invalid(let why): "invalid command: \(why)"
         case .closed: "the store is closed"
+        case .cannotOpen(let why): why
         case .lmdb(let error): "\(error)"
         case .corrupt(let why): "the data directory is damaged: \(why); run replay audit"
         }

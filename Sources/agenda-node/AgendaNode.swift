@@ -27,31 +27,14 @@ struct AgendaNode: ParsableCommand {
     @Option(help: "The fixtures directory a new data directory is seeded from.")
     var fixtures: String = "fixtures"
 
-    @Option(help: "The address to listen on (loopback only in this version).")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "The port to listen on.")
-    var port: Int = 7878
-
-    func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
-    }
-
     func run() throws {
-        let store: Store
-        do {
-            store = try Store(directory: data)
-        } catch {
-            throw ValidationError("cannot open \(data): \(error)")
-        }
+        // Read the fixtures before creating anything: bad fixtures leave no half-made directory.
+        let isNew = !FileManager.default.fileExists(atPath: data + "/data.mdb")
+        let seed = isNew ? try Fixtures.load(from: fixtures) : nil
+        let store = try Store(directory: data)
         defer { store.close() }
         if try store.head().sequence == 0 {
-            let loaded: Fixtures
-            do {
-                loaded = try Fixtures.load(from: fixtures)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let loaded = try seed ?? Fixtures.load(from: fixtures)
             let started = Date()
             let count = try store.seedIfEmpty(with: loaded)
             let seconds = Date().timeIntervalSince(started)
@@ -63,6 +46,6 @@ struct AgendaNode: ParsableCommand {
         print("data directory: \(data)")
         print("offices: \(views.offices.count)  pratiche: \(views.pratiche.count)  appointments: \(views.appointments.count)")
         print("head: \(head.sequence) \(head.hash)")
-        print("the operators' protocol server is not part of this version; nothing listens on \(host):\(port)")
+        print("the operators' protocol server is not part of this version: nothing listens yet")
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Engine
-import Foundation
 
 struct Head: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,12 +16,10 @@ struct Head: ParsableCommand {
     var data: String = "data"
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: data + "/data.mdb") else {
-            throw ValidationError("no Agenda data directory at \(data)")
-        }
-        let store = try Store(directory: data)
-        defer { store.close() }
-        let head = try store.head()
+        // Read-only: safe beside a running agenda-node, and it never blocks its writer.
+        let environment = try Environment(directory: data, readOnly: true)
+        defer { environment.close() }
+        let head = try environment.head()
         print("\(head.sequence):\(head.hash)")
     }
 }
