@@ -19,8 +19,8 @@ extension Decider {
         let today = RomeTime.day(of: now)
         var events: [Event] = []
         var completed: AppointmentID?
-        for service in pratica.live.keys.sorted() {
-            guard let appointmentID = pratica.live[service], let appointment = views.appointments[appointmentID],
+        for (service, appointmentID) in pratica.live.entries {
+            guard let appointment = views.appointments[appointmentID],
                   views.offices[appointment.office]?.configuration.service(service)?.requiresReadyPermit == true else {
                 continue
             }

@@ -518,26 +518,52 @@ extension Store {
 }
 
 extension Store {
-    /// Executes many commands, keeping at most `inFlightMax` queued, and returns their decisions in order.
-    public func executeAll(_ commands: [Command], actor: Actor, inFlightMax: Int = Limits.queueCommandsMax / 4)
-        throws(StoreError) -> [Decision] {
-        let slots = DispatchSemaphore(value: inFlightMax)
-        let group = DispatchGroup()
+    /// Executes many commands in order and returns their decisions. Submits them in chunks of
+    /// one batch, a few chunks ahead, and wakes once per chunk rather than once per command.
+    public func executeAll(_ commands: [Command], actor: Actor, chunksInFlightMax: Int = 4) throws(StoreError) -> [Decision] {
         let results = DecisionList(count: commands.count)
-        for (index, command) in commands.enumerated() {
-            slots.wait()
+        let chunksInFlight = DispatchSemaphore(value: chunksInFlightMax)
+        let group = DispatchGroup()
+        var start = 0
+        while start < commands.count {
+            let end = min(start + batchCommandsMax, commands.count)
+            chunksInFlight.wait()
             group.enter()
-            submit(command, actor: actor) { result in
-                results.set(index, result)
-                slots.signal()
+            let chunk = ChunkCounter(remaining: end - start) {
+                chunksInFlight.signal()
                 group.leave()
             }
+            for index in start..<end {
+                submit(commands[index], actor: actor) { result in
+                    results.set(index, result)
+                    chunk.finishOne()
+                }
+            }
+            start = end
         }
         group.wait()
         return try results.values.map { result throws(StoreError) in
             guard let result else { preconditionFailure("every completion ran before the group was left") }
             return try result.get()
         }
+    }
+}
+
+/// Counts a chunk's outstanding commands down and runs `done` once, at zero.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+    private let done: @Sendable () -> Void
+    init(remaining: Int, done: @escaping @Sendable () -> Void) {
+        self.remaining = remaining
+        self.done = done
+    }
+    func finishOne() {
+        lock.lock()
+        remaining -= 1
+        let finished = remaining == 0
+        lock.unlock()
+        if finished { done() }
     }
 }
 

@@ -325,9 +325,9 @@ public enum ViewCodec {
         writer.bool(pratica.permitReady)
         writer.bool(pratica.permitDelivered)
         writer.u16(UInt16(pratica.live.count))
-        for service in pratica.live.keys.sorted() {
-            writer.string(service.rawValue)
-            writer.string(pratica.live[service]?.rawValue ?? "")
+        for entry in pratica.live.entries {
+            writer.string(entry.service.rawValue)
+            writer.string(entry.appointment.rawValue)
         }
         writer.u32(UInt32(pratica.appointments.count))
         for appointment in pratica.appointments { writer.string(appointment.rawValue) }
@@ -336,7 +336,7 @@ public enum ViewCodec {
     static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
         let permitReady = try reader.bool()
         let permitDelivered = try reader.bool()
-        var live: [ServiceID: AppointmentID] = [:]
+        var live = LiveAppointments()
         for _ in 0..<Int(try reader.u16()) {
             live[ServiceID(try reader.string())] = AppointmentID(try reader.string())
         }

@@ -200,12 +200,12 @@ public struct PraticaView: Equatable, Sendable {
     public var permitReady: Bool
     public var permitDelivered: Bool
     /// At most one live appointment per service.
-    public var live: [ServiceID: AppointmentID]
+    public var live: LiveAppointments
     /// Every appointment ever booked for it, oldest first.
     public var appointments: [AppointmentID]
 
     public init(applicant: Applicant, permitReady: Bool = false, permitDelivered: Bool = false,
-                live: [ServiceID: AppointmentID] = [:], appointments: [AppointmentID] = []) {
+                live: LiveAppointments = LiveAppointments(), appointments: [AppointmentID] = []) {
         self.applicant = applicant
         self.permitReady = permitReady
         self.permitDelivered = permitDelivered
@@ -268,5 +268,37 @@ public struct RequestKey: Hashable, Sendable {
     public init(operator: String, requestID: String) {
         self.operator = `operator`
         self.requestID = requestID
+    }
+}
+
+/// A pratica's live appointment per service: a handful at most, kept sorted by service in a
+/// small array — cheaper than a dictionary to look up, copy and write out in order.
+public struct LiveAppointments: Equatable, Sendable {
+    public private(set) var entries: [(service: ServiceID, appointment: AppointmentID)] = []
+
+    public init() {}
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    /// The services that have one, in order.
+    public var services: [ServiceID] { entries.map(\.service) }
+
+    public subscript(service: ServiceID) -> AppointmentID? {
+        get { entries.first { $0.service == service }?.appointment }
+        set {
+            let index = entries.firstIndex { $0.service >= service } ?? entries.endIndex
+            let present = index < entries.endIndex && entries[index].service == service
+            switch (newValue, present) {
+            case (let appointment?, true): entries[index].appointment = appointment
+            case (let appointment?, false): entries.insert((service, appointment), at: index)
+            case (nil, true): entries.remove(at: index)
+            case (nil, false): break
+            }
+        }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.service == $1.service && $0.appointment == $1.appointment }
     }
 }
