@@ -13,14 +13,17 @@ public struct Decision: Sendable {
 
 /// The LMDB environment and its single writer.
 ///
-///     callers ──submit──▶ bounded queue ──▶ writer thread
+///     callers ──submit──▶ bounded queue ──▶ decider thread
 ///                                            │ decide each command against the in-memory views
 ///                                            │ seal records into the chain, fold them into the views
+///                                            ▼ encode the changed view entries
+///                                           committer thread
 ///                                            │ ONE write transaction: log appends + changed view entries + head
 ///                                            │ commit (one fsync)
 ///     callers ◀──completion after commit─────┘
 ///
-/// Readers use read-only transactions (`read`) and never block the writer.
+/// The decider works on batch N+1 while batch N is being committed. Readers use read-only
+/// transactions (`read`) and never block the writer. docs/engine.md tells the whole story.
 public final class Store: @unchecked Sendable {
     /// The views' persisted layout; a store with another is refolded from its log on open.
     /// 2: agenda keys carry the booking record; applicants apart from the pratica's status.
@@ -61,7 +64,7 @@ public final class Store: @unchecked Sendable {
         public var commands = 0
         /// Time spent deciding, sealing and folding (in memory).
         public var decideNanoseconds: UInt64 = 0
-        /// Time spent writing and committing (LMDB, fsync included).
+        /// Time from decided to durable (LMDB writes and fsync, and any wait behind the batch before).
         public var commitNanoseconds: UInt64 = 0
     }
 
@@ -107,7 +110,7 @@ public final class Store: @unchecked Sendable {
 
     // MARK: - Submitting
 
-    /// Queues a command; `completion` runs on the writer thread once its record is durable
+    /// Queues a command; `completion` runs on the committer thread once its record is durable
     /// (or at once with `.busy` when the queue is full, or `.closed`).
     public func submit(_ command: Command, actor: Actor, requestID: String = "",
                        completion: @escaping @Sendable (Result<Decision, StoreError>) -> Void) {
