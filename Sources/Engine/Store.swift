@@ -537,10 +537,21 @@ extension Store {
                 group.leave()
             }
             for index in start..<end {
-                submit(commands[index], actor: actor) { result in
-                    results.set(index, result)
-                    chunk.finishOne()
-                }
+                // `busy` is answered at once, on this thread: other callers filled the queue.
+                // A bulk caller waits its turn rather than failing.
+                let refused = BusyFlag()
+                repeat {
+                    refused.value = false
+                    submit(commands[index], actor: actor) { result in
+                        if case .failure(.busy) = result {
+                            refused.value = true
+                            return
+                        }
+                        results.set(index, result)
+                        chunk.finishOne()
+                    }
+                    if refused.value { usleep(1_000) }
+                } while refused.value
             }
             start = end
         }
@@ -550,6 +561,11 @@ extension Store {
             return try result.get()
         }
     }
+}
+
+/// Set only by a `busy` answer, which `submit` gives synchronously on the caller's thread.
+private final class BusyFlag: @unchecked Sendable {
+    var value = false
 }
 
 /// Counts a chunk's outstanding commands down and runs `done` once, at zero.

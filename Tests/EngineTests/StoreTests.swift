@@ -238,6 +238,36 @@ struct StoreTests {
         try expectViewsEqualFoldOfLog(store)
     }
 
+    @Test("a full queue answers busy at once, and bulk callers wait their turn instead of failing")
+    func busyQueue() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let store = try seededStore(directory, pratiche: 24_000, office: testOffice(capacity: 100, slotsPerDay: 20))
+        defer { store.close() }
+        // Six bulk callers at once put far more in flight than the queue holds.
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 6) { caller in
+            let commands = (0..<4_000).map { book(caller * 4_000 + $0) }
+            do {
+                let decisions = try store.executeAll(commands, actor: sui, chunksInFlightMax: 16)
+                if decisions.count != commands.count { failures.add() }
+            } catch {
+                failures.add()
+            }
+        }
+        #expect(failures.value == 0)
+        #expect(try store.persistedViews().appointments.count == 24_000)
+        // A plain submit past the limit is answered busy at once.
+        let answers = Answers()
+        for index in 0..<(Limits.queueCommandsMax * 2) {
+            store.submit(.permitReady(pratica(index % 24_000)), actor: sui) { answers.append($0) }
+        }
+        store.close()
+        let busy = answers.values.filter { if case .failure(.busy) = $0 { true } else { false } }.count
+        #expect(busy > 0)
+        #expect(answers.values.count == Limits.queueCommandsMax * 2)
+    }
+
     @Test("a repeated request id returns the first outcome and appends nothing, in one batch, across batches and after reopening")
     func repeatedRequestID() throws {
         let directory = temporaryDirectory()
