@@ -55,6 +55,9 @@ public final class Store: @unchecked Sendable {
     private var failedEpoch: Int?
     private let committerFinished = DispatchSemaphore(value: 0)
     private var totals = WriterStatistics()
+    /// Tests make the next commits fail, to check that a failed commit loses nothing acknowledged
+    /// and leaves no half-written batch. Zero outside tests.
+    let failingCommits = CommitFailures()
 
     /// What the writer has done since the store opened.
     public struct WriterStatistics: Sendable {
@@ -374,6 +377,9 @@ public final class Store: @unchecked Sendable {
         while true {
             do {
                 try environment.writeTransaction { txn in
+                    if failingCommits.takeOne() {
+                        throw LMDBError(code: MDB_PANIC, operation: "commit (failure injected by a test)")
+                    }
                     try sealed.log.withUnsafeBytes { bytes in
                         for span in sealed.spans {
                             var key = span.sequence.bigEndian
@@ -560,6 +566,24 @@ extension Store {
             guard let result else { preconditionFailure("every completion ran before the group was left") }
             return try result.get()
         }
+    }
+}
+
+/// How many of the next commits fail on purpose (tests only).
+final class CommitFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining = 0
+    func fail(next count: Int) {
+        lock.lock()
+        remaining = count
+        lock.unlock()
+    }
+    func takeOne() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard remaining > 0 else { return false }
+        remaining -= 1
+        return true
     }
 }
 

@@ -1,5 +1,5 @@
 import CLMDB
-import Engine
+@testable import Engine
 import Events
 import Foundation
 import Projections
@@ -266,6 +266,49 @@ struct StoreTests {
         let busy = answers.values.filter { if case .failure(.busy) = $0 { true } else { false } }.count
         #expect(busy > 0)
         #expect(answers.values.count == Limits.queueCommandsMax * 2)
+    }
+
+    @Test("a failed commit answers its batch (and any decided on top of it) with the error, writes none of it, and the store goes on")
+    func failedCommit() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let store = try seededStore(directory, pratiche: 3_000, office: testOffice(capacity: 50, slotsPerDay: 10))
+        defer { store.close() }
+        let head = try store.head()
+        store.failingCommits.fail(next: 1)
+        let answers = Answers()
+        let group = DispatchGroup()
+        for index in 0..<2_000 {
+            group.enter()
+            store.submit(book(index), actor: sui) { result in
+                answers.append(result)
+                group.leave()
+            }
+        }
+        group.wait()
+        let failed = answers.values.filter { if case .failure = $0 { true } else { false } }
+        let succeeded = answers.values.compactMap { try? $0.get() }
+        #expect(!failed.isEmpty)
+        #expect(failed.count + succeeded.count == 2_000)
+        // What succeeded is in the log, contiguous after the old head; what failed is nowhere.
+        let newHead = try store.verifyChain()
+        #expect(newHead.sequence == head.sequence + UInt64(succeeded.count))
+        for decision in succeeded {
+            #expect(try store.read { try $0.record(decision.record.sequence) } == decision.record)
+        }
+        try expectViewsEqualFoldOfLog(store)
+        // The failed ones can simply be sent again.
+        let failedIndexes = (0..<2_000).filter { index in
+            !succeeded.contains { decision in
+                if case .book(let request) = decision.record.command { return request.pratica == pratica(index) }
+                return false
+            }
+        }
+        #expect(failedIndexes.count == failed.count)
+        let retried = try store.executeAll(failedIndexes.map { book($0) }, actor: sui)
+        #expect(retried.allSatisfy { if case .accepted = $0.record.outcome { true } else { false } })
+        #expect(try store.persistedViews().appointments.count == 2_000)
+        try expectViewsEqualFoldOfLog(store)
     }
 
     @Test("a repeated request id returns the first outcome and appends nothing, in one batch, across batches and after reopening")
