@@ -10,7 +10,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     /// The data directory cannot be opened or created; the sentence says why.
     case cannotOpen(String)
     case lmdb(LMDBError)
-    /// The data directory does not hold what Agenda wrote; run `replay audit`.
+    /// The data directory does not hold what Agenda wrote; check its log with tools/verify_log.py.
     case corrupt(String)
 
     public var description: String {
@@ -20,7 +20,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .closed: "the store is closed"
         case .cannotOpen(let why): why
         case .lmdb(let error): "\(error)"
-        case .corrupt(let why): "the data directory is damaged: \(why); run replay audit"
+        case .corrupt(let why):
+            "the data directory is damaged: \(why); check its log with python3 tools/verify_log.py DIR"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Events
 
 /// Every view of the log, folded record by record. The engine decides against it; the store
-/// persists it in the same transaction as the log; `replay rebuild` refolds it from scratch.
+/// persists it in the same transaction as the log; `Store.foldLog` refolds it from scratch.
 public struct Views: Sendable {
     public internal(set) var offices: [OfficeID: OfficeView] = [:]
     public internal(set) var loads: [OfficeService: ServiceLoad] = [:]
@@ -34,24 +34,12 @@ public struct Views: Sendable {
         headHash = record.hash
     }
 
-    /// Folds a whole log from scratch.
-    public static func fold(_ records: some Sequence<Record>) -> Views {
-        var views = Views()
-        var changes = Changes()
-        for record in records {
-            views.apply(record, changes: &changes)
-            changes.removeAll()
-        }
-        return views
-    }
-
     mutating func evolve(_ event: Event, sequence: UInt64, changes: inout Changes) {
         switch event {
         case .officeConfigured(let configuration, let effectiveFrom):
             configure(configuration, effectiveFrom: effectiveFrom, changes: &changes)
 
-        case .dayClosed(let office, let day, let service, let reason):
-            _ = reason
+        case .dayClosed(let office, let day, let service, _):
             guard var view = offices[office] else { preconditionFailure("closing a day of unknown office \(office)") }
             if let service {
                 view.serviceClosures[service, default: []].insert(day)
