@@ -1,13 +1,13 @@
 import CLMDB
 import Events
 import Foundation
+import Projections
 
 /// An open LMDB environment and its named databases: the store writes through one; `replay`
 /// opens one read-only beside a running node, never blocking it.
 public final class Environment: @unchecked Sendable {
     /// The log, the head and one database per view: `mdb_stat -a DIR` lists them.
-    public static let databaseNames = ["log", "meta", "offices", "days", "appointments", "agenda", "pratiche",
-                                       "applicants", "visti", "requests"]
+    public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue)
 
     public let directory: String
     public let readOnly: Bool

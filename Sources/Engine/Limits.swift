@@ -28,6 +28,6 @@ public enum Limits {
     public static let horizonDaysMax: UInt16 = 730
     /// The map starts at 1 GiB and doubles when it fills: LMDB reserves address space, not disk.
     public static let mapBytesInitial = 1 << 30
-    /// Named databases: the log, meta and seven views, with room to add.
+    /// Named databases: the log, meta and eight views, with room to add.
     public static let databasesMax: UInt32 = 32
 }
