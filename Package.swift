@@ -12,6 +12,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Debian's liblmdb-dev, found through pkg-config (`lmdb`).
@@ -30,9 +35,24 @@ let package = Package(
         .target(name: "Projections", dependencies: ["Events"]),
         // The rules (a pure decide), the office calendars, the LMDB store and its single writer.
         .target(name: "Engine", dependencies: ["Events", "Projections", "CLMDB"]),
+        // The operators' protocol server: RESP framing, accounts and roles, replies. The only
+        // module that imports NIO; `agenda-node` is its command line.
+        .target(
+            name: "AgendaServer",
+            dependencies: [
+                "Engine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "agenda-node",
-            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "AgendaServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "replay",
@@ -48,5 +68,14 @@ let package = Package(
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB"]),
+        .testTarget(
+            name: "AgendaServerTests",
+            dependencies: [
+                "AgendaServer", "Engine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,1 @@
+// The operators' protocol server. See docs/protocol.md.
