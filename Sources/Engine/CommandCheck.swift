@@ -44,6 +44,13 @@ public enum CommandCheck {
             return id(applicant.pratica.rawValue, "pratica") ?? id(applicant.visto, "visto")
                 ?? id(applicant.office.rawValue, "office") ?? id(applicant.nationality, "nationality")
                 ?? nonEmptyText(applicant.surname, "surname") ?? nonEmptyText(applicant.name, "name")
+        case .createAccount(let spec):
+            return accountName(spec.name) ?? spec.office.flatMap { id($0.rawValue, "office") }
+                ?? (spec.body.isEmpty ? nil : id(spec.body, "body"))
+        case .disableAccount(let name, let reason):
+            return accountName(name) ?? text(reason, "reason")
+        case .attend(let appointment), .noShow(let appointment):
+            return id(appointment.rawValue, "appointment")
         }
     }
 
@@ -52,6 +59,16 @@ public enum CommandCheck {
         if value.utf8.count > Limits.idBytesMax { return "the \(what) is longer than \(Limits.idBytesMax) bytes" }
         if value.utf8.contains(0) { return "the \(what) contains a NUL byte" }
         return nil
+    }
+
+    /// Account names are typed at AUTH and appear in the log: letters, digits, `.`, `-`, `_`.
+    static func accountName(_ name: String) -> String? {
+        if let problem = id(name, "account name") { return problem }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x2D || byte == 0x5F
+        }
+        return allowed ? nil : "the account name may hold only letters, digits, '.', '-' and '_'"
     }
 
     static func text(_ value: String, _ what: String) -> String? {

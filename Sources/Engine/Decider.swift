@@ -59,6 +59,14 @@ public enum Decider {
             pickup(pratica, views, now: now)
         case .registerPratica(let applicant):
             register(applicant, views)
+        case .createAccount(let spec):
+            createAccount(spec, views)
+        case .disableAccount(let name, let reason):
+            disableAccount(name, reason: reason, views)
+        case .attend(let appointment):
+            closeAppointment(appointment, attended: true, views, now: now)
+        case .noShow(let appointment):
+            closeAppointment(appointment, attended: false, views, now: now)
         }
     }
 }

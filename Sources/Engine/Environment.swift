@@ -6,8 +6,10 @@ import Projections
 /// An open LMDB environment and its named databases: the store writes through one; `replay`
 /// opens one read-only beside a running node, never blocking it.
 public final class Environment: @unchecked Sendable {
-    /// The log, the head and one database per view: `mdb_stat -a DIR` lists them.
-    public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue)
+    /// The log, the head, one database per view, and the accounts' password hashes (not a
+    /// view: nothing in the log derives them): `mdb_stat -a DIR` lists them.
+    public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue) + [credentials]
+    static let credentials = "credentials"
 
     public let directory: String
     public let readOnly: Bool

@@ -27,7 +27,8 @@ public struct Decision: Sendable {
 public final class Store: @unchecked Sendable {
     /// The views' persisted layout; a store with another is refolded from its log on open.
     /// 2: agenda keys carry the booking record; applicants apart from the pratica's status.
-    static let viewsFormat: UInt8 = 2
+    /// 3: a per-pratica record index (`history`) and operators' accounts (`accounts`).
+    static let viewsFormat: UInt8 = 3
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
@@ -36,10 +37,13 @@ public final class Store: @unchecked Sendable {
     let clock: @Sendable () -> Instant
 
     private struct Pending {
-        let command: Command
+        /// Nil for a query, which reads the views at its place in the queue.
+        let command: Command?
         let actor: Actor
         let requestID: String
-        let completion: @Sendable (Result<Decision, StoreError>) -> Void
+        let query: ((Views) -> Void)?
+        /// `.success(nil)` answers a query.
+        let completion: @Sendable (Result<Decision?, StoreError>) -> Void
     }
 
     private let condition = NSCondition()
@@ -55,6 +59,10 @@ public final class Store: @unchecked Sendable {
     private var failedEpoch: Int?
     private let committerFinished = DispatchSemaphore(value: 0)
     private var totals = WriterStatistics()
+    /// Called on the committer thread with each committed batch's new records, before the replies.
+    private var observers: [@Sendable ([Record]) -> Void] = []
+    /// Held while the store is open: one writer per data directory, across processes.
+    private let writerLock: WriterLock
     /// Tests make the next commits fail, to check that a failed commit loses nothing acknowledged
     /// and leaves no half-written batch. Zero outside tests.
     let failingCommits = CommitFailures()
@@ -89,12 +97,19 @@ public final class Store: @unchecked Sendable {
         self.batchCommandsMax = batchCommandsMax
         self.clock = clock
         environment = try Environment(directory: directory, mapBytes: mapBytes)
+        do {
+            writerLock = try WriterLock(directory: directory)
+        } catch {
+            environment.close()
+            throw error
+        }
         let views: Views
         do {
             try rewriteViewsIfTheirLayoutChanged()
             views = try loadViews()
         } catch {
             environment.close()
+            writerLock.release()
             throw error
         }
         // Decision times continue from the last record's, whatever the clock says after a restart.
@@ -117,6 +132,49 @@ public final class Store: @unchecked Sendable {
     /// (or at once with `.busy` when the queue is full, or `.closed`).
     public func submit(_ command: Command, actor: Actor, requestID: String = "",
                        completion: @escaping @Sendable (Result<Decision, StoreError>) -> Void) {
+        enqueue(Pending(command: command, actor: actor, requestID: requestID, query: nil) { result in
+            switch result {
+            case .success(let decision?): completion(.success(decision))
+            case .success(nil): preconditionFailure("a command was answered as a query")
+            case .failure(let error): completion(.failure(error))
+            }
+        })
+    }
+
+    /// Reads the views in the writer's order: `body` runs on the decider after every command
+    /// queued before it, and `completion` gets its answer once those commands are durable, so a
+    /// reader never sees a booking that could still be lost. `body` must be quick and must not
+    /// keep `views`.
+    public func query<T: Sendable>(_ body: @escaping @Sendable (Views) -> T,
+                                   completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        let answer = QueryAnswer<T>()
+        enqueue(Pending(command: nil, actor: .system, requestID: "", query: { answer.value = body($0) }) { result in
+            switch result {
+            case .success:
+                guard let value = answer.value else { preconditionFailure("a query was answered before it ran") }
+                completion(.success(value))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        })
+    }
+
+    public func query<T: Sendable>(_ body: @escaping @Sendable (Views) -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            query(body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `handler` sees every committed record, in order, on the writer's thread, before the
+    /// commands' replies leave. It must not block.
+    public func observe(_ handler: @escaping @Sendable ([Record]) -> Void) {
+        condition.lock()
+        observers.append(handler)
+        condition.unlock()
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let completion = pending.completion
         condition.lock()
         if stopping {
             condition.unlock()
@@ -128,7 +186,7 @@ public final class Store: @unchecked Sendable {
             completion(.failure(.busy))
             return
         }
-        queue.append(Pending(command: command, actor: actor, requestID: requestID, completion: completion))
+        queue.append(pending)
         condition.signal()
         condition.unlock()
     }
@@ -163,6 +221,7 @@ public final class Store: @unchecked Sendable {
         guard !alreadyClosed else { return }
         committerFinished.wait()
         environment.close()
+        writerLock.release()
     }
 
     // MARK: - Reading
@@ -209,8 +268,8 @@ public final class Store: @unchecked Sendable {
         var headSequence: UInt64 = 0
         var headHash = ChainHash.genesis
         var repeatedFromDisk: [(index: Int, sequence: UInt64)] = []
-        var results: [Result<Decision, StoreError>] = []
-        var completions: [@Sendable (Result<Decision, StoreError>) -> Void] = []
+        var results: [Result<Decision?, StoreError>] = []
+        var completions: [@Sendable (Result<Decision?, StoreError>) -> Void] = []
     }
 
     private static let viewDatabases = ViewDatabase.allCases.map(\.rawValue)
@@ -267,7 +326,7 @@ public final class Store: @unchecked Sendable {
 
     private func decide(_ batch: [Pending], _ state: inout DeciderState) -> SealedBatch {
         var sealed = SealedBatch(epoch: state.epoch, started: DispatchTime.now().uptimeNanoseconds)
-        sealed.results = [Result<Decision, StoreError>](repeating: .failure(.closed), count: batch.count)
+        sealed.results = [Result<Decision?, StoreError>](repeating: .failure(.closed), count: batch.count)
         sealed.completions = batch.map(\.completion)
         sealed.log.reserveCapacity(batch.count * 200)
         sealed.spans.reserveCapacity(batch.count)
@@ -281,13 +340,18 @@ public final class Store: @unchecked Sendable {
         state.lastDecidedAt = now
 
         for (index, item) in batch.enumerated() {
-            if let problem = CommandCheck.problem(item.command, actor: item.actor, requestID: item.requestID) {
+            guard let command = item.command else {
+                item.query?(state.views)
+                sealed.results[index] = .success(nil)
+                continue
+            }
+            if let problem = CommandCheck.problem(command, actor: item.actor, requestID: item.requestID) {
                 sealed.results[index] = .failure(.invalid(problem))
                 continue
             }
             if !item.requestID.isEmpty,
                let first = state.views.requests[RequestKey(operator: item.actor.operator, requestID: item.requestID)] {
-                if first > startHead, case .success(let original) =
+                if first > startHead, case .success(let original?) =
                     sealed.results[resultIndexBySequenceOffset[Int(first - startHead - 1)]] {
                     sealed.results[index] = .success(Decision(record: original.record, repeated: true))
                 } else {
@@ -297,15 +361,15 @@ public final class Store: @unchecked Sendable {
             }
             let sequence = state.views.headSequence + 1
             var ids = SequenceIDs(sequence: sequence)
-            let outcome = Decider.decide(item.command, state.views, now: now, actor: item.actor, ids: &ids)
+            let outcome = Decider.decide(command, state.views, now: now, actor: item.actor, ids: &ids)
             let previous = state.views.headHash
             let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
-                                        command: item.command, outcome: outcome, previousHash: previous,
+                                        command: command, outcome: outcome, previousHash: previous,
                                         into: &state.sealWriter)
             sealed.spans.append((sequence, sealed.log.count, sealed.log.count + state.sealWriter.bytes.count))
             sealed.log.append(contentsOf: state.sealWriter.bytes)
             let record = Record(sequence: sequence, decidedAt: now, actor: item.actor, requestID: item.requestID,
-                                command: item.command, outcome: outcome, previousHash: previous, hash: hash)
+                                command: command, outcome: outcome, previousHash: previous, hash: hash)
             state.views.apply(record, changes: &state.changes)
             resultIndexBySequenceOffset.append(index)
             sealed.results[index] = .success(Decision(record: record, repeated: false))
@@ -366,7 +430,15 @@ public final class Store: @unchecked Sendable {
             totals.commands += sealed.results.count
             totals.decideNanoseconds += sealed.decided - sealed.started
             totals.commitNanoseconds += committed - sealed.decided
+            let observers = self.observers
             condition.unlock()
+            if !failed && !observers.isEmpty {
+                let records = sealed.results.compactMap { result -> Record? in
+                    guard case .success(let decision?) = result, !decision.repeated else { return nil }
+                    return decision.record
+                }
+                if !records.isEmpty { for observer in observers { observer(records) } }
+            }
             for (index, completion) in sealed.completions.enumerated() { completion(sealed.results[index]) }
         }
         committerFinished.signal()
@@ -506,6 +578,11 @@ public final class Store: @unchecked Sendable {
         }
         return views
     }
+}
+
+/// Written by the decider, read by the completion after the commit: the handoff orders them.
+private final class QueryAnswer<T>: @unchecked Sendable {
+    var value: T?
 }
 
 private final class ResultBox: @unchecked Sendable {

@@ -11,6 +11,14 @@ public enum Command: Equatable, Sendable {
     case pickup(PraticaID)
     /// Brings an applicant's data in from the nulla osta system, so no operator retypes it.
     case registerPratica(Applicant)
+    /// Opens an operator's account. The password never enters the log.
+    case createAccount(AccountSpec)
+    /// Closes an account for good; its history stays.
+    case disableAccount(name: String, reason: String)
+    /// The applicant came: the appointment is done.
+    case attend(AppointmentID)
+    /// The applicant did not come: the appointment is done, and the pratica may book again.
+    case noShow(AppointmentID)
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -23,6 +31,10 @@ public enum Command: Equatable, Sendable {
         case .permitReady: "permit-ready"
         case .pickup: "pickup"
         case .registerPratica: "register-pratica"
+        case .createAccount: "create-account"
+        case .disableAccount: "disable-account"
+        case .attend: "attend"
+        case .noShow: "no-show"
         }
     }
 }

@@ -11,6 +11,32 @@ public enum Event: Equatable, Sendable {
     /// The permit was handed over; the pratica's live pickup appointment, if any, is completed.
     case permitDelivered(PraticaID, completedAppointment: AppointmentID?)
     case praticaRegistered(Applicant)
+    case accountCreated(AccountSpec)
+    case accountDisabled(name: String, reason: String)
+    /// The applicant came; the seat stays counted on its day.
+    case appointmentAttended(AppointmentClosed)
+    /// The applicant did not come; the seat stays counted, it was held for them.
+    case appointmentMissed(AppointmentClosed)
+}
+
+/// An appointment that ended on its day, attended or missed.
+public struct AppointmentClosed: Equatable, Sendable {
+    public var appointment: AppointmentID
+    public var office: OfficeID
+    public var service: ServiceID
+    public var pratica: PraticaID
+    public var day: Day
+    public var time: LocalTime
+
+    public init(appointment: AppointmentID, office: OfficeID, service: ServiceID, pratica: PraticaID, day: Day,
+                time: LocalTime) {
+        self.appointment = appointment
+        self.office = office
+        self.service = service
+        self.pratica = pratica
+        self.day = day
+        self.time = time
+    }
 }
 
 public struct AppointmentBooked: Equatable, Sendable {

@@ -118,6 +118,19 @@ public enum RecordCodec {
         case .registerPratica(let applicant):
             writer.u8(8)
             encode(applicant, &writer)
+        case .createAccount(let account):
+            writer.u8(9)
+            encode(account, &writer)
+        case .disableAccount(let name, let reason):
+            writer.u8(10)
+            writer.string(name)
+            writer.string(reason)
+        case .attend(let appointment):
+            writer.u8(11)
+            writer.string(appointment.rawValue)
+        case .noShow(let appointment):
+            writer.u8(12)
+            writer.string(appointment.rawValue)
         }
     }
 
@@ -155,6 +168,14 @@ public enum RecordCodec {
             return .pickup(PraticaID(try reader.string()))
         case 8:
             return .registerPratica(try decodeApplicant(&reader))
+        case 9:
+            return .createAccount(try decodeAccount(&reader))
+        case 10:
+            return .disableAccount(name: try reader.string(), reason: try reader.string())
+        case 11:
+            return .attend(AppointmentID(try reader.string()))
+        case 12:
+            return .noShow(AppointmentID(try reader.string()))
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -244,6 +265,19 @@ public enum RecordCodec {
         case .praticaRegistered(let applicant):
             writer.u8(8)
             encode(applicant, &writer)
+        case .accountCreated(let account):
+            writer.u8(9)
+            encode(account, &writer)
+        case .accountDisabled(let name, let reason):
+            writer.u8(10)
+            writer.string(name)
+            writer.string(reason)
+        case .appointmentAttended(let closed):
+            writer.u8(11)
+            encode(closed, &writer)
+        case .appointmentMissed(let closed):
+            writer.u8(12)
+            encode(closed, &writer)
         }
     }
 
@@ -292,6 +326,14 @@ public enum RecordCodec {
                                     })
         case 8:
             return .praticaRegistered(try decodeApplicant(&reader))
+        case 9:
+            return .accountCreated(try decodeAccount(&reader))
+        case 10:
+            return .accountDisabled(name: try reader.string(), reason: try reader.string())
+        case 11:
+            return .appointmentAttended(try decodeAppointmentClosed(&reader))
+        case 12:
+            return .appointmentMissed(try decodeAppointmentClosed(&reader))
         case let tag:
             throw .unknownTag(kind: "event", tag: tag, offset: at)
         }
@@ -342,6 +384,12 @@ public enum RecordCodec {
             writer.u8(18); writer.string(appointment.rawValue); writer.day(day)
         case .vistoAlreadyRegistered(let visto, let pratica):
             writer.u8(19); writer.string(visto); writer.string(pratica.rawValue)
+        case .accountExists(let name):
+            writer.u8(20); writer.string(name)
+        case .unknownAccount(let name):
+            writer.u8(21); writer.string(name)
+        case .notYetDue(let appointment, let day, let today):
+            writer.u8(22); writer.string(appointment.rawValue); writer.day(day); writer.day(today)
         }
     }
 
@@ -375,6 +423,9 @@ public enum RecordCodec {
         case 17: return .praticaAlreadyRegistered(PraticaID(try reader.string()))
         case 18: return .cannotRehouse(AppointmentID(try reader.string()), searchedThrough: try reader.day())
         case 19: return .vistoAlreadyRegistered(visto: try reader.string(), pratica: PraticaID(try reader.string()))
+        case 20: return .accountExists(try reader.string())
+        case 21: return .unknownAccount(try reader.string())
+        case 22: return .notYetDue(AppointmentID(try reader.string()), day: try reader.day(), today: try reader.day())
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }
@@ -474,5 +525,37 @@ public enum RecordCodec {
         Applicant(pratica: PraticaID(try reader.string()), visto: try reader.string(), surname: try reader.string(),
                   name: try reader.string(), birthDate: try reader.day(), nationality: try reader.string(),
                   office: OfficeID(try reader.string()))
+    }
+
+    package static func encode(_ account: AccountSpec, _ writer: inout ByteWriter) {
+        writer.string(account.name)
+        writer.u8(account.role.rawValue)
+        writer.optional(account.office) { $0.string($1.rawValue) }
+        writer.string(account.body)
+    }
+
+    package static func decodeAccount(_ reader: inout ByteReader) throws(CodecError) -> AccountSpec {
+        let name = try reader.string()
+        let roleAt = reader.offset
+        let roleTag = try reader.u8()
+        guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
+        return AccountSpec(name: name, role: role,
+                           office: try reader.optional { (r) throws(CodecError) in OfficeID(try r.string()) },
+                           body: try reader.string())
+    }
+
+    static func encode(_ closed: AppointmentClosed, _ writer: inout ByteWriter) {
+        writer.string(closed.appointment.rawValue)
+        writer.string(closed.office.rawValue)
+        writer.string(closed.service.rawValue)
+        writer.string(closed.pratica.rawValue)
+        writer.day(closed.day)
+        writer.time(closed.time)
+    }
+
+    static func decodeAppointmentClosed(_ reader: inout ByteReader) throws(CodecError) -> AppointmentClosed {
+        AppointmentClosed(appointment: AppointmentID(try reader.string()), office: OfficeID(try reader.string()),
+                          service: ServiceID(try reader.string()), pratica: PraticaID(try reader.string()),
+                          day: try reader.day(), time: try reader.time())
     }
 }

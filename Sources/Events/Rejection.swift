@@ -23,15 +23,19 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// `close-day` found no room for an appointment within `searchedThrough`; nothing was closed.
     case cannotRehouse(AppointmentID, searchedThrough: Day)
     case vistoAlreadyRegistered(visto: String, pratica: PraticaID)
+    case accountExists(String)
+    case unknownAccount(String)
+    /// Attendance is recorded on or after the appointment's day, never before.
+    case notYetDue(AppointmentID, day: Day, today: Day)
 
     /// The protocol's error code for this rejection (PROTOCOL.md).
     public var code: String {
         switch self {
-        case .unknownOffice, .unknownService, .unknownPratica, .unknownAppointment: "NOTFOUND"
+        case .unknownOffice, .unknownService, .unknownPratica, .unknownAppointment, .unknownAccount: "NOTFOUND"
         case .full, .cannotRehouse: "FULL"
         case .permitNotReady: "NOTREADY"
         case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
-             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered:
+             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue:
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
@@ -60,6 +64,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .praticaAlreadyRegistered: "pratica-already-registered"
         case .cannotRehouse: "cannot-rehouse"
         case .vistoAlreadyRegistered: "visto-already-registered"
+        case .accountExists: "account-exists"
+        case .unknownAccount: "unknown-account"
+        case .notYetDue: "not-yet-due"
         }
     }
 
@@ -104,6 +111,12 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
             "No room for \(appointment) up to \(day); nothing was closed. Add capacity, then close the day again."
         case .vistoAlreadyRegistered(let visto, let pratica):
             "Visto \(visto) already belongs to \(pratica); check the numero di visto."
+        case .accountExists(let name):
+            "An account named \(name) already exists; choose another name (disabled names are not reused)."
+        case .unknownAccount(let name):
+            "No account \(name); list the accounts with `agenda-node user list`."
+        case .notYetDue(let appointment, let day, let today):
+            "\(appointment) is on \(day), after today (\(today)); record attendance on its day."
         }
     }
 }

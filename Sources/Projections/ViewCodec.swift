@@ -20,6 +20,10 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     case visti
     /// operator ‖ 0 ‖ request id → sequence number of the first record that carried it
     case requests
+    /// pratica ‖ 0 ‖ sequence (big-endian) → nothing: every record that touched the pratica, by range scan
+    case history
+    /// account name → role, office, body, enabled, creating record (never a password)
+    case accounts
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -99,6 +103,20 @@ public enum ViewCodec {
             value.u64(sequence)
             emit(.requests)
         }
+        for entry in changes.history {
+            reset(&key, &value)
+            key.raw(entry.pratica.rawValue)
+            key.u8(0)
+            key.u64(entry.sequence)
+            emit(.history)
+        }
+        for name in changes.accounts {
+            guard let account = views.accounts[name] else { continue }
+            reset(&key, &value)
+            key.raw(name)
+            encode(account, &value)
+            emit(.accounts)
+        }
     }
 
     /// Every entry of every view database, sorted by key as LMDB keeps them.
@@ -110,6 +128,10 @@ public enum ViewCodec {
         changes.applicants = Array(views.pratiche.keys)
         changes.visti = Set(views.visti.keys)
         changes.requests = Set(views.requests.keys)
+        changes.accounts = Set(views.accounts.keys)
+        for (pratica, sequences) in views.history {
+            for sequence in sequences { changes.history.append(HistoryEntry(pratica: pratica, sequence: sequence)) }
+        }
         for (key, load) in views.loads {
             for (day, dayLoad) in load.materialised {
                 changes.days.insert(DayKey(key.office, key.service, day))
@@ -196,6 +218,16 @@ public enum ViewCodec {
             let key = RequestKey(operator: try keyReader.rawUntilZero(), requestID: try keyReader.rawUntilZero())
             var reader = ByteReader(valueBytes)
             views.requests[key] = try reader.u64()
+        }
+        try entries(.history) { keyBytes, _ in
+            var reader = ByteReader(keyBytes)
+            let pratica = PraticaID(try reader.rawUntilZero())
+            views.history[pratica, default: []].append(try reader.u64())
+        }
+        try entries(.accounts) { keyBytes, valueBytes in
+            var reader = ByteReader(valueBytes)
+            let account = try decodeAccount(name: String(decoding: keyBytes, as: UTF8.self), &reader)
+            views.accounts[account.spec.name] = account
         }
         return views
     }
@@ -345,5 +377,24 @@ public enum ViewCodec {
         try reader.end()
         return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered, live: live,
                            appointments: appointments)
+    }
+
+    static func encode(_ account: AccountView, _ writer: inout ByteWriter) {
+        writer.u8(account.spec.role.rawValue)
+        writer.optional(account.spec.office) { $0.string($1.rawValue) }
+        writer.string(account.spec.body)
+        writer.bool(account.enabled)
+        writer.u64(account.createdSequence)
+    }
+
+    static func decodeAccount(name: String, _ reader: inout ByteReader) throws(CodecError) -> AccountView {
+        let roleAt = reader.offset
+        let roleTag = try reader.u8()
+        guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
+        let office = try reader.optional { (r) throws(CodecError) in OfficeID(try r.string()) }
+        let spec = AccountSpec(name: name, role: role, office: office, body: try reader.string())
+        let account = AccountView(spec: spec, enabled: try reader.bool(), createdSequence: try reader.u64())
+        try reader.end()
+        return account
     }
 }

@@ -151,13 +151,33 @@ public enum AppointmentState: UInt8, Sendable, CustomStringConvertible {
     case cancelled = 2
     /// The permit was handed over at this pickup appointment.
     case completed = 3
+    /// The applicant came (ATTEND).
+    case attended = 4
+    /// The applicant did not come (NOSHOW).
+    case missed = 5
 
     public var description: String {
         switch self {
         case .booked: "booked"
         case .cancelled: "cancelled"
         case .completed: "completed"
+        case .attended: "attended"
+        case .missed: "missed"
         }
+    }
+}
+
+/// An operator's account: what the log says of it (never its password).
+public struct AccountView: Equatable, Sendable {
+    public var spec: AccountSpec
+    public var enabled: Bool
+    /// The record that created it.
+    public var createdSequence: UInt64
+
+    public init(spec: AccountSpec, enabled: Bool, createdSequence: UInt64) {
+        self.spec = spec
+        self.enabled = enabled
+        self.createdSequence = createdSequence
     }
 }
 

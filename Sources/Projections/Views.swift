@@ -11,6 +11,10 @@ public struct Views: Sendable {
     public internal(set) var visti: [String: PraticaID] = [:]
     /// The record that first carried each request id.
     public internal(set) var requests: [RequestKey: UInt64] = [:]
+    /// Every record that touched each pratica, in order: HISTORY and `replay history` read it.
+    public internal(set) var history: [PraticaID: [UInt64]] = [:]
+    /// Operators' accounts by name.
+    public internal(set) var accounts: [String: AccountView] = [:]
     public internal(set) var headSequence: UInt64 = 0
     public internal(set) var headHash: ChainHash = .genesis
 
@@ -30,6 +34,7 @@ public struct Views: Sendable {
             }
         }
         for event in record.outcome.events { evolve(event, sequence: record.sequence, changes: &changes) }
+        recordHistory(record, changes: &changes)
         headSequence = record.sequence
         headHash = record.hash
     }
@@ -121,6 +126,68 @@ public struct Views: Sendable {
             changes.pratiche.append(applicant.pratica)
             changes.applicants.append(applicant.pratica)
             changes.visti.insert(applicant.visto)
+
+        case .accountCreated(let spec):
+            accounts[spec.name] = AccountView(spec: spec, enabled: true, createdSequence: sequence)
+            changes.accounts.insert(spec.name)
+
+        case .accountDisabled(let name, _):
+            accounts[name]?.enabled = false
+            changes.accounts.insert(name)
+
+        case .appointmentAttended(let closed):
+            close(closed, as: .attended, sequence: sequence, changes: &changes)
+
+        case .appointmentMissed(let closed):
+            close(closed, as: .missed, sequence: sequence, changes: &changes)
+        }
+    }
+
+    /// An appointment whose day came: its seat stays counted, and the pratica may book that
+    /// service again.
+    mutating func close(_ closed: AppointmentClosed, as state: AppointmentState, sequence: UInt64,
+                        changes: inout Changes) {
+        precondition(appointments[closed.appointment] != nil, "closing unknown appointment \(closed.appointment)")
+        appointments[closed.appointment]?.state = state
+        appointments[closed.appointment]?.updatedSequence = sequence
+        changes.appointments.append(closed.appointment)
+        if pratiche[closed.pratica]?.live[closed.service] == closed.appointment {
+            pratiche[closed.pratica]?.live[closed.service] = nil
+        }
+        changes.pratiche.append(closed.pratica)
+    }
+
+    /// Files the record under each pratica it names or touched, once, accepted or not, so a
+    /// pratica's story includes the attempts that were refused.
+    mutating func recordHistory(_ record: Record, changes: inout Changes) {
+        var first: PraticaID?
+        var more: [PraticaID] = []
+        func note(_ pratica: PraticaID) {
+            if first == nil {
+                first = pratica
+            } else if first != pratica, !more.contains(pratica) {
+                more.append(pratica)
+            }
+        }
+        switch record.command {
+        case .book(let request): note(request.pratica)
+        case .permitReady(let pratica), .pickup(let pratica): note(pratica)
+        case .registerPratica(let applicant): note(applicant.pratica)
+        case .deferAppointment(let appointment, _, _), .cancel(let appointment, _), .attend(let appointment),
+             .noShow(let appointment):
+            if let pratica = appointments[appointment]?.pratica { note(pratica) }
+        case .closeDay:
+            for event in record.outcome.events {
+                if case .appointmentMoved(let moved) = event, let pratica = appointments[moved.appointment]?.pratica {
+                    note(pratica)
+                }
+            }
+        case .configureOffice, .createAccount, .disableAccount:
+            break
+        }
+        for pratica in [first].compactMap({ $0 }) + more where pratiche[pratica] != nil {
+            history[pratica, default: []].append(record.sequence)
+            changes.history.append(HistoryEntry(pratica: pratica, sequence: record.sequence))
         }
     }
 
@@ -197,6 +264,8 @@ public struct Changes: Sendable {
     public var applicants: [PraticaID] = []
     public var visti: Set<String> = []
     public var requests: Set<RequestKey> = []
+    public var history: [HistoryEntry] = []
+    public var accounts: Set<String> = []
     /// In order: an entry added then removed in one batch must end removed.
     public var agenda: [AgendaChange] = []
 
@@ -217,8 +286,15 @@ public struct Changes: Sendable {
         applicants.removeAll(keepingCapacity: true)
         visti.removeAll(keepingCapacity: true)
         requests.removeAll(keepingCapacity: true)
+        history.removeAll(keepingCapacity: true)
+        accounts.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
     }
+}
+
+public struct HistoryEntry: Hashable, Sendable {
+    public var pratica: PraticaID
+    public var sequence: UInt64
 }
 
 public struct AgendaChange: Sendable {

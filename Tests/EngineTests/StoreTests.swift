@@ -195,7 +195,27 @@ struct StoreTests {
         } else {
             Issue.record("booking a closed day was accepted")
         }
+        // Today's appointments end, attended or missed; accounts come and go.
+        let today = decisions.compactMap { decision -> AppointmentID? in
+            guard case .appointmentBooked(let event) = decision.record.outcome.events.first,
+                  event.day == pilotMonday, event.service == "fotosegnalamento" else { return nil }
+            return event.appointment
+        }
+        #expect(!today.isEmpty)
+        let closing: [Command] = [
+            .attend(today[0]), .noShow(today[0]), .noShow(ids[5]),
+            .createAccount(AccountSpec(name: "sui.trieste", role: .sui, office: "TS-Q", body: "TS-Q")),
+            .createAccount(AccountSpec(name: "caf.trieste", role: .body, office: nil, body: "CAF-TS")),
+            .disableAccount(name: "caf.trieste", reason: "convention ended"),
+        ]
+        let closed = try store.executeAll(closing, actor: sui)
+        #expect(closed[0].record.outcome.rejection == nil)
+        #expect(closed[1].record.outcome.rejection?.rule == "appointment-not-live")
         try expectViewsEqualFoldOfLog(store)
+        let persisted = try store.persistedViews()
+        #expect(persisted.appointments[today[0]]?.state == .attended)
+        #expect(persisted.accounts["caf.trieste"]?.enabled == false)
+        #expect(persisted.history[pratica(3)]?.count ?? 0 >= 4)
     }
 
     @Test("8 threads racing 10,000 bookings for 1,000 slots end with exactly 1,000 booked, none over capacity")

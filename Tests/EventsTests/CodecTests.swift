@@ -34,6 +34,11 @@ struct CodecTests {
         .permitReady("P-1"),
         .pickup("P-1"),
         .registerPratica(applicant),
+        .createAccount(AccountSpec(name: "sui.roma", role: .sui, office: "RM-S", body: "RM-S")),
+        .createAccount(AccountSpec(name: "caf.roma", role: .body, office: nil, body: "CAF-ROMA")),
+        .disableAccount(name: "sui.roma", reason: "left the office"),
+        .attend("A-00001"),
+        .noShow("A-00001"),
     ]
 
     static let events: [Event] = [
@@ -51,6 +56,12 @@ struct CodecTests {
         .permitDelivered("P-1", completedAppointment: "A-00002"),
         .permitDelivered("P-1", completedAppointment: nil),
         .praticaRegistered(applicant),
+        .accountCreated(AccountSpec(name: "questura.roma", role: .questura, office: "RM-Q", body: "RM-Q")),
+        .accountDisabled(name: "questura.roma", reason: "left"),
+        .appointmentAttended(AppointmentClosed(appointment: "A-00001", office: "RM-Q", service: "fotosegnalamento",
+                                               pratica: "P-1", day: monday, time: nine)),
+        .appointmentMissed(AppointmentClosed(appointment: "A-00002", office: "RM-Q", service: "fotosegnalamento",
+                                             pratica: "P-2", day: monday, time: nine)),
     ]
 
     static let rejections: [Rejection] = [
@@ -62,7 +73,8 @@ struct CodecTests {
         .dayInPast(monday, today: monday.adding(days: 1)), .invalidConfiguration("why"),
         .capacityBelowBookings("RM-Q", service: "s", day: monday, time: nine, booked: 3),
         .praticaAlreadyRegistered("P"), .cannotRehouse("A", searchedThrough: monday),
-        .vistoAlreadyRegistered(visto: "V", pratica: "P"),
+        .vistoAlreadyRegistered(visto: "V", pratica: "P"), .accountExists("sui.roma"), .unknownAccount("nobody"),
+        .notYetDue("A", day: monday.adding(days: 1), today: monday),
     ]
 
     func roundTrip(_ command: Command, _ outcome: Outcome, sequence: UInt64 = 42) throws {

@@ -1,0 +1,30 @@
+import Events
+import Projections
+
+extension Decider {
+    /// `create-account`: a name is given once, ever (a disabled name stays taken, so the log's
+    /// "who" never points at two people). Staff roles name the office they work at.
+    static func createAccount(_ spec: AccountSpec, _ views: Views) -> Outcome {
+        if views.accounts[spec.name] != nil { return .rejected(.accountExists(spec.name)) }
+        switch spec.role {
+        case .sui, .questura, .prefettura:
+            guard spec.office != nil else {
+                return .rejected(.invalidConfiguration("a \(spec.role) account names the office it works at"))
+            }
+        case .body:
+            guard !spec.body.isEmpty, views.offices[OfficeID(spec.body)] == nil else {
+                return .rejected(.invalidConfiguration("a body account names its ente, not an office"))
+            }
+        case .audit, .admin:
+            break
+        }
+        if let office = spec.office, views.offices[office] == nil { return .rejected(.unknownOffice(office)) }
+        return .accepted([.accountCreated(spec)])
+    }
+
+    /// `disable-account`: it can no longer sign in; what it did stays in the log under its name.
+    static func disableAccount(_ name: String, reason: String, _ views: Views) -> Outcome {
+        guard let account = views.accounts[name] else { return .rejected(.unknownAccount(name)) }
+        return .accepted(account.enabled ? [.accountDisabled(name: name, reason: reason)] : [])
+    }
+}
