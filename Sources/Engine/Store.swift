@@ -42,6 +42,8 @@ public final class Store: @unchecked Sendable {
         let actor: Actor
         let requestID: String
         let query: ((Views) -> Void)?
+        /// Runs just before the command is decided; an error refuses it unlogged.
+        let check: ((Views) -> StoreError?)?
         /// `.success(nil)` answers a query.
         let completion: @Sendable (Result<Decision?, StoreError>) -> Void
     }
@@ -131,8 +133,9 @@ public final class Store: @unchecked Sendable {
     /// Queues a command; `completion` runs on the committer thread once its record is durable
     /// (or at once with `.busy` when the queue is full, or `.closed`).
     public func submit(_ command: Command, actor: Actor, requestID: String = "",
+                       check: (@Sendable (Views) -> StoreError?)? = nil,
                        completion: @escaping @Sendable (Result<Decision, StoreError>) -> Void) {
-        enqueue(Pending(command: command, actor: actor, requestID: requestID, query: nil) { result in
+        enqueue(Pending(command: command, actor: actor, requestID: requestID, query: nil, check: check) { result in
             switch result {
             case .success(let decision?): completion(.success(decision))
             case .success(nil): preconditionFailure("a command was answered as a query")
@@ -148,7 +151,7 @@ public final class Store: @unchecked Sendable {
     public func query<T: Sendable>(_ body: @escaping @Sendable (Views) -> T,
                                    completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         let answer = QueryAnswer<T>()
-        enqueue(Pending(command: nil, actor: .system, requestID: "", query: { answer.value = body($0) }) { result in
+        enqueue(Pending(command: nil, actor: .system, requestID: "", query: { answer.value = body($0) }, check: nil) { result in
             switch result {
             case .success:
                 guard let value = answer.value else { preconditionFailure("a query was answered before it ran") }
@@ -347,6 +350,10 @@ public final class Store: @unchecked Sendable {
             }
             if let problem = CommandCheck.problem(command, actor: item.actor, requestID: item.requestID) {
                 sealed.results[index] = .failure(.invalid(problem))
+                continue
+            }
+            if let check = item.check, let refusal = check(state.views) {
+                sealed.results[index] = .failure(refusal)
                 continue
             }
             if !item.requestID.isEmpty,

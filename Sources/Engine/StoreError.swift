@@ -5,6 +5,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case busy
     /// The command breaks a shape limit (`CommandCheck`); fix it and send it again.
     case invalid(String)
+    /// The caller's check refused it before it was decided (a body acting on another's
+    /// appointment): nothing was logged. `code` is the protocol's (NOPERM, NOTFOUND).
+    case refused(code: String, message: String)
     /// The store is closing or closed.
     case closed
     /// The data directory cannot be opened or created; the sentence says why.
@@ -17,6 +20,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .busy: "the writer's queue is full; retry in a moment"
         case .invalid(let why): "invalid command: \(why)"
+        case .refused(_, let message): message
         case .closed: "the store is closed"
         case .cannotOpen(let why): why
         case .lmdb(let error): "\(error)"

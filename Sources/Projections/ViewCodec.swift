@@ -209,6 +209,7 @@ public enum ViewCodec {
             }
             var reader = ByteReader(valueBytes)
             views.pratiche[id] = try decodePratica(applicant, &reader)
+            views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id)
         }
         try entries(.visti) { keyBytes, valueBytes in
             views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))

@@ -15,6 +15,9 @@ public struct Views: Sendable {
     public internal(set) var history: [PraticaID: [UInt64]] = [:]
     /// Operators' accounts by name.
     public internal(set) var accounts: [String: AccountView] = [:]
+    /// Surname, name and birth date → pratiche, for the public STATUS check. Derived from
+    /// `pratiche` in memory (not persisted; `load` rebuilds it).
+    public internal(set) var praticheByApplicant: [ApplicantKey: [PraticaID]] = [:]
     public internal(set) var headSequence: UInt64 = 0
     public internal(set) var headHash: ChainHash = .genesis
 
@@ -122,6 +125,7 @@ public struct Views: Sendable {
 
         case .praticaRegistered(let applicant):
             pratiche[applicant.pratica] = PraticaView(applicant: applicant)
+            praticheByApplicant[ApplicantKey(applicant), default: []].append(applicant.pratica)
             visti[applicant.visto] = applicant.pratica
             changes.pratiche.append(applicant.pratica)
             changes.applicants.append(applicant.pratica)
@@ -289,6 +293,27 @@ public struct Changes: Sendable {
         history.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
+    }
+}
+
+/// How the STATUS check finds a person: case and surrounding spaces do not matter.
+public struct ApplicantKey: Hashable, Sendable {
+    public var surname: String
+    public var name: String
+    public var birthDate: Day
+
+    public init(surname: String, name: String, birthDate: Day) {
+        self.surname = ApplicantKey.normalised(surname)
+        self.name = ApplicantKey.normalised(name)
+        self.birthDate = birthDate
+    }
+
+    init(_ applicant: Applicant) {
+        self.init(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
+    }
+
+    static func normalised(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ").uppercased()
     }
 }
 

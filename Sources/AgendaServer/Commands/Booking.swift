@@ -1,0 +1,129 @@
+import Engine
+import Events
+import Projections
+
+/// BOOK, FIRSTFREE, DEFER, CANCEL: translated into engine commands; the rules are the engine's.
+enum Booking {
+    static func book(_ call: Call) {
+        let usage = "BOOK office service pratica [NOTBEFORE date] [ON date] [AT time] [REQID id]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 3, options: ["NOTBEFORE", "ON", "AT", "REQID"], usage: usage)
+            let request = BookRequest(
+                office: OfficeID(try Arguments.id(words[0], "office")),
+                service: ServiceID(try Arguments.id(words[1], "service")),
+                pratica: PraticaID(try Arguments.id(words[2], "pratica")),
+                notBefore: try words.day(option: "NOTBEFORE"), on: try words.day(option: "ON"),
+                at: try words.time(option: "AT"))
+            call.submit(.book(request), requestID: try words.requestID) { decision in
+                guard case .appointmentBooked(let booked)? = decision.record.outcome.events.first else {
+                    return .error(code: "INTERNAL", message: "BOOK was accepted without a booking; tell the administrator.")
+                }
+                return Replies.booked(booked, seq: decision.record.sequence)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func firstFree(_ call: Call) {
+        let usage = "FIRSTFREE office service [NOTBEFORE date] [COUNT n]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 2, options: ["NOTBEFORE", "COUNT"], usage: usage)
+            let office = OfficeID(try Arguments.id(words[0], "office"))
+            let service = ServiceID(try Arguments.id(words[1], "service"))
+            let notBefore = try words.day(option: "NOTBEFORE")
+            var count = 1
+            if let text = words.option("COUNT") {
+                guard let value = Int(text), value >= 1 else { throw .syntax("COUNT must be a whole number from 1.") }
+                guard value <= Limits.firstFreeCountMax else {
+                    throw ArgumentError(code: "LIMIT", message: "COUNT is at most \(Limits.firstFreeCountMax) (firstFreeCountMax).")
+                }
+                count = value
+            }
+            let now = call.node.clock()
+            call.query { views in
+                switch Queries.firstFree(views, office: office, service: service, notBefore: notBefore, count: count, now: now) {
+                case .success(let slots):
+                    return .array(slots.map { slot in
+                        .map([ReplyField("date", .bulk(slot.day.description)), ReplyField("time", .bulk(slot.time.description)),
+                              ReplyField("free", .integer(slot.free))])
+                    })
+                case .failure(let rejection):
+                    return Replies.rejection(rejection)
+                }
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func deferAppointment(_ call: Call) {
+        let usage = "DEFER appointment (NEXT | TO date [AT time]) [REASON text] [REQID id]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, options: ["TO", "AT", "REASON", "REQID"],
+                                      flags: ["NEXT"], usage: usage)
+            let id = AppointmentID(try Arguments.id(words[0], "appointment"))
+            let target: DeferTarget
+            switch (words.flag("NEXT"), try words.day(option: "TO")) {
+            case (true, nil):
+                guard words.option("AT") == nil else { throw .syntax("AT goes with TO date; expected \(usage).") }
+                target = .nextFree
+            case (false, let day?):
+                target = .day(day, at: try words.time(option: "AT"))
+            default:
+                throw .syntax("Give NEXT or TO date, not both; expected \(usage).")
+            }
+            let snapshot = Snapshot<AppointmentView>()
+            call.submit(.deferAppointment(id, to: target, reason: try words.reason), requestID: try words.requestID,
+                        check: ownAppointment(id, call.account, snapshot)) { decision in
+                guard var view = snapshot.value else { return .error(code: "NOTFOUND", message: "No appointment \(id).") }
+                for case .appointmentMoved(let moved) in decision.record.outcome.events where moved.appointment == id {
+                    view.day = moved.toDay
+                    view.time = moved.toTime
+                }
+                return Replies.appointment(view, seq: decision.record.sequence)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func cancel(_ call: Call) {
+        let usage = "CANCEL appointment [REASON text] [REQID id]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, options: ["REASON", "REQID"], usage: usage)
+            let id = AppointmentID(try Arguments.id(words[0], "appointment"))
+            let snapshot = Snapshot<AppointmentView>()
+            call.submit(.cancel(id, reason: try words.reason), requestID: try words.requestID,
+                        check: ownAppointment(id, call.account, snapshot)) { decision in
+                guard var view = snapshot.value else { return .error(code: "NOTFOUND", message: "No appointment \(id).") }
+                view.state = .cancelled
+                return Replies.appointment(view, seq: decision.record.sequence)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    /// A body acts only on appointments it booked; staff on any. Also keeps the appointment as
+    /// it was, for the reply.
+    static func ownAppointment(_ id: AppointmentID, _ account: AccountView?,
+                               _ snapshot: Snapshot<AppointmentView>) -> @Sendable (Views) -> StoreError? {
+        let body = account?.spec.role == .body ? account?.spec.body : nil
+        return { views in
+            guard let appointment = views.appointments[id] else { return nil }  // the engine refuses it, on the record
+            if let body, appointment.bookedBy != body {
+                return .refused(code: "NOPERM", message: "\(id) was booked by another body; only it, or the office's "
+                                + "staff, may change it.")
+            }
+            snapshot.value = appointment
+            return nil
+        }
+    }
+}
+
+/// Written by a check on the writer's thread, read by the reply after the commit: the store's
+/// handoff orders the two.
+final class Snapshot<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,0 +1,127 @@
+import Engine
+import Events
+import Projections
+
+/// AGENDA, CAPACITY, APPT, PRATICA, LOOKUP VISTO, HISTORY: answered from the views in the
+/// writer's order (HISTORY from the log itself).
+enum Reading {
+    static func agenda(_ call: Call) {
+        let usage = "AGENDA office date [SERVICE service]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 2, options: ["SERVICE"], usage: usage)
+            let office = OfficeID(try Arguments.id(words[0], "office"))
+            let day = try Arguments.day(words[1], "date")
+            let service = try words.option("SERVICE").map { (text) throws(ArgumentError) in ServiceID(try Arguments.id(text, "service")) }
+            guard call.account?.isStaff(of: office) == true else {
+                return call.fail("NOPERM", "Only \(office)'s own staff (or its prefettura, audit, admin) see its agenda.")
+            }
+            call.query { views in
+                switch Queries.agenda(views, office: office, day: day, service: service) {
+                case .success(let appointments): .array(appointments.map { Replies.appointment($0) })
+                case .failure(let rejection): Replies.rejection(rejection)
+                }
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func capacity(_ call: Call) {
+        let usage = "CAPACITY office service from to"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 4, usage: usage)
+            let office = OfficeID(try Arguments.id(words[0], "office"))
+            let service = ServiceID(try Arguments.id(words[1], "service"))
+            let from = try Arguments.day(words[2], "from date")
+            let to = try Arguments.day(words[3], "to date")
+            guard from <= to else { throw .syntax("The from date comes after the to date.") }
+            guard to.days(since: from) < Limits.capacityDaysMax else {
+                throw ArgumentError(code: "LIMIT", message: "CAPACITY spans at most \(Limits.capacityDaysMax) days (capacityDaysMax).")
+            }
+            call.query { views in
+                switch Queries.capacity(views, office: office, service: service, from: from, through: to) {
+                case .success(let days):
+                    .array(days.map { day in
+                        .map([ReplyField("date", .bulk(day.day.description)), ReplyField("capacity", .integer(day.capacity)),
+                              ReplyField("booked", .integer(day.booked)), ReplyField("free", .integer(day.free))])
+                    })
+                case .failure(let rejection): Replies.rejection(rejection)
+                }
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func appointment(_ call: Call) {
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, usage: "APPT appointment")
+            let id = AppointmentID(try Arguments.id(words[0], "appointment"))
+            let account = call.account
+            call.query { views in
+                guard let appointment = views.appointments[id] else { return Replies.rejection(.unknownAppointment(id)) }
+                if account?.spec.role == .body && appointment.bookedBy != account?.spec.body {
+                    return .error(code: "NOPERM", message: "\(id) was booked by another body; a body sees only its own.")
+                }
+                return Replies.appointment(appointment)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func pratica(_ call: Call) {
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, usage: "PRATICA pratica")
+            let id = PraticaID(try Arguments.id(words[0], "pratica"))
+            call.query { views in
+                guard let pratica = views.pratiche[id] else { return Replies.rejection(.unknownPratica(id)) }
+                return Replies.pratica(pratica, views)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func lookup(_ call: Call) {
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 2, usage: "LOOKUP VISTO number")
+            guard words[0].uppercased() == "VISTO" else { throw .syntax("Expected LOOKUP VISTO number.") }
+            let visto = try Arguments.id(words[1], "numero di visto")
+            call.query { views in
+                guard let id = views.visti[visto], let pratica = views.pratiche[id] else {
+                    return .error(code: "NOTFOUND", message: "No pratica holds visto \(visto); check the number on the visa.")
+                }
+                return Replies.pratica(pratica, views)
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    static func history(_ call: Call) {
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, usage: "HISTORY pratica")
+            let id = PraticaID(try Arguments.id(words[0], "pratica"))
+            let store = call.node.store
+            let reply = call.reply
+            store.query({ views in views.pratiche[id] == nil ? nil : views.history[id] ?? [] }) { result in
+                switch result {
+                case .success(nil):
+                    reply(Replies.rejection(.unknownPratica(id)))
+                case .success(let sequences?):
+                    do {
+                        let records = try store.read { txn in try sequences.compactMap { try txn.record($0) } }
+                        reply(.array(records.map(HistoryText.reply)))
+                    } catch {
+                        reply(.error(code: "INTERNAL", message: "Reading the log failed (\(error)); tell the administrator."))
+                    }
+                case .failure(let error):
+                    reply(Call.reply(for: error))
+                }
+            }
+        } catch {
+            call.fail(error)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Events
+import Projections
+
+/// The record shapes of PROTOCOL.md: maps (RESP3) or flat field-value arrays (RESP2).
+enum Replies {
+    static func appointment(_ view: AppointmentView, seq: UInt64? = nil) -> Reply {
+        .map([
+            ReplyField("appointment", .bulk(view.id.rawValue)),
+            ReplyField("office", .bulk(view.office.rawValue)),
+            ReplyField("service", .bulk(view.service.rawValue)),
+            ReplyField("date", .bulk(view.day.description)),
+            ReplyField("time", .bulk(view.time.description)),
+            ReplyField("pratica", .bulk(view.pratica.rawValue)),
+            ReplyField("requested", .bulk(view.requestedDay.description)),
+            ReplyField("deferred", .bulk(view.deferred ? "1" : "0")),
+            ReplyField("seq", .bulk(String(seq ?? view.updatedSequence))),
+            ReplyField("state", .bulk(view.state.description)),
+            ReplyField("bookedBy", .bulk(view.bookedBy)),
+        ])
+    }
+
+    static func booked(_ booked: AppointmentBooked, seq: UInt64) -> Reply {
+        appointment(AppointmentView(
+            id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
+            requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
+            state: .booked, bookedBy: booked.bookedBy, bookedSequence: seq, updatedSequence: seq))
+    }
+
+    static func pratica(_ view: PraticaView, _ views: Views) -> Reply {
+        pratica(view) { views.appointments[$0] }
+    }
+
+    static func pratica(_ view: PraticaView, permit: String? = nil, state: String? = nil,
+                        appointment lookup: (AppointmentID) -> AppointmentView?) -> Reply {
+        let appointments = view.appointments.compactMap(lookup).map { appointment($0) }
+        let permitWord = permit ?? (view.permitDelivered ? "delivered" : view.permitReady ? "ready" : "not-ready")
+        return .map([
+            ReplyField("pratica", .bulk(view.applicant.pratica.rawValue)),
+            ReplyField("applicant", .bulk("\(view.applicant.surname) \(view.applicant.name)")),
+            ReplyField("birthdate", .bulk(view.applicant.birthDate.description)),
+            ReplyField("nationality", .bulk(view.applicant.nationality)),
+            ReplyField("visto", .bulk(view.applicant.visto)),
+            ReplyField("office", .bulk(view.applicant.office.rawValue)),
+            ReplyField("state", .bulk(state ?? view.stateName)),
+            ReplyField("permit", .bulk(permitWord)),
+            ReplyField("appointments", .array(appointments)),
+        ])
+    }
+
+    static func rejection(_ rejection: Rejection) -> Reply {
+        .error(code: rejection.code, message: rejection.description)
+    }
+}

@@ -1,0 +1,286 @@
+import Engine
+import Events
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One operator's connection: takes decoded requests, hands each to its command, and writes
+/// the replies in the order the requests came, however the engine interleaves them.
+///
+///     requests ─▶ backlog ─▶ dispatch (≤ inFlightPerConnectionMax at once) ─▶ store / immediate
+///                                                                               │
+///     socket ◀── write in request order ◀── ready[index] ◀── ReplyInbox (any thread)
+///
+/// AUTH and HELLO ... AUTH hold the requests behind them until the password is checked, so a
+/// pipelined `AUTH; BOOK` books as the signed-in account (redis-benchmark sends exactly that).
+final class Connection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Request
+    typealias OutboundOut = ByteBuffer
+
+    let node: NodeContext
+    private(set) var session: Session
+    private var context: ChannelHandlerContext?
+    private var inbox: ReplyInbox?
+
+    private var backlog: [Request] = []
+    private var backlogStart = 0
+    private var nextIndex = 0
+    private var nextToWrite = 0
+    private var ready: [Int: Reply] = [:]
+    /// More replies to one request (SUBSCRIBE answers once per channel), written after `ready`'s.
+    private var followers: [Int: [Reply]] = [:]
+    private var received: [Int: (command: String, at: UInt64)] = [:]
+    /// Requests wait while a sign-in is being checked.
+    private var waitingForSignIn = false
+    private var readingPaused = false
+    /// Close once the reply with this index is written (QUIT, a framing error, a limit).
+    private var closeAfter: Int?
+    private var closed = false
+
+    init(node: NodeContext, id: Int, remoteHost: String) {
+        self.node = node
+        session = Session(id: id, remoteHost: remoteHost)
+    }
+
+    var inFlight: Int { nextIndex - nextToWrite }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        inbox = ReplyInbox(connection: NIOLoopBound(self, eventLoop: context.eventLoop), eventLoop: context.eventLoop)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        for office in session.subscriptions { node.hub.unsubscribe(office, connection: session.id) }
+        session.subscriptions.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard closeAfter == nil else { return }
+        let request = unwrapInboundIn(data)
+        if backlog.count - backlogStart >= Limits.backlogCommandsMax {
+            finish(with: .error(code: "LIMIT", message: "more than \(Limits.backlogCommandsMax) commands waiting on one "
+                                + "connection (backlogCommandsMax); wait for replies before sending more"))
+            return
+        }
+        backlog.append(request)
+        drain()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let decoding = error as? RequestDecoderError {
+            finish(with: .error(code: decoding.code, message: decoding.description))
+        } else if error is IdleTimeout {
+            finish(with: .error(code: "LIMIT", message: "idle for \(Limits.idleSecondsMax) s (idleSecondsMax); "
+                                + "connection closed, connect again"))
+        } else {
+            node.logger.debug("connection error", metadata: ["connection": "\(session.id)", "error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !session.isSubscribed, inFlight == 0 {
+            errorCaught(context: context, error: IdleTimeout())
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    struct IdleTimeout: Error {}
+
+    // MARK: - Dispatch
+
+    private func drain() {
+        while !waitingForSignIn, closeAfter == nil, backlogStart < backlog.count, inFlight < Limits.inFlightPerConnectionMax {
+            let request = backlog[backlogStart]
+            backlogStart += 1
+            dispatch(request)
+        }
+        if backlogStart == backlog.count {
+            backlog.removeAll(keepingCapacity: backlog.capacity <= 4_096)
+            backlogStart = 0
+        } else if backlogStart > 4_096 {
+            backlog.removeFirst(backlogStart)
+            backlogStart = 0
+        }
+        let shouldPause = inFlight >= Limits.inFlightPerConnectionMax || waitingForSignIn
+        if shouldPause != readingPaused, let context {
+            readingPaused = shouldPause
+            context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
+        }
+    }
+
+    private func dispatch(_ request: Request) {
+        let index = nextIndex
+        nextIndex += 1
+        guard let first = request.arguments.first else {
+            complete(index, .error(code: "SYNTAX", message: "empty command"))
+            return
+        }
+        let name = first.lowercased()
+        received[index] = (Commands.table[name] == nil ? "unknown" : name, DispatchTime.now().uptimeNanoseconds)
+        let call = Call(arguments: request.arguments.dropFirst(), name: name, session: session, node: node,
+                        index: index, connection: self)
+        Commands.handle(call)
+    }
+
+    // MARK: - Replies
+
+    /// On the event loop: the reply for request `index`.
+    func complete(_ index: Int, _ reply: Reply) {
+        guard !closed else { return }
+        ready[index] = reply
+        writeReady()
+    }
+
+    /// On the event loop: several replies to one request.
+    func complete(_ index: Int, _ replies: [Reply]) {
+        guard !closed, let first = replies.first else { return }
+        if replies.count > 1 { followers[index] = Array(replies.dropFirst()) }
+        ready[index] = first
+        writeReady()
+    }
+
+    /// On the event loop: many replies, one write.
+    func complete(_ replies: [(Int, Reply)]) {
+        guard !closed else { return }
+        for (index, reply) in replies { ready[index] = reply }
+        writeReady()
+    }
+
+    private func writeReady() {
+        guard let context, ready[nextToWrite] != nil else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        var closing = false
+        while let reply = ready.removeValue(forKey: nextToWrite) {
+            reply.write(to: &buffer, version: session.version)
+            if let more = followers.removeValue(forKey: nextToWrite) {
+                for follower in more { follower.write(to: &buffer, version: session.version) }
+            }
+            if let (command, at) = received.removeValue(forKey: nextToWrite) {
+                node.metrics.answered(command, nanoseconds: DispatchTime.now().uptimeNanoseconds &- at)
+            }
+            if case .error(let code, _) = reply { node.metrics.error(code) }
+            if closeAfter == nextToWrite { closing = true }
+            nextToWrite += 1
+            if closing { break }
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if closing {
+            closed = true
+            context.close(promise: nil)
+            return
+        }
+        drain()
+    }
+
+    /// From any thread.
+    func deliver(_ index: Int, _ reply: Reply) {
+        inbox?.post(index, reply)
+    }
+
+    /// Answers everything queued so far, then this, then closes.
+    func finish(with reply: Reply) {
+        guard closeAfter == nil else { return }
+        backlog.removeAll()
+        backlogStart = 0
+        let index = nextIndex
+        nextIndex += 1
+        closeAfter = index
+        complete(index, reply)
+    }
+
+    /// An out-of-band push (pub/sub message), written at once.
+    func push(_ reply: Reply) {
+        guard !closed, let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        reply.write(to: &buffer, version: session.version)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    // MARK: - Session changes (event loop only)
+
+    func holdForSignIn() { waitingForSignIn = true }
+
+    func signedIn(_ account: AccountView?, failed: Bool) {
+        waitingForSignIn = false
+        if let account { session.account = account }
+        if failed { session.authFailures += 1 }
+        drain()
+    }
+
+    func setVersion(_ version: ProtocolVersion) { session.version = version }
+
+    /// RESET: back to a fresh connection's state, signed out and unsubscribed.
+    func reset() {
+        for office in session.subscriptions { node.hub.unsubscribe(office, connection: session.id) }
+        session.subscriptions.removeAll()
+        session.account = nil
+        session.version = .resp2
+        session.clientName = ""
+    }
+    func setClientName(_ name: String) { session.clientName = name }
+
+    func subscribe(_ office: OfficeID) -> Int {
+        if !session.subscriptions.contains(office), let eventLoop = context?.eventLoop {
+            session.subscriptions.append(office)
+            let pusher = NIOLoopBound(self, eventLoop: eventLoop)
+            node.hub.subscribe(office, connection: session.id) { channel, message in
+                eventLoop.execute {
+                    pusher.value.push(.push([.bulk("message"), .bulk(channel), .bulk(message)]))
+                }
+            }
+        }
+        return session.subscriptions.count
+    }
+
+    func unsubscribe(_ office: OfficeID) -> Int {
+        if let position = session.subscriptions.firstIndex(of: office) {
+            session.subscriptions.remove(at: position)
+            node.hub.unsubscribe(office, connection: session.id)
+        }
+        return session.subscriptions.count
+    }
+
+    var eventLoop: EventLoop? { context?.eventLoop }
+}
+
+/// Replies arriving from the store's thread, handed to the event loop in bunches: one task
+/// per bunch rather than one per reply, which matters at a hundred thousand replies a second.
+final class ReplyInbox: Sendable {
+    private let connection: NIOLoopBound<Connection>
+    private let eventLoop: EventLoop
+    private let pending = NIOLockedValueBox<(replies: [(Int, Reply)], scheduled: Bool)>(([], false))
+
+    init(connection: NIOLoopBound<Connection>, eventLoop: EventLoop) {
+        self.connection = connection
+        self.eventLoop = eventLoop
+    }
+
+    func post(_ index: Int, _ reply: Reply) {
+        if eventLoop.inEventLoop {
+            connection.value.complete(index, reply)
+            return
+        }
+        let schedule = pending.withLockedValue { state -> Bool in
+            state.replies.append((index, reply))
+            if state.scheduled { return false }
+            state.scheduled = true
+            return true
+        }
+        guard schedule else { return }
+        eventLoop.execute { [self] in
+            let replies = pending.withLockedValue { state -> [(Int, Reply)] in
+                state.scheduled = false
+                defer { state.replies.removeAll(keepingCapacity: true) }
+                return state.replies
+            }
+            connection.value.complete(replies)
+        }
+    }
+}

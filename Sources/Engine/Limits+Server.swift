@@ -1,0 +1,33 @@
+/// The protocol server's limits (the wire's own, line and bulk lengths, are in Limits+Protocol).
+extension Limits {
+    /// Open connections: every office's operators together are a few thousand; past this a
+    /// new connection gets `-LIMIT` and is closed, so file descriptors never run out.
+    public static let connectionsMax = 4_096
+    /// Commands a connection may have waiting for replies. Past it the server stops reading
+    /// that connection until replies drain (TCP pushes back on the client), so a client that
+    /// pipelines 10,000 commands is slowed, not refused; the decoded backlog is bounded by
+    /// `backlogCommandsMax`.
+    public static let inFlightPerConnectionMax = 1_024
+    /// Commands decoded but not yet handed to the writer on one connection. One socket read
+    /// (64 KiB) holds at most about 4,700 of the shortest commands, so this is never reached by
+    /// a client that waits for TCP; one that floods beyond it gets `-LIMIT`.
+    public static let backlogCommandsMax = 16_384
+    /// A connection that sends nothing for this long is closed (subscribers excepted): a
+    /// forgotten terminal should not hold a slot for ever.
+    public static let idleSecondsMax: Int64 = 900
+    /// STATUS queries per client address per minute: enough for an applicant and a help desk,
+    /// too few to walk the register by guessing names and dates.
+    public static let statusPerMinuteMax = 30
+    /// STATUS always answers this long after it was asked, whatever the answer, so the reply
+    /// time tells nothing about whether the person exists.
+    public static let statusReplyMilliseconds: Int64 = 50
+    /// AUTH attempts per connection before it is closed: a person mistypes a few times; a
+    /// guesser is cut off.
+    public static let authFailuresMax = 5
+    /// Results one FIRSTFREE may ask for.
+    public static let firstFreeCountMax = 100
+    /// Days one CAPACITY may span: a year and a bit.
+    public static let capacityDaysMax = 400
+    /// Offices one SUBSCRIBE names.
+    public static let subscriptionsMax = 64
+}

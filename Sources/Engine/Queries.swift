@@ -1,0 +1,110 @@
+import Events
+import Projections
+
+/// Read-only questions operators ask of the views (FIRSTFREE, CAPACITY, AGENDA, STATUS). Pure,
+/// like `decide`: the server runs them through `Store.query`, in the writer's order.
+public enum Queries {
+    public struct FreeSlot: Equatable, Sendable {
+        public var day: Day
+        public var time: LocalTime
+        public var free: Int
+    }
+
+    public struct DayCapacity: Equatable, Sendable {
+        public var day: Day
+        public var capacity: Int
+        public var booked: Int
+        public var closed: Bool
+        public var free: Int { closed ? 0 : max(0, capacity - booked) }
+    }
+
+    /// The first `count` slots with room, from `notBefore` (or the first bookable day) through
+    /// the horizon, earliest first: what BOOK would pick, and the ones after it.
+    public static func firstFree(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
+                                 notBefore: Day?, count: Int, now: Instant) -> Result<[FreeSlot], Rejection> {
+        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
+        guard let calendar = ServiceCalendar(views, office, serviceID) else {
+            return .failure(.unknownService(officeID, serviceID))
+        }
+        let window = BookingWindow(office.configuration, now: now)
+        var day = max(window.earliest, notBefore ?? window.earliest)
+        if day > window.last { return .failure(.beyondHorizon(requested: day, last: window.last)) }
+        var found: [FreeSlot] = []
+        while day <= window.last && found.count < count {
+            if calendar.isOpen(day) {
+                if let load = calendar.load?[day] {
+                    for slot in load.slots where slot.free > 0 && found.count < count {
+                        found.append(FreeSlot(day: day, time: slot.time, free: Int(slot.free)))
+                    }
+                } else {
+                    for time in calendar.slotTimes(on: day) where found.count < count {
+                        found.append(FreeSlot(day: day, time: time, free: Int(calendar.service.capacityPerSlot)))
+                    }
+                }
+            }
+            day = day.adding(days: 1)
+        }
+        return .success(found)
+    }
+
+    /// Each day's places from `from` through `to`: capacity, booked, free.
+    public static func capacity(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
+                                from: Day, through to: Day) -> Result<[DayCapacity], Rejection> {
+        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
+        guard office.configuration.service(serviceID) != nil else {
+            return .failure(.unknownService(officeID, serviceID))
+        }
+        let load = views.loads[OfficeService(officeID, serviceID)]
+        var days: [DayCapacity] = []
+        var day = from
+        while day <= to {
+            let dayLoad = load?[day] ?? office.freshLoad(serviceID, on: day)
+            days.append(DayCapacity(day: day, capacity: dayLoad.capacity, booked: dayLoad.booked, closed: dayLoad.closed))
+            day = day.adding(days: 1)
+        }
+        return .success(days)
+    }
+
+    /// The office's appointments on that day, by time then by booking order; every state the
+    /// day still holds (booked, attended, missed, completed), cancelled and moved ones gone.
+    public static func agenda(_ views: Views, office officeID: OfficeID, day: Day,
+                              service: ServiceID?) -> Result<[AppointmentView], Rejection> {
+        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
+        let services = service.map { [$0] } ?? office.configuration.services.map(\.id)
+        if let service, office.configuration.service(service) == nil {
+            return .failure(.unknownService(officeID, service))
+        }
+        var entries: [(AgendaEntry, AppointmentView)] = []
+        for service in services {
+            for entry in views.loads[OfficeService(officeID, service)]?[day]?.entries ?? [] {
+                if let appointment = views.appointments[entry.appointment] { entries.append((entry, appointment)) }
+            }
+        }
+        entries.sort { $0.0 < $1.0 }
+        return .success(entries.map(\.1))
+    }
+
+    public enum PermitStatus: String, Sendable {
+        case ready
+        case notReady = "not-ready"
+        case unknown
+    }
+
+    /// The public STATUS check: the applicant proves who they are with surname, name, birth
+    /// date and the day they were fingerprinted, and learns only whether the permit is ready.
+    /// Any mismatch is `unknown`, indistinguishable from a person who does not exist.
+    public static func permitStatus(_ views: Views, surname: String, name: String, birthDate: Day,
+                                    fingerprintedOn: Day) -> PermitStatus {
+        let key = ApplicantKey(surname: surname, name: name, birthDate: birthDate)
+        for id in views.praticheByApplicant[key] ?? [] {
+            guard let pratica = views.pratiche[id] else { continue }
+            let fingerprinted = pratica.appointments.contains { appointmentID in
+                guard let appointment = views.appointments[appointmentID] else { return false }
+                return appointment.day == fingerprintedOn
+                    && [.booked, .attended, .completed].contains(appointment.state)
+            }
+            if fingerprinted { return pratica.permitReady ? .ready : .notReady }
+        }
+        return .unknown
+    }
+}
