@@ -1,0 +1,41 @@
+/// What the request decoder refuses. After either, the bytes that follow cannot be framed, so
+/// the server answers `-LIMIT <sentence>` or `-SYNTAX <sentence>` and closes the connection.
+public enum RequestDecoderError: Error, Equatable, CustomStringConvertible {
+    /// A named limit of `Limits` (`lineBytesMax`, `bulkBytesMax`, `argumentsMax`,
+    /// `requestBytesMax`) was exceeded; `max` is its value.
+    case limitExceeded(limit: String, max: Int)
+    /// The bytes are not RESP, nor a well-formed inline line; the detail says what was wrong,
+    /// e.g. `expected '$', got '+'`.
+    case malformed(String)
+
+    /// The protocol's error code (PROTOCOL.md).
+    public var code: String {
+        switch self {
+        case .limitExceeded: "LIMIT"
+        case .malformed: "SYNTAX"
+        }
+    }
+
+    /// One line (no CR or LF, so it can follow `-CODE ` on the wire) saying what went wrong
+    /// and what to do next.
+    public var description: String {
+        let reconnect = "this connection is closed; reconnect"
+        switch self {
+        case .limitExceeded(let limit, let max):
+            return switch limit {
+            case "lineBytesMax":
+                "A line is longer than \(max) bytes (\(limit)); \(reconnect), end each line with \\r\\n and keep it shorter."
+            case "bulkBytesMax":
+                "An argument is longer than \(max) bytes (\(limit)); \(reconnect) and send shorter arguments."
+            case "argumentsMax":
+                "A request has more than \(max) arguments (\(limit)); \(reconnect) and split it into several commands."
+            case "requestBytesMax":
+                "A request's arguments total more than \(max) bytes (\(limit)); \(reconnect) and split it into several commands."
+            default:
+                "A request exceeds \(limit) (\(max)); \(reconnect) and send a smaller one."
+            }
+        case .malformed(let detail):
+            return "Protocol error: \(detail); \(reconnect) and send each request as a RESP array of bulk strings, or as one line of words."
+        }
+    }
+}
