@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Projections
 
 /// One operator's connection: takes decoded requests, hands each to its command, and writes
 /// the replies in the order the requests came, however the engine interleaves them.

@@ -17,6 +17,8 @@ extension Decider {
             if !pratica.permitReady { return .rejected(.permitNotReady(request.pratica)) }
         }
         if let live = pratica.live[request.service] {
+            // Asked for "this booking, or the one it already has": nothing to change.
+            if request.orExisting { return .accepted([]) }
             return .rejected(.liveAppointmentExists(request.pratica, service: request.service, appointment: live))
         }
         let window = BookingWindow(office.configuration, now: now)

@@ -49,15 +49,20 @@ public struct BookRequest: Equatable, Sendable {
     public var on: Day?
     /// A specific slot on `on`; a full one moves on to the next free slot.
     public var at: LocalTime?
+    /// When the pratica already has a live appointment for the service, accept and change
+    /// nothing (the operator gets that appointment back) instead of refusing. Recorded under its
+    /// own command tag, so records without it read as before.
+    public var orExisting: Bool
 
     public init(office: OfficeID, service: ServiceID, pratica: PraticaID,
-                notBefore: Day? = nil, on: Day? = nil, at: LocalTime? = nil) {
+                notBefore: Day? = nil, on: Day? = nil, at: LocalTime? = nil, orExisting: Bool = false) {
         self.office = office
         self.service = service
         self.pratica = pratica
         self.notBefore = notBefore
         self.on = on
         self.at = at
+        self.orExisting = orExisting
     }
 }
 

@@ -86,7 +86,7 @@ public enum RecordCodec {
             writer.optional(service) { $0.string($1.rawValue) }
             writer.string(reason)
         case .book(let request):
-            writer.u8(3)
+            writer.u8(request.orExisting ? 13 : 3)
             writer.string(request.office.rawValue)
             writer.string(request.service.rawValue)
             writer.string(request.pratica.rawValue)
@@ -136,20 +136,22 @@ public enum RecordCodec {
 
     static func decodeCommand(_ reader: inout ByteReader) throws(CodecError) -> Command {
         let at = reader.offset
-        switch try reader.u8() {
+        let tag = try reader.u8()
+        switch tag {
         case 1:
             return .configureOffice(try decodeConfiguration(&reader))
         case 2:
             return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
                              service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
                              reason: try reader.string())
-        case 3:
+        case 3, 13:
             return .book(BookRequest(
                 office: OfficeID(try reader.string()), service: ServiceID(try reader.string()),
                 pratica: PraticaID(try reader.string()),
                 notBefore: try reader.optional { (r) throws(CodecError) in try r.day() },
                 on: try reader.optional { (r) throws(CodecError) in try r.day() },
-                at: try reader.optional { (r) throws(CodecError) in try r.time() }))
+                at: try reader.optional { (r) throws(CodecError) in try r.time() },
+                orExisting: tag == 13))
         case 4:
             let appointment = AppointmentID(try reader.string())
             let targetAt = reader.offset

@@ -35,6 +35,17 @@ struct AttendanceAndAccountTests {
             == .appointmentNotLive(second.appointment, state: "cancelled"))
     }
 
+    @Test("BOOK ... EXISTING accepts a pratica's live appointment without changing anything; plain BOOK refuses it")
+    func bookOrExisting() throws {
+        var given = try Given.office(pratiche: 1)
+        let booked = try given.book(Fixture.pratica(1))
+        var request = BookRequest(office: Fixture.office, service: Fixture.fotosegnalamento, pratica: Fixture.pratica(1))
+        #expect(given.decide(.book(request)).rejection?.rule == "live-appointment-exists")
+        request.orExisting = true
+        #expect(try given.accept(.book(request)).isEmpty)
+        #expect(given.day(booked.day)?.booked == 1)
+    }
+
     @Test("an account name is given once, staff name a known office, and disabling keeps the name taken")
     func accounts() throws {
         var given = try Given.office()

@@ -27,6 +27,7 @@ struct CodecTests {
         .book(BookRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-RM-2008-000123")),
         .book(BookRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", notBefore: monday, on: monday,
                           at: nine)),
+        .book(BookRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", orExisting: true)),
         .deferAppointment("A-00001", to: .nextFree, reason: ""),
         .deferAppointment("A-00001", to: .day(monday, at: nine), reason: "richiesta"),
         .deferAppointment("A-00001", to: .day(monday, at: nil), reason: "richiesta"),

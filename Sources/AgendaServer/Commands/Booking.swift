@@ -5,20 +5,35 @@ import Projections
 /// BOOK, FIRSTFREE, DEFER, CANCEL: translated into engine commands; the rules are the engine's.
 enum Booking {
     static func book(_ call: Call) {
-        let usage = "BOOK office service pratica [NOTBEFORE date] [ON date] [AT time] [REQID id]"
+        let usage = "BOOK office service pratica [NOTBEFORE date] [ON date] [AT time] [EXISTING] [REQID id]"
         do throws(ArgumentError) {
-            let words = try Arguments(call.arguments, positional: 3, options: ["NOTBEFORE", "ON", "AT", "REQID"], usage: usage)
+            let words = try Arguments(call.arguments, positional: 3, options: ["NOTBEFORE", "ON", "AT", "REQID"],
+                                      flags: ["EXISTING"], usage: usage)
             let request = BookRequest(
                 office: OfficeID(try Arguments.id(words[0], "office")),
                 service: ServiceID(try Arguments.id(words[1], "service")),
                 pratica: PraticaID(try Arguments.id(words[2], "pratica")),
                 notBefore: try words.day(option: "NOTBEFORE"), on: try words.day(option: "ON"),
-                at: try words.time(option: "AT"))
-            call.submit(.book(request), requestID: try words.requestID) { decision in
-                guard case .appointmentBooked(let booked)? = decision.record.outcome.events.first else {
+                at: try words.time(option: "AT"), orExisting: words.flag("EXISTING"))
+            // With EXISTING, the live appointment the engine will keep is the reply.
+            let existing = Snapshot<AppointmentView>()
+            let pratica = request.pratica
+            let service = request.service
+            var check: (@Sendable (Views) -> StoreError?)?
+            if request.orExisting {
+                check = { views in
+                    if let live = views.pratiche[pratica]?.live[service] { existing.value = views.appointments[live] }
+                    return nil
+                }
+            }
+            call.submit(.book(request), requestID: try words.requestID, check: check) { decision in
+                if case .appointmentBooked(let booked)? = decision.record.outcome.events.first {
+                    return Replies.booked(booked, seq: decision.record.sequence)
+                }
+                guard let view = existing.value else {
                     return .error(code: "INTERNAL", message: "BOOK was accepted without a booking; tell the administrator.")
                 }
-                return Replies.booked(booked, seq: decision.record.sequence)
+                return Replies.appointment(view, seq: decision.record.sequence, existing: true)
             }
         } catch {
             call.fail(error)
@@ -41,8 +56,9 @@ enum Booking {
                 count = value
             }
             let now = call.node.clock()
+            let wanted = count
             call.query { views in
-                switch Queries.firstFree(views, office: office, service: service, notBefore: notBefore, count: count, now: now) {
+                switch Queries.firstFree(views, office: office, service: service, notBefore: notBefore, count: wanted, now: now) {
                 case .success(let slots):
                     return .array(slots.map { slot in
                         .map([ReplyField("date", .bulk(slot.day.description)), ReplyField("time", .bulk(slot.time.description)),

@@ -3,10 +3,10 @@ import Events
 /// Every command the node answers, and who may send it (PROTOCOL.md). Each command's
 /// translation lives in its own file; this table is the one place the roles are read from.
 enum Commands {
-    struct Spec {
+    struct Spec: Sendable {
         /// Nil: anyone, signed in or not.
         let roles: Set<Role>?
-        let run: (Call) -> Void
+        let run: @Sendable (Call) -> Void
     }
 
     static let bookers: Set<Role> = [.sui, .body, .questura, .admin]

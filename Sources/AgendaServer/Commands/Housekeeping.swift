@@ -1,6 +1,7 @@
 import Engine
 import Events
 import Foundation
+import NIOCore
 import Projections
 
 /// The commands every Redis client sends on its own (HELLO, AUTH, CLIENT, COMMAND, CONFIG,
@@ -55,11 +56,13 @@ enum Housekeeping {
         }
         let connection = call.connection
         let node = call.node
-        let answer: @Sendable (AccountView?) -> Reply = { _ in helloReply(node: node, id: call.session.id, version: version) }
+        let chosen = version
+        let id = call.session.id
+        let answer: @Sendable (AccountView?) -> Reply = { _ in helloReply(node: node, id: id, version: chosen) }
         if let (user, password) = credentials {
-            signIn(call, name: user, password: password, version: version, clientName: name, success: answer)
+            signIn(call, name: user, password: password, version: chosen, clientName: name, success: answer)
         } else {
-            connection.setVersion(version)
+            connection.setVersion(chosen)
             if let name { connection.setClientName(name) }
             call.reply(answer(nil))
         }

@@ -1,3 +1,4 @@
+import Engine
 import Events
 
 /// SUBSCRIBE agenda:OFFICE ...: a message per event touching that office, as Redis pub/sub.

@@ -3,8 +3,9 @@ import Projections
 
 /// The record shapes of PROTOCOL.md: maps (RESP3) or flat field-value arrays (RESP2).
 enum Replies {
-    static func appointment(_ view: AppointmentView, seq: UInt64? = nil) -> Reply {
-        .map([
+    /// `existing`: BOOK ... EXISTING found this one already booked; the field is added only then.
+    static func appointment(_ view: AppointmentView, seq: UInt64? = nil, existing: Bool = false) -> Reply {
+        let fields: [ReplyField] = [
             ReplyField("appointment", .bulk(view.id.rawValue)),
             ReplyField("office", .bulk(view.office.rawValue)),
             ReplyField("service", .bulk(view.service.rawValue)),
@@ -16,7 +17,8 @@ enum Replies {
             ReplyField("seq", .bulk(String(seq ?? view.updatedSequence))),
             ReplyField("state", .bulk(view.state.description)),
             ReplyField("bookedBy", .bulk(view.bookedBy)),
-        ])
+        ]
+        return .map(existing ? fields + [ReplyField("existing", .bulk("1"))] : fields)
     }
 
     static func booked(_ booked: AppointmentBooked, seq: UInt64) -> Reply {

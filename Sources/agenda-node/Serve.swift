@@ -1,0 +1,133 @@
+import AgendaServer
+import ArgumentParser
+import Engine
+import Foundation
+import Logging
+import Metrics
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the operators' protocol (RESP2/RESP3) on a TCP socket.",
+        discussion: """
+            Opens (on first start creates and seeds) the data directory and listens. Every write \
+            goes through the engine's single writer and is answered only once it is durable. \
+            SIGTERM or SIGINT stops accepting, finishes the batch in flight and closes the store.
+
+            --demo also adds a training office (DEMO-Q), demo pratiche P-DEMO-000000000000 ... \
+            and one account per role with the password `demo`, and lists them; it listens only \
+            on loopback.
+
+            Examples:
+              agenda-node serve --demo --data ./demo-data
+              agenda-node serve --data ./data --host 0.0.0.0 --port 7878 --metrics-port 9464
+            """)
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one and prints it).")
+    var port: Int = 7878
+
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given).")
+    var metricsPort: Int?
+
+    @Flag(help: "Seed a new directory with the demo accounts and pratiche as well; loopback only.")
+    var demo = false
+
+    @Option(help: "How many demo pratiche --demo registers (P-DEMO-000000000000 on).")
+    var demoPratiche = 100_000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if demo && !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw ValidationError("--demo listens only on loopback (127.0.0.1, ::1): its accounts' password is public.")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535.") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel).") }
+        guard (0...10_000_000).contains(demoPratiche) else { throw ValidationError("--demo-pratiche must be 0...10000000.") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "agenda-node")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let store = try open(logger: logger)
+        let node = NodeContext(store: store, logger: logger)
+        let server = AgendaServer(node: node, configuration: .init(host: host, port: port))
+        if let metricsPort {
+            let endpoint = MetricsEndpoint(group: MultiThreadedEventLoopGroup.singleton) {
+                var bytes: [UInt8] = []
+                registry.emit(into: &bytes)
+                return bytes
+            }
+            try await endpoint.start(host: host, port: metricsPort)
+            logger.info("metrics", metadata: ["url": "http://\(host):\(metricsPort)/metrics"])
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("server stopped", metadata: ["error": "\(error)"])
+        }
+        // The listener is closed; let the writer finish what is queued (its replies leave), then close.
+        store.close()
+        await server.shutdown()
+        logger.info("stopped; the store is closed", metadata: ["head": "\((try? Environment(directory: options.data, readOnly: true))?.headLine ?? "")"])
+    }
+
+    func open(logger: Logger) throws -> Store {
+        let data = options.data
+        let isNew = !FileManager.default.fileExists(atPath: data + "/data.mdb")
+        // Read the fixtures before creating anything: bad fixtures leave no half-made directory.
+        let seed = isNew ? try Fixtures.load(from: options.fixtures) : nil
+        let store = try Store(directory: data)
+        do {
+            if let seed, try store.head().sequence == 0 {
+                let started = Date()
+                var count = try store.seedIfEmpty(with: seed)
+                if demo { count += try Demo.seed(store, pratiche: demoPratiche) }
+                logger.info("seeded", metadata: ["data": "\(data)", "offices": "\(seed.offices.count)",
+                                                 "records": "\(count)",
+                                                 "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))"])
+            }
+            if demo { printDemo(try store.persistedViews().accounts.keys.sorted()) }
+            return store
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    func printDemo(_ accounts: [String]) {
+        print("Demo accounts (password: \(Demo.password)):")
+        for spec in Demo.accounts where accounts.contains(spec.name) {
+            print("  \(spec.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(spec.role)"
+                  + (spec.office.map { " at \($0)" } ?? "") + (spec.role == .body ? " for \(spec.body)" : ""))
+        }
+        print("Demo pratiche: \(Demo.pratica(0)) ... \(Demo.pratica(max(0, demoPratiche - 1))); training office \(Demo.office)")
+        print("Try: redis-cli -p \(port)   then   AUTH sui.roma demo   and   BOOK \(Demo.office) fotosegnalamento \(Demo.pratica(1))")
+    }
+}
+
+extension Environment {
+    var headLine: String {
+        defer { close() }
+        guard let head = try? head() else { return "" }
+        return "\(head.sequence):\(head.hash)"
+    }
+}
