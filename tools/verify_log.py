@@ -216,6 +216,7 @@ class Reader:
 
 OFFICE_KINDS = {1: "questura", 2: "prefettura", 3: "sui"}
 MOVE_CAUSES = {1: "deferred", 2: "day-closed"}
+ROLES = {1: "sui", 2: "body", 3: "questura", 4: "prefettura", 5: "audit", 6: "admin"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -256,6 +257,15 @@ def read_applicant(r):
             "office": r.str("office")}
 
 
+def read_account(r):
+    """An AccountSpec: there is no password in it, by design."""
+    account = {"name": r.str("name")}
+    account["role"] = ROLES[r.tag("role", ROLES, "role")]
+    account["office"] = r.opt("office", r.str)
+    account["body"] = r.str("body")
+    return account
+
+
 def read_structure(r, label, read):
     with r.within(label):
         return read(r)
@@ -273,19 +283,27 @@ def read_defer_target(r):
     return {"type": "day", "day": r.day("target.day"), "at": r.opt("target.at", r.time)}
 
 
+def read_book(r):
+    return {"office": r.str("office"), "service": r.str("service"), "pratica": r.str("pratica"),
+            "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day), "at": r.opt("at", r.time)}
+
+
 COMMANDS = {
     1: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration)}),
     2: ("close-day", lambda r: {"office": r.str("office"), "day": r.day("day"), "service": r.opt("service", r.str),
                                 "reason": r.str("reason")}),
-    3: ("book", lambda r: {"office": r.str("office"), "service": r.str("service"), "pratica": r.str("pratica"),
-                           "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day),
-                           "at": r.opt("at", r.time)}),
+    3: ("book", read_book),
     4: ("defer", lambda r: {"appointment": r.str("appointment"), "target": read_defer_target(r),
                             "reason": r.str("reason")}),
     5: ("cancel", lambda r: {"appointment": r.str("appointment"), "reason": r.str("reason")}),
     6: ("permit-ready", lambda r: {"pratica": r.str("pratica")}),
     7: ("pickup", lambda r: {"pratica": r.str("pratica")}),
     8: ("register-pratica", lambda r: {"applicant": read_structure(r, "applicant", read_applicant)}),
+    9: ("create-account", lambda r: {"account": read_structure(r, "account", read_account)}),
+    10: ("disable-account", lambda r: {"name": r.str("name"), "reason": r.str("reason")}),
+    11: ("attend", lambda r: {"appointment": r.str("appointment")}),
+    12: ("no-show", lambda r: {"appointment": r.str("appointment")}),
+    13: ("book-or-existing", read_book),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -298,6 +316,12 @@ def read_moved(r):
     moved["cause"] = MOVE_CAUSES[r.tag("cause", MOVE_CAUSES, "move cause")]
     moved["reason"] = r.str("reason")
     return moved
+
+
+def read_closed(r):
+    """appointment-attended and appointment-missed share these fields."""
+    return {"appointment": r.str("appointment"), "office": r.str("office"), "service": r.str("service"),
+            "pratica": r.str("pratica"), "day": r.day("day"), "time": r.time("time")}
 
 
 EVENTS = {
@@ -318,6 +342,10 @@ EVENTS = {
     7: ("permit-delivered", lambda r: {"pratica": r.str("pratica"),
                                        "completedAppointment": r.opt("completedAppointment", r.str)}),
     8: ("pratica-registered", lambda r: {"applicant": read_structure(r, "applicant", read_applicant)}),
+    9: ("account-created", lambda r: {"account": read_structure(r, "account", read_account)}),
+    10: ("account-disabled", lambda r: {"name": r.str("name"), "reason": r.str("reason")}),
+    11: ("appointment-attended", read_closed),
+    12: ("appointment-missed", read_closed),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------
@@ -348,6 +376,10 @@ REJECTIONS = {
     18: ("cannot-rehouse", lambda r: {"appointment": r.str("appointment"),
                                       "searchedThrough": r.day("searchedThrough")}),
     19: ("visto-already-registered", lambda r: {"visto": r.str("visto"), "pratica": r.str("pratica")}),
+    20: ("account-exists", lambda r: {"name": r.str("name")}),
+    21: ("unknown-account", lambda r: {"name": r.str("name")}),
+    22: ("not-yet-due", lambda r: {"appointment": r.str("appointment"), "day": r.day("day"),
+                                   "today": r.day("today")}),
 }
 
 OUTCOMES = {1: "accepted", 2: "rejected"}

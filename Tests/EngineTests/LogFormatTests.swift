@@ -45,6 +45,37 @@ struct LogFormatTests {
             .registerPratica(applicant(3)),
         ]
         _ = try store.executeAll(commands, actor: sui)
+
+        // Accounts and attendance, so every command, event and rejection tag added since is in
+        // the log: the store's clock is the pilot Monday, so appointments on it are due today.
+        let booked = try store.persistedViews().appointments.values.filter { $0.state == .booked }
+            .sorted { ($0.day, $0.time, $0.id) < ($1.day, $1.time, $1.id) }
+        let dueToday = booked.filter { $0.day <= pilotMonday }
+        try #require(dueToday.count >= 2, "the workload leaves two appointments booked for today")
+        let later = try #require(booked.first { $0.day > pilotMonday }, "and one on a later day")
+        let staff: Set<Role> = [.sui, .questura, .prefettura]
+        var accountCommands: [Command] = Role.allCases.map { role in
+            let office: OfficeID? = staff.contains(role) ? "TS-Q" : nil
+            return Command.createAccount(AccountSpec(name: "\(role).trieste", role: role, office: office,
+                                                     body: role == .body ? "CAF-TS" : office?.rawValue ?? ""))
+        }
+        accountCommands += [
+            .createAccount(AccountSpec(name: "sui.trieste", role: .sui, office: "TS-Q", body: "TS-Q")),  // exists
+            .createAccount(AccountSpec(name: "q.nowhere", role: .questura, office: nil, body: "")),  // no office
+            .disableAccount(name: "questura.trieste", reason: "moved"),
+            .disableAccount(name: "questura.trieste", reason: "again"),  // accepted, no events
+            .disableAccount(name: "nobody", reason: ""),  // unknown account
+            .attend(dueToday[0].id), .noShow(dueToday[1].id),
+            .attend(later.id), .noShow(later.id),  // not yet due
+            .noShow(dueToday[0].id),  // already attended: not live
+            // BOOK ... EXISTING: accepted unchanged while the pratica has a live appointment,
+            // otherwise decided as a booking.
+            .book(BookRequest(office: "TS-Q", service: "fotosegnalamento", pratica: later.pratica, orExisting: true)),
+            .book(BookRequest(office: "TS-Q", service: "fotosegnalamento", pratica: dueToday[1].pratica,
+                              orExisting: true)),
+        ]
+        _ = try store.executeAll(accountCommands, actor: sui)
+
         var records: [Record] = []
         try store.read { txn in
             try txn.records { records.append($0); return true }
@@ -59,6 +90,7 @@ struct LogFormatTests {
         let lines = try verifier(["--json", directory]).output.split(separator: "\n")
         #expect(lines.count == records.count)
         var outcomeKinds: Set<String> = []
+        var names: Set<String> = []
         for (line, record) in zip(lines, records) {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(json["sequence"] as? Int == Int(record.sequence))
@@ -68,20 +100,54 @@ struct LogFormatTests {
             #expect(json["operator"] as? String == record.actor.operator)
             #expect(json["body"] as? String == record.actor.body)
             #expect(json["requestID"] as? String == record.requestID)
-            #expect((json["command"] as? [String: Any])?["type"] as? String == record.command.name)
+            let command = try #require(json["command"] as? [String: Any])
+            #expect(command["type"] as? String == Self.pageName(record.command))
+            names.insert("command " + Self.pageName(record.command))
+            switch record.command {
+            case .book(let request):
+                #expect(command["pratica"] as? String == request.pratica.rawValue)
+            case .createAccount(let spec):
+                expectAccount(command["account"], spec)
+            case .disableAccount(let name, let reason):
+                #expect(command["name"] as? String == name)
+                #expect(command["reason"] as? String == reason)
+            case .attend(let appointment), .noShow(let appointment):
+                #expect(command["appointment"] as? String == appointment.rawValue)
+            default:
+                break
+            }
             let outcome = try #require(json["outcome"] as? [String: Any])
             switch record.outcome {
             case .accepted(let events):
                 #expect(outcome["type"] as? String == "accepted")
-                #expect((outcome["events"] as? [Any])?.count == events.count)
+                let decoded = try #require(outcome["events"] as? [[String: Any]])
+                #expect(decoded.count == events.count)
+                for (object, event) in zip(decoded, events) { names.insert(expectEvent(object, event)) }
                 outcomeKinds.insert(events.isEmpty ? "no events" : "events")
             case .rejected(let rejection):
                 #expect(outcome["type"] as? String == "rejected")
-                #expect((outcome["rejection"] as? [String: Any])?["type"] as? String == rejection.rule)
+                let decoded = try #require(outcome["rejection"] as? [String: Any])
+                #expect(decoded["type"] as? String == rejection.rule)
+                if case .notYetDue(let appointment, let day, let today) = rejection {
+                    #expect(decoded["appointment"] as? String == appointment.rawValue)
+                    #expect(decoded["day"] as? String == day.description)
+                    #expect(decoded["today"] as? String == today.description)
+                }
+                if case .accountExists(let name) = rejection { #expect(decoded["name"] as? String == name) }
+                if case .unknownAccount(let name) = rejection { #expect(decoded["name"] as? String == name) }
+                names.insert("rejection " + rejection.rule)
                 outcomeKinds.insert("rejected")
             }
         }
         #expect(outcomeKinds == ["events", "no events", "rejected"])
+        // Every tag added with accounts and attendance was written, and decoded.
+        let added: Set<String> = [
+            "command create-account", "command disable-account", "command attend", "command no-show",
+            "command book-or-existing",
+            "event account-created", "event account-disabled", "event appointment-attended", "event appointment-missed",
+            "rejection account-exists", "rejection unknown-account", "rejection not-yet-due",
+        ]
+        #expect(added.subtracting(names).isEmpty, "not in the log: \(added.subtracting(names).sorted())")
 
         // And it catches a changed byte, naming the record.
         try tamperWithLog(directory) { txn, dbi in
@@ -91,5 +157,50 @@ struct LogFormatTests {
         }
         let tampered = try verifier([directory])
         #expect(tampered.status == 1)
+    }
+
+    /// The page's name for a command: a `book` with `orExisting` has a tag, and a name, of its own.
+    static func pageName(_ command: Command) -> String {
+        if case .book(let request) = command, request.orExisting { return "book-or-existing" }
+        return command.name
+    }
+
+    func expectAccount(_ decoded: Any?, _ spec: AccountSpec, sourceLocation: SourceLocation = #_sourceLocation) {
+        let account = decoded as? [String: Any]
+        #expect(account?["name"] as? String == spec.name, sourceLocation: sourceLocation)
+        #expect(account?["role"] as? String == spec.role.description, sourceLocation: sourceLocation)
+        if let office = spec.office {
+            #expect(account?["office"] as? String == office.rawValue, sourceLocation: sourceLocation)
+        } else {
+            #expect(account?["office"] is NSNull, sourceLocation: sourceLocation)
+        }
+        #expect(account?["body"] as? String == spec.body, sourceLocation: sourceLocation)
+    }
+
+    /// Checks the fields of the events added with accounts and attendance; returns "event <name>".
+    func expectEvent(_ decoded: [String: Any], _ event: Event) -> String {
+        let type = decoded["type"] as? String ?? "?"
+        switch event {
+        case .accountCreated(let spec):
+            #expect(type == "account-created")
+            expectAccount(decoded["account"], spec)
+        case .accountDisabled(let name, let reason):
+            #expect(type == "account-disabled")
+            #expect(decoded["name"] as? String == name)
+            #expect(decoded["reason"] as? String == reason)
+        case .appointmentAttended(let closed), .appointmentMissed(let closed):
+            if case .appointmentAttended = event { #expect(type == "appointment-attended") } else {
+                #expect(type == "appointment-missed")
+            }
+            #expect(decoded["appointment"] as? String == closed.appointment.rawValue)
+            #expect(decoded["office"] as? String == closed.office.rawValue)
+            #expect(decoded["service"] as? String == closed.service.rawValue)
+            #expect(decoded["pratica"] as? String == closed.pratica.rawValue)
+            #expect(decoded["day"] as? String == closed.day.description)
+            #expect(decoded["time"] as? String == closed.time.description)
+        default:
+            break
+        }
+        return "event " + type
     }
 }
