@@ -25,7 +25,7 @@ public enum Command: Equatable, Sendable {
         switch self {
         case .configureOffice: "configure-office"
         case .closeDay: "close-day"
-        case .book: "book"
+        case .book(let request): request.orExisting ? "book-or-existing" : "book"
         case .deferAppointment: "defer"
         case .cancel: "cancel"
         case .permitReady: "permit-ready"
