@@ -28,7 +28,9 @@ public final class Store: @unchecked Sendable {
     /// The views' persisted layout; a store with another is refolded from its log on open.
     /// 2: agenda keys carry the booking record; applicants apart from the pratica's status.
     /// 3: a per-pratica record index (`history`) and operators' accounts (`accounts`).
-    static let viewsFormat: UInt8 = 3
+    /// 4: `history` keyed by sequence first; `pratiche` holds the permit state only (a booking
+    /// writes no random-keyed entry).
+    static let viewsFormat: UInt8 = 4
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).

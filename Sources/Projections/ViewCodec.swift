@@ -11,7 +11,9 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// office ‖ 0 ‖ day ‖ time ‖ booked sequence ‖ service ‖ 0 ‖ appointment → nothing: the agenda, in
     /// order, by range scan
     case agenda
-    /// pratica → permit state, live appointments per service, every appointment
+    /// pratica → permit state (ready, delivered). Its appointments and the live one per service
+    /// are not repeated here: `load` derives them from `appointments`, so a booking writes no
+    /// random-keyed entry (one random page per booking is what bounds a disk's commits).
     case pratiche
     /// pratica → the applicant's data, written once when the pratica is registered (kept apart
     /// from the status a booking rewrites, so personal data is neither rewritten nor copied)
@@ -20,7 +22,8 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     case visti
     /// operator ‖ 0 ‖ request id → sequence number of the first record that carried it
     case requests
-    /// pratica ‖ 0 ‖ sequence (big-endian) → nothing: every record that touched the pratica, by range scan
+    /// sequence (big-endian) ‖ pratica → nothing: every record that touched each pratica. Keyed by
+    /// sequence so each batch appends at the end; `load` builds the per-pratica index from it.
     case history
     /// account name → role, office, body, enabled, creating record (never a password)
     case accounts
@@ -105,9 +108,8 @@ public enum ViewCodec {
         }
         for entry in changes.history {
             reset(&key, &value)
-            key.raw(entry.pratica.rawValue)
-            key.u8(0)
             key.u64(entry.sequence)
+            key.raw(entry.pratica.rawValue)
             emit(.history)
         }
         for name in changes.accounts {
@@ -211,6 +213,19 @@ public enum ViewCodec {
             views.pratiche[id] = try decodePratica(applicant, &reader)
             views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id)
         }
+        // Each pratica's appointments, in booking order, and the live one per service (the
+        // one still booked), as the fold keeps them.
+        for appointment in views.appointments.values.sorted(by: {
+            ($0.bookedSequence, $0.id.rawValue) < ($1.bookedSequence, $1.id.rawValue)
+        }) {
+            guard views.pratiche[appointment.pratica] != nil else {
+                throw CodecError.invalidValue(kind: "appointment of an unregistered pratica", offset: 0)
+            }
+            views.pratiche[appointment.pratica]?.appointments.append(appointment.id)
+            if appointment.state == .booked {
+                views.pratiche[appointment.pratica]?.live[appointment.service] = appointment.id
+            }
+        }
         try entries(.visti) { keyBytes, valueBytes in
             views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))
         }
@@ -222,8 +237,9 @@ public enum ViewCodec {
         }
         try entries(.history) { keyBytes, _ in
             var reader = ByteReader(keyBytes)
-            let pratica = PraticaID(try reader.rawUntilZero())
-            views.history[pratica, default: []].append(try reader.u64())
+            let sequence = try reader.u64()
+            let pratica = PraticaID(String(decoding: UnsafeRawBufferPointer(rebasing: keyBytes[8...]), as: UTF8.self))
+            views.history[pratica, default: []].append(sequence)
         }
         try entries(.accounts) { keyBytes, valueBytes in
             var reader = ByteReader(valueBytes)
@@ -357,27 +373,13 @@ public enum ViewCodec {
     static func encode(_ pratica: PraticaView, _ writer: inout ByteWriter) {
         writer.bool(pratica.permitReady)
         writer.bool(pratica.permitDelivered)
-        writer.u16(UInt16(pratica.live.count))
-        for entry in pratica.live.entries {
-            writer.string(entry.service.rawValue)
-            writer.string(entry.appointment.rawValue)
-        }
-        writer.u32(UInt32(pratica.appointments.count))
-        for appointment in pratica.appointments { writer.string(appointment.rawValue) }
     }
 
     static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
         let permitReady = try reader.bool()
         let permitDelivered = try reader.bool()
-        var live = LiveAppointments()
-        for _ in 0..<Int(try reader.u16()) {
-            live[ServiceID(try reader.string())] = AppointmentID(try reader.string())
-        }
-        var appointments: [AppointmentID] = []
-        for _ in 0..<Int(try reader.u32()) { appointments.append(AppointmentID(try reader.string())) }
         try reader.end()
-        return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered, live: live,
-                           appointments: appointments)
+        return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered)
     }
 
     static func encode(_ account: AccountView, _ writer: inout ByteWriter) {

@@ -80,8 +80,9 @@ public struct Views: Sendable {
             changes.appointments.append(booked.appointment)
             seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
                  booked.office, booked.service, booked.day, changes: &changes)
+            // The pratica's appointment list and live ones are persisted through the
+            // appointments themselves (see ViewCodec): no random-key write per booking.
             pratiche[booked.pratica]?.booked(booked.appointment, for: booked.service)
-            changes.pratiche.append(booked.pratica)
 
         case .appointmentMoved(let moved):
             guard let bookedSequence = appointments[moved.appointment]?.bookedSequence else {
@@ -106,7 +107,6 @@ public struct Views: Sendable {
             appointments[appointment]?.updatedSequence = sequence
             changes.appointments.append(appointment)
             if pratiche[pratica]?.live[service] == appointment { pratiche[pratica]?.live[service] = nil }
-            changes.pratiche.append(pratica)
 
         case .permitMarkedReady(let pratica):
             pratiche[pratica]?.permitReady = true
@@ -158,7 +158,6 @@ public struct Views: Sendable {
         if pratiche[closed.pratica]?.live[closed.service] == closed.appointment {
             pratiche[closed.pratica]?.live[closed.service] = nil
         }
-        changes.pratiche.append(closed.pratica)
     }
 
     /// Files the record under each pratica it names or touched, once, accepted or not, so a
