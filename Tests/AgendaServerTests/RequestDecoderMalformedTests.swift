@@ -37,7 +37,7 @@ struct RequestDecoderMalformedTests {
     func malformedSentence() {
         let error = RequestDecoderError.malformed("expected '$', got '+'")
         #expect(error.code == "SYNTAX")
-        #expect(error.description.hasPrefix("Protocol error: expected '$', got '+'; "))
+        #expect(error.description.hasPrefix("Protocol error: expected '$', got '+', so the connection is closed; "))
         #expect(error.description.contains("RESP array of bulk strings"))
         let isOneLine = !error.description.contains(where: \.isNewline)
         #expect(isOneLine)

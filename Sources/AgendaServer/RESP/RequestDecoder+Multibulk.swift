@@ -51,7 +51,7 @@ extension RequestDecoder {
                 guard announced >= 0 else {
                     throw RequestDecoderError.malformed("invalid bulk length \(announced)")
                 }
-                // Checked on the header, before any of the bytes are waited for.
+                // Checked on the header, so the decoder never waits for (and holds) more than the limit.
                 guard announced <= Limits.bulkBytesMax else {
                     throw RequestDecoderError.limitExceeded(limit: "bulkBytesMax", max: Limits.bulkBytesMax)
                 }

@@ -19,23 +19,23 @@ public enum RequestDecoderError: Error, Equatable, CustomStringConvertible {
     /// One line (no CR or LF, so it can follow `-CODE ` on the wire) saying what went wrong
     /// and what to do next.
     public var description: String {
-        let reconnect = "this connection is closed; reconnect"
+        let closed = "so the connection is closed; reconnect and"
         switch self {
         case .limitExceeded(let limit, let max):
             return switch limit {
             case "lineBytesMax":
-                "A line is longer than \(max) bytes (\(limit)); \(reconnect), end each line with \\r\\n and keep it shorter."
+                "A line is longer than \(max) bytes (\(limit)), \(closed) send shorter lines, each ending in \\r\\n."
             case "bulkBytesMax":
-                "An argument is longer than \(max) bytes (\(limit)); \(reconnect) and send shorter arguments."
+                "An argument is longer than \(max) bytes (\(limit)), \(closed) send shorter arguments."
             case "argumentsMax":
-                "A request has more than \(max) arguments (\(limit)); \(reconnect) and split it into several commands."
+                "A request has more than \(max) arguments (\(limit)), \(closed) split it into several commands."
             case "requestBytesMax":
-                "A request's arguments total more than \(max) bytes (\(limit)); \(reconnect) and split it into several commands."
+                "A request's arguments total more than \(max) bytes (\(limit)), \(closed) split it into several commands."
             default:
-                "A request exceeds \(limit) (\(max)); \(reconnect) and send a smaller one."
+                "A request exceeds \(limit) (\(max)), \(closed) send a smaller one."
             }
         case .malformed(let detail):
-            return "Protocol error: \(detail); \(reconnect) and send each request as a RESP array of bulk strings, or as one line of words."
+            return "Protocol error: \(detail), \(closed) send each request as a RESP array of bulk strings, or as one line of words."
         }
     }
 }
