@@ -11,20 +11,23 @@ build: deps
 	$(SWIFT) build -c release --product agenda-node
 	$(SWIFT) build -c release --product replay
 
-# The main job: agenda-node with $(DATA), created and seeded from fixtures on first start.
+# The main job: the demo node on 127.0.0.1:7878 (metrics on :9464), its directory seeded on first start.
 run: build
-	.build/release/agenda-node --data $(DATA)
+	.build/release/agenda-node --demo --data $(DATA) --metrics-port 9464
 
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding.
 test:
-	@scripts/ensure-deps.sh python-lmdb
+	@scripts/ensure-deps.sh python-lmdb redis-cli
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 # Prints numbers; asserts no timing.
 bench: deps
+	@scripts/ensure-deps.sh redis-benchmark redis-server
 	$(SWIFT) build -c release --product agenda-bench
+	$(SWIFT) build -c release --product agenda-node
 	.build/release/agenda-bench
+	scripts/bench-protocol.sh
 
 clean:
 	rm -rf .build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
-# liblmdb-dev (the LMDB library and its pkg-config file). Called by `make run|test|bench`.
+# liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
+# (redis-cli, redis-benchmark), redis-server, Python's lmdb. Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
@@ -8,6 +9,8 @@ for tool in "$@"; do
   case "$tool" in
     mdb_stat) command -v mdb_stat >/dev/null 2>&1 || missing+=(lmdb-utils) ;;
     redis-cli) command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools) ;;
+    redis-benchmark) command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools) ;;
+    redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
   esac
 done
