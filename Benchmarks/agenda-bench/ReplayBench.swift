@@ -104,7 +104,7 @@ enum ReplayBench {
 
     static func peakMemoryMegabytes() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
     }
 
@@ -143,14 +143,16 @@ enum ReplayBench {
             let elapsed = try seconds { _ = try Rebuild.fold(data) }
             report("rebuild (read, decode, fold)", records, elapsed)
         case "replay-rebuild":
-            var result = Rebuild.Report()
+            var result: Rebuild.Report?
             let elapsed = try seconds { result = try Rebuild.run(data) }
+            guard let result else { preconditionFailure("rebuild returned") }
             precondition(result.equal, "the stored views differ from the fold")
             report("rebuild + byte-for-byte compare (fold \(String(format: "%.2f", result.foldSeconds)) s, "
                    + "compare \(String(format: "%.2f", result.compareSeconds)) s)", records, elapsed)
         case "replay-audit":
-            var result = Audit.Report()
+            var result: Audit.Report?
             let elapsed = try seconds { result = try Audit.run(data) }
+            guard let result else { preconditionFailure("audit returned") }
             precondition(result.ok, "the audit found \(result.findingsTotal) findings: \(result.findings.prefix(3))")
             report("audit (chain + re-decision + invariants)", records, elapsed)
         default:
@@ -158,10 +160,20 @@ enum ReplayBench {
         }
     }
 
+    /// User and system CPU seconds of this process so far: on a machine others share, the wall
+    /// clock says how busy it was; CPU time says what the work cost.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     static func report(_ what: String, _ records: UInt64, _ elapsed: Double) {
+        let cpu = cpuSeconds()
         print("  \(what.padding(toLength: 44, withPad: " ", startingAt: 0)) \(grouped(Double(records))) records in "
-              + "\(String(format: "%.2f", elapsed)) s: \(grouped(Double(records) / elapsed)) records/s, "
-              + "peak memory \(grouped(peakMemoryMegabytes())) MB")
+              + "\(String(format: "%.2f", elapsed)) s: \(grouped(Double(records) / elapsed)) records/s "
+              + "(CPU \(String(format: "%.2f", cpu)) s on both cores), peak memory \(grouped(peakMemoryMegabytes())) MB")
     }
 
     /// Generates (or reuses) the log, then measures each step in a child process.
