@@ -17,8 +17,9 @@ public enum AsOf {
                 if record.decidedAt > instant { return false }
                 try Rebuild.checkLink(record, views)
                 views.apply(record, changes: &changes)
-                changes.removeAll()
             }
+            // Nothing reads the changes: emptied once a chunk, not after every record.
+            changes.removeAll()
             if let progress, views.headSequence >= nextProgress {
                 progress(views.headSequence)
                 nextProgress = views.headSequence + ReplayLimits.progressEveryRecords

@@ -78,7 +78,11 @@ public enum Audit {
             for item in items {
                 if !item.findings.isEmpty { findings.append(contentsOf: item.findings) }
                 if let record = item.record {
-                    if item.trusted { auditor.trust(record, findings: &findings) } else { auditor.audit(record, findings: &findings) }
+                    if item.trusted {
+                        auditor.trust(record, findings: &findings)
+                    } else {
+                        auditor.audit(record, shapeChecked: true, findings: &findings)
+                    }
                 } else {
                     auditor.lose(item.sequence, findings: &findings)
                 }
@@ -147,7 +151,10 @@ public enum Audit {
                 }
                 var record: Record?
                 do {
-                    record = try RecordCodec.decode(sequence: sequence, value: value)
+                    let decoded = try RecordCodec.decode(sequence: sequence, value: value)
+                    // The writer's shape checks need no state: they run here, beside the decider.
+                    if !trusted, let finding = Auditor.shapeFinding(decoded) { findings.append(finding) }
+                    record = decoded
                 } catch {
                     findings.append(Finding(sequence, .undecodable, "\(error)"))
                 }

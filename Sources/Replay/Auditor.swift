@@ -10,6 +10,9 @@ import Projections
 public struct Auditor {
     public private(set) var views = Views()
     private var changes = Changes()
+    /// Records folded since `changes` was last emptied: nothing reads it, so it is emptied
+    /// now and then rather than after every record.
+    private var foldedSinceClearing = 0
     /// False once the state is unknown (a record missing, an event that cannot be folded).
     public private(set) var following = true
     /// How many records were re-decided.
@@ -27,8 +30,9 @@ public struct Auditor {
         fold(record)
     }
 
-    /// Re-decides `record`, checks its outcome's invariants, and folds it.
-    public mutating func audit(_ record: Record, findings: inout [Finding]) {
+    /// Re-decides `record`, checks its outcome's invariants, and folds it. `shapeChecked`: the
+    /// caller has already run `CommandCheck` on it (on another thread) and reported what it found.
+    public mutating func audit(_ record: Record, shapeChecked: Bool = false, findings: inout [Finding]) {
         guard following else { return }
         guard record.sequence == views.headSequence + 1 else {
             stop(at: record.sequence, "record \(views.headSequence + 1) is missing, so the state before this one is unknown",
@@ -36,10 +40,7 @@ public struct Auditor {
             return
         }
         // What the writer does before deciding: a command that fails these never becomes a record.
-        if let problem = CommandCheck.problem(record.command, actor: record.actor, requestID: record.requestID) {
-            findings.append(Finding(record.sequence, .refusedShape,
-                                    "the writer refuses this command before deciding it (\(problem)), yet it was logged"))
-        }
+        if !shapeChecked, let finding = Auditor.shapeFinding(record) { findings.append(finding) }
         if !record.requestID.isEmpty,
            let first = views.requests[RequestKey(operator: record.actor.operator, requestID: record.requestID)] {
             findings.append(Finding(record.sequence, .repeatedRequestID,
@@ -70,6 +71,15 @@ public struct Auditor {
         stop(at: sequence, "the record does not decode, so the state after it is unknown", &findings)
     }
 
+    /// What the writer does before deciding: a command that fails these never becomes a record.
+    public static func shapeFinding(_ record: Record) -> Finding? {
+        guard let problem = CommandCheck.problem(record.command, actor: record.actor, requestID: record.requestID) else {
+            return nil
+        }
+        return Finding(record.sequence, .refusedShape,
+                       "the writer refuses this command before deciding it (\(problem)), yet it was logged")
+    }
+
     private mutating func stop(at sequence: UInt64, _ why: String, _ findings: inout [Finding]) {
         following = false
         findings.append(Finding(sequence, .redecisionStopped,
@@ -81,7 +91,11 @@ public struct Auditor {
         var linked = record
         linked.previousHash = views.headHash
         views.apply(linked, changes: &changes)
-        changes.removeAll()
+        foldedSinceClearing += 1
+        if foldedSinceClearing == ReplayLimits.pipelineChunkRecords {
+            changes.removeAll()
+            foldedSinceClearing = 0
+        }
     }
 
     /// "recorded: …; re-decided: …", in words when they differ in words, else in JSON.

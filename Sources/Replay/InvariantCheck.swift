@@ -12,11 +12,14 @@ import Projections
 public struct InvariantCheck {
     let views: Views
     let sequence: UInt64
-    /// Seats taken (+) and freed (−) by the record's earlier events.
-    var seatDelta: [SlotRef: Int] = [:]
+    /// Seats taken (+) and freed (−) by the record's earlier events. Small arrays, not
+    /// dictionaries: most records hold one event, and then nothing is allocated at all.
+    var seatDelta: [(slot: SlotRef, seats: Int)] = []
     /// Appointments as the record's earlier events left them.
-    var appointments: [AppointmentID: (office: OfficeID, service: ServiceID, day: Day, time: LocalTime, booked: Bool)] = [:]
-    var readied: Set<PraticaID> = []
+    var appointments: [(id: AppointmentID, office: OfficeID, service: ServiceID, day: Day, time: LocalTime, booked: Bool)] = []
+    var readied: [PraticaID] = []
+    /// Whether a later event of the record may read what this one changes.
+    var moreEventsFollow = false
     public private(set) var findings: [Finding] = []
     /// False when folding the record would trap: the audit stops re-deciding there.
     public private(set) var foldable = true
@@ -31,7 +34,10 @@ public struct InvariantCheck {
     /// Checks `events`, the recorded outcome of record `sequence`, against `views` (the state before it).
     public static func check(_ events: [Event], sequence: UInt64, against views: Views) -> InvariantCheck {
         var check = InvariantCheck(views: views, sequence: sequence)
-        for event in events { check.check(event) }
+        for (index, event) in events.enumerated() {
+            check.moreEventsFollow = index < events.count - 1
+            check.check(event)
+        }
         return check
     }
 
@@ -47,7 +53,7 @@ public struct InvariantCheck {
         case .dayClosed(let office, _, _, _):
             if views.offices[office] == nil { report(.inconsistentEvent, "closes a day of \(office), which is not configured") }
         case .appointmentBooked(let booked):
-            if views.appointments[booked.appointment] != nil || appointments[booked.appointment] != nil {
+            if views.appointments[booked.appointment] != nil || inRecord(booked.appointment) != nil {
                 report(.inconsistentEvent, "books \(booked.appointment), an id already used")
                 return
             }
@@ -67,7 +73,7 @@ public struct InvariantCheck {
                        blocksFold: false)
             }
             take(booked.office, booked.service, booked.day, booked.time, by: 1)
-            appointments[booked.appointment] = (booked.office, booked.service, booked.day, booked.time, true)
+            remember(booked.appointment, booked.office, booked.service, booked.day, booked.time, booked: true)
         case .appointmentMoved(let moved):
             guard seatedWhereTheEventSays(moved.appointment, moved.office, moved.service, moved.fromDay, moved.fromTime,
                                           verb: "moves") else { return }
@@ -77,13 +83,13 @@ public struct InvariantCheck {
                 return
             }
             take(moved.office, moved.service, moved.toDay, moved.toTime, by: 1)
-            appointments[moved.appointment] = (moved.office, moved.service, moved.toDay, moved.toTime, true)
+            remember(moved.appointment, moved.office, moved.service, moved.toDay, moved.toTime, booked: true)
         case .appointmentCancelled(let appointment, let office, let service, _, let day, let time, _):
             guard seatedWhereTheEventSays(appointment, office, service, day, time, verb: "cancels") else { return }
             take(office, service, day, time, by: -1)
-            appointments[appointment] = (office, service, day, time, false)
+            remember(appointment, office, service, day, time, booked: false)
         case .permitMarkedReady(let pratica):
-            readied.insert(pratica)
+            if moreEventsFollow { readied.append(pratica) }
         case .permitDelivered(let id, let completed):
             guard let pratica = views.pratiche[id] else {
                 report(.inconsistentEvent, "delivers the permit of \(id), which is not registered", blocksFold: false)
@@ -93,7 +99,7 @@ public struct InvariantCheck {
                 report(.pickupWithoutReadyPermit, "delivers the permit of \(id), which was not marked ready",
                        blocksFold: false)
             }
-            if let completed, views.appointments[completed] == nil, appointments[completed] == nil {
+            if let completed, views.appointments[completed] == nil, inRecord(completed) == nil {
                 report(.inconsistentEvent, "completes \(completed), which does not exist", blocksFold: false)
             }
         case .praticaRegistered:
@@ -105,8 +111,8 @@ public struct InvariantCheck {
     mutating func seatedWhereTheEventSays(_ id: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day,
                                           _ time: LocalTime, verb: String) -> Bool {
         let current: (office: OfficeID, service: ServiceID, day: Day, time: LocalTime, booked: Bool)
-        if let inRecord = appointments[id] {
-            current = inRecord
+        if let inRecord = inRecord(id) {
+            current = (inRecord.office, inRecord.service, inRecord.day, inRecord.time, inRecord.booked)
         } else if let view = views.appointments[id] {
             current = (view.office, view.service, view.day, view.time, view.state == .booked)
         } else {
@@ -132,7 +138,8 @@ public struct InvariantCheck {
         let load = views.day(DayKey(office, service, day)) ?? officeView.freshLoad(service, on: day)
         if load.closed { return "\(day) is closed" }
         guard let index = load.slotIndex(time) else { return "\(day) has no slot at \(time)" }
-        let taken = Int(load.slots[index].booked) + seatDelta[SlotRef(office: office, service: service, day: day, time: time), default: 0]
+        let slot = SlotRef(office: office, service: service, day: day, time: time)
+        let taken = Int(load.slots[index].booked) + seatDelta.reduce(0) { $0 + ($1.slot == slot ? $1.seats : 0) }
         if taken >= Int(load.slots[index].capacity) {
             return "the slot at \(time) on \(day) already holds \(taken) of \(load.slots[index].capacity)"
         }
@@ -140,7 +147,20 @@ public struct InvariantCheck {
     }
 
     mutating func take(_ office: OfficeID, _ service: ServiceID, _ day: Day, _ time: LocalTime, by seats: Int) {
-        seatDelta[SlotRef(office: office, service: service, day: day, time: time), default: 0] += seats
+        guard moreEventsFollow else { return }
+        seatDelta.append((SlotRef(office: office, service: service, day: day, time: time), seats))
+    }
+
+    mutating func remember(_ id: AppointmentID, _ office: OfficeID, _ service: ServiceID, _ day: Day, _ time: LocalTime,
+                           booked: Bool) {
+        guard moreEventsFollow else { return }
+        appointments.append((id, office, service, day, time, booked))
+    }
+
+    /// The appointment as this record's earlier events left it (the latest entry wins).
+    func inRecord(_ id: AppointmentID) -> (id: AppointmentID, office: OfficeID, service: ServiceID, day: Day, time: LocalTime,
+                                          booked: Bool)? {
+        appointments.last { $0.id == id }
     }
 
     /// As the fold applies it: days from `effectiveFrom` on that are open keep their bookings.

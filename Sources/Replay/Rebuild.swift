@@ -95,8 +95,9 @@ public enum Rebuild {
             for record in records {
                 try checkLink(record, views)
                 views.apply(record, changes: &changes)
-                changes.removeAll()
             }
+            // Nothing reads the changes: emptied once a chunk, not after every record.
+            changes.removeAll()
             if let progress, views.headSequence >= nextProgress {
                 progress(views.headSequence)
                 nextProgress = views.headSequence + ReplayLimits.progressEveryRecords
