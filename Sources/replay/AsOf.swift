@@ -16,6 +16,9 @@ struct AsOfCommand: ParsableCommand {
               replay as-of --data ./data --at 2008-06-01T12:00 capacity RM-Q fotosegnalamento 2008-06-02 2008-06-13
             """,
         subcommands: [AsOfAgenda.self, AsOfCapacity.self])
+
+    // Before the view's name, as the examples show; the views read them through @ParentCommand.
+    @OptionGroup var options: AsOfOptions
 }
 
 /// The options both views take.

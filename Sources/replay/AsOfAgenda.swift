@@ -11,7 +11,8 @@ struct AsOfAgenda: ParsableCommand {
               replay as-of --data ./data --at 2008-06-01T12:00 agenda RM-Q 2008-06-03
             """)
 
-    @OptionGroup var options: AsOfOptions
+    @ParentCommand var asOf: AsOfCommand
+    var options: AsOfOptions { asOf.options }
 
     @Argument(help: "The office, e.g. RM-Q.")
     var office: String

@@ -11,7 +11,8 @@ struct AsOfCapacity: ParsableCommand {
               replay as-of --data ./data --at 2008-06-01T12:00 capacity RM-Q fotosegnalamento 2008-06-02 2008-06-13
             """)
 
-    @OptionGroup var options: AsOfOptions
+    @ParentCommand var asOf: AsOfCommand
+    var options: AsOfOptions { asOf.options }
 
     @Argument(help: "The office, e.g. RM-Q.")
     var office: String
