@@ -21,7 +21,7 @@ extension Environment {
         }
         // Room for a copy of the source with its views: the map reserves address space, not disk.
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: source.directory + "/data.mdb")[.size] as? Int) ?? 0
-        let target = try Environment(directory: directory, mapBytes: max(Limits.mapBytesInitial, (sourceBytes ?? 0) * 2))
+        let target = try Environment(directory: directory, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 2))
         defer { target.close() }
         // The log in steps of a transaction each, so no single transaction holds gigabytes dirty.
         let recordsPerTransaction: UInt64 = 100_000
