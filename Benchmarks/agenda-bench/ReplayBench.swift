@@ -180,7 +180,7 @@ enum ReplayBench {
     static func runAll() throws {
         print("replay over a log of \(grouped(Double(recordsWanted))) records written by the engine (\(directory))")
         try generate()
-        fflush(stdout)  // the children print on the same stdout: ours first
+        fflush(nil)  // the children print on the same stdout: ours first
         for what in ["replay-scan", "replay-hash", "replay-fold", "replay-rebuild", "replay-audit"] {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
