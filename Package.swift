@@ -66,20 +66,23 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The auditors' and analysts' reading of a log: rebuild, audit, dump, history, as-of.
+        .target(name: "Replay", dependencies: ["Engine", "Projections", "Events"]),
         .executableTarget(
             name: "replay",
-            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Projections", "Replay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Prints numbers, asserts no timing: `make bench`.
         .executableTarget(
             name: "agenda-bench",
-            dependencies: ["Engine", "CLMDB"],
+            dependencies: ["Engine", "CLMDB", "Replay"],
             path: "Benchmarks/agenda-bench"
         ),
         // A writer the crash test kills with SIGKILL mid-load; not shipped.
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB"]),
         .testTarget(
             name: "AgendaServerTests",
             dependencies: [

@@ -118,7 +118,17 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
                      commitSeconds: Double(after.commitNanoseconds - before.commitNanoseconds) / 1e9)
 }
 
-// AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler).
+// AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler); =replay only
+// the replay benchmark (ReplayBench.swift); =replay-<step> one of its steps, in this process.
+let only = ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] ?? ""
+if only == "replay" {
+    try ReplayBench.runAll()
+    exit(0)
+}
+if only.hasPrefix("replay-") {
+    try ReplayBench.measure(only)
+    exit(0)
+}
 if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "breakdown" {
     let (decide, seal, fold) = inMemoryBreakdown(count: 400_000)
     print(String(format: "per book: decide %.2f µs, seal %.2f µs, fold %.2f µs", decide, seal, fold))
@@ -157,3 +167,5 @@ for (batch, count) in [(1, 3_000), (64, 64_000), (1_024, 400_000)] {
 }
 print("")
 print("target: at least 200,000 books/s at batch 1,024")
+print("")
+try ReplayBench.runAll()

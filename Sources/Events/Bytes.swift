@@ -115,7 +115,14 @@ public struct ByteReader {
     public mutating func string() throws(CodecError) -> String {
         let count = Int(try u16())
         let at = try take(count)
-        guard let text = String(validating: buffer[at..<(at + count)], as: UTF8.self) else {
+        // Ids and most text are ASCII: checking for it and taking the bytes as they are is many
+        // times cheaper than the generic validating initialiser (which dominated a replay's
+        // decoding); anything else is validated in full.
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[at..<(at + count)])
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        }
+        guard let text = String(validating: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw .invalidUTF8(offset: at)
         }
         return text

@@ -1,25 +1,25 @@
 import ArgumentParser
-import Engine
+import Replay
 
-struct Head: ParsableCommand {
+struct HeadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "head",
         abstract: "Print the last sequence number and its hash.",
         discussion: """
             An office publishes this line each evening (e.g. at the bottom of the day's list); \
-            later it proves the history up to that point was not rewritten.
+            later `replay audit --expect-head` proves the history up to that point was not \
+            rewritten, and `replay audit --from` starts a check there.
 
             Example:
               replay head --data ./data
+              3321:3ecb69258b13…
             """)
 
-    @Option(help: "The data directory.")
-    var data: String = "data"
+    @OptionGroup var options: DataOptions
 
     func run() throws {
-        // Read-only: safe beside a running agenda-node, and it never blocks its writer.
-        let environment = try Environment(directory: data, readOnly: true)
-        defer { environment.close() }
-        let head = try environment.head()
-        print("\(head.sequence):\(head.hash)")
+        let directory = try DataDirectory(options.data)
+        defer { directory.close() }
+        print(try directory.head())
     }
 }

@@ -1,9 +1,20 @@
 import ArgumentParser
 
 @main
-struct Replay: ParsableCommand {
+struct ReplayTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Reads an Agenda data directory's log: its head, for publishing and later checks.",
-        subcommands: [Head.self])
+        abstract: "Reads an Agenda data directory's log: proves it, refolds it, and shows any past instant.",
+        discussion: """
+            Every subcommand opens the directory read-only, in LMDB read transactions, so it runs \
+            beside a live agenda-node without blocking it. docs/audit.md is the auditor's guide.
+            """,
+        subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
+                      AsOfCommand.self])
+}
+
+/// The options every subcommand shares.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The data directory (agenda-node --data).", valueName: "dir"))
+    var data: String = "data"
 }

@@ -1,0 +1,56 @@
+import CLMDB
+import Events
+import Foundation
+import Projections
+
+// What `replay` needs of the environment beyond reading: the head entry's layout, and
+// `rebuild --into`, which writes a fresh data directory from a log and its refolded views.
+extension Environment {
+    /// Decodes a `meta` `head` entry (sequence ‖ hash); no entry is the empty log's head.
+    public static func decodeHead(_ entry: [UInt8]?) throws -> (sequence: UInt64, hash: ChainHash) {
+        try head(entry)
+    }
+
+    /// Writes a new data directory at `directory`: records 1...`views.headSequence` copied from
+    /// `source`'s log, and `views` written whole, in the layout the store writes. A node opens it
+    /// like any other (it checks that the views stop where the log does). Refuses a directory
+    /// that already holds data.
+    public static func writeRebuilt(_ views: Views, log source: Environment, into directory: String) throws {
+        guard !FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
+            throw StoreError.cannotOpen("\(directory) already holds a data directory; give a new or empty one")
+        }
+        // Room for a copy of the source with its views: the map reserves address space, not disk.
+        let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: source.directory + "/data.mdb")[.size] as? Int) ?? 0
+        let target = try Environment(directory: directory, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 2))
+        defer { target.close() }
+        // The log in steps of a transaction each, so no single transaction holds gigabytes dirty.
+        let recordsPerTransaction: UInt64 = 100_000
+        var next: UInt64 = 1
+        while next <= views.headSequence {
+            let last = min(views.headSequence, next + recordsPerTransaction - 1)
+            try source.read { txn in
+                try target.writeTransaction { writeTxn in
+                    try txn.scan("log", from: LogKey.bytes(next)) { key, value in
+                        guard try LogKey.sequence(key) <= last else { return false }
+                        try target.put(writeTxn, "log", key, value, flags: UInt32(MDB_APPEND))
+                        return true
+                    }
+                }
+            }
+            next = last + 1
+        }
+        try target.writeTransaction { txn in
+            for (database, entries) in ViewCodec.allEntries(views) {
+                for entry in entries {
+                    try entry.key.withUnsafeBytes { key in
+                        try entry.value.withUnsafeBytes { value in
+                            try target.put(txn, database.rawValue, key, value, flags: UInt32(MDB_APPEND))
+                        }
+                    }
+                }
+            }
+            try target.put(txn, "meta", Array("head".utf8), headEntry(sequence: views.headSequence, hash: views.headHash))
+            try target.put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+        }
+    }
+}

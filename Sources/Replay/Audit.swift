@@ -1,0 +1,204 @@
+import Engine
+import Events
+import Foundation
+
+/// `replay audit`: the chain, every outcome re-decided, the invariants, the published head.
+public enum Audit {
+    public struct Options: Sendable {
+        /// Verify the chain from this trusted checkpoint on (records up to it are folded unchecked).
+        public var from: Checkpoint?
+        /// A head published earlier: that record must still be in the log with that hash.
+        public var expectHead: Checkpoint?
+        public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil) {
+            self.from = from
+            self.expectHead = expectHead
+        }
+    }
+
+    public struct Report: Sendable {
+        public var records: UInt64 = 0
+        /// The last record read and its stored hash: the head this audit vouches for when `ok`.
+        public var head = Checkpoint(sequence: 0, hash: .genesis)
+        /// The first record whose chain link was verified.
+        public var chainCheckedFrom: UInt64 = 1
+        public var redecided: UInt64 = 0
+        /// The first `ReplayLimits.findingsKeptMax` findings, by sequence number.
+        public var findings: [Finding] = []
+        public var findingsTotal = 0
+        public var seconds = 0.0
+        public var ok: Bool { findingsTotal == 0 }
+        public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
+
+        public var json: JSON {
+            .object([
+                ("ok", .bool(ok)),
+                ("records", .unsigned(records)),
+                ("head", .object([("sequence", .unsigned(head.sequence)), ("hash", .string(head.hash.description))])),
+                ("chainCheckedFrom", .unsigned(chainCheckedFrom)),
+                ("redecided", .unsigned(redecided)),
+                ("findingsTotal", .int(Int64(findingsTotal))),
+                ("findings", .array(findings.map(\.json))),
+                ("seconds", .decimal(seconds, places: 3)),
+                ("recordsPerSecond", .decimal(recordsPerSecond, places: 0)),
+            ])
+        }
+    }
+
+    /// What the reading thread hands the deciding one.
+    struct Item {
+        var sequence: UInt64
+        var record: Record?
+        var trusted: Bool
+        var findings: [Finding]
+    }
+
+    /// What the reading thread found at the end of its walk.
+    final class WalkEnd: @unchecked Sendable {
+        var findings: [Finding] = []
+        var last = Checkpoint(sequence: 0, hash: .genesis)
+        var records: UInt64 = 0
+    }
+
+    public static func run(_ directory: DataDirectory, options: Options = Options(),
+                           progress: ((UInt64) -> Void)? = nil) throws -> Report {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var report = Report()
+        report.chainCheckedFrom = (options.from?.sequence ?? 0) + 1
+        var kept: [Finding] = []
+        var total = 0
+        func note(_ new: [Finding]) {
+            total += new.count
+            for finding in new where kept.count < ReplayLimits.findingsKeptMax { kept.append(finding) }
+        }
+        let end = WalkEnd()
+        var auditor = Auditor()
+        var nextProgress = ReplayLimits.progressEveryRecords
+        var findings: [Finding] = []
+        try Pipeline.run(produce: { emit in try walk(directory.environment, options, end, emit) }, consume: { items in
+            for item in items {
+                if !item.findings.isEmpty { findings.append(contentsOf: item.findings) }
+                if let record = item.record {
+                    if item.trusted {
+                        auditor.trust(record, findings: &findings)
+                    } else {
+                        auditor.audit(record, shapeChecked: true, findings: &findings)
+                    }
+                } else {
+                    auditor.lose(item.sequence, findings: &findings)
+                }
+                if !findings.isEmpty {
+                    note(findings)
+                    findings.removeAll(keepingCapacity: true)
+                }
+                if item.sequence >= nextProgress, let progress {
+                    progress(item.sequence)
+                    nextProgress = item.sequence + ReplayLimits.progressEveryRecords
+                }
+            }
+            return true
+        })
+        note(end.findings)
+        report.records = end.records
+        report.head = end.last
+        report.redecided = auditor.redecided
+        // Stable: the chain's finding comes before the re-decision's at the same record.
+        report.findings = kept.enumerated().sorted { ($0.element.sequence, $0.offset) < ($1.element.sequence, $1.offset) }
+            .map(\.element)
+        report.findingsTotal = total
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return report
+    }
+
+    /// The reading thread: one read transaction; the chain, the checkpoint, the published head,
+    /// and decoding. SHA-256 runs here, beside the deciding thread.
+    static func walk(_ environment: Environment, _ options: Options, _ end: WalkEnd,
+                     _ emit: ([Item]) -> Bool) throws {
+        try environment.read { txn in
+            let metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
+            var chain = ChainCheck(after: options.from?.sequence ?? 0, hash: options.from?.hash ?? .genesis)
+            let checkpointSequence = options.from?.sequence ?? 0
+            var sawCheckpoint = options.from == nil
+            var sawPublished = options.expectHead == nil
+            var chunk: [Item] = []
+            chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
+            var stopped = false
+            try txn.scan("log") { key, value in
+                guard key.count == 8 else {
+                    end.findings.append(Finding(end.last.sequence + 1, .undecodable,
+                                                "a log key of \(key.count) bytes (log keys are 8)"))
+                    return true
+                }
+                let sequence = try LogKey.sequence(key)
+                var findings: [Finding] = []
+                let trusted = sequence <= checkpointSequence
+                if trusted {
+                    if sequence == checkpointSequence, let from = options.from {
+                        sawCheckpoint = true
+                        checkCheckpoint(from, value: value, &findings)
+                    }
+                } else {
+                    chain.check(sequence: sequence, value: value, into: &findings)
+                }
+                let stored = value.count > RecordCodec.trailerBytes
+                    ? try RecordCodec.hashes(of: value).hash : ChainHash.genesis
+                if let published = options.expectHead, sequence == published.sequence {
+                    sawPublished = true
+                    if stored != published.hash {
+                        findings.append(Finding(sequence, .publishedHeadMismatch,
+                                                "the published head says record \(sequence) hashes to \(published.hash), "
+                                                    + "but it now hashes to \(stored): the history up to it was rewritten"))
+                    }
+                }
+                var record: Record?
+                do {
+                    let decoded = try RecordCodec.decode(sequence: sequence, value: value)
+                    // The writer's shape checks need no state: they run here, beside the decider.
+                    if !trusted, let finding = Auditor.shapeFinding(decoded) { findings.append(finding) }
+                    record = decoded
+                } catch {
+                    findings.append(Finding(sequence, .undecodable, "\(error)"))
+                }
+                end.records += 1
+                end.last = Checkpoint(sequence: sequence, hash: stored)
+                chunk.append(Item(sequence: sequence, record: record, trusted: trusted, findings: findings))
+                if chunk.count == ReplayLimits.pipelineChunkRecords {
+                    guard emit(chunk) else {
+                        stopped = true
+                        return false
+                    }
+                    chunk.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+            if !stopped && !chunk.isEmpty { _ = emit(chunk) }
+            if metaHead.sequence != end.last.sequence || metaHead.hash != end.last.hash {
+                end.findings.append(Finding(max(metaHead.sequence, end.last.sequence), .headMismatch,
+                                            "meta head names record \(metaHead.sequence) (\(metaHead.hash)) but the log "
+                                                + "ends at record \(end.last.sequence) (\(end.last.hash))"))
+            }
+            if let from = options.from, !sawCheckpoint {
+                end.findings.append(Finding(from.sequence, .checkpointMismatch,
+                                            "the checkpoint names record \(from.sequence), which this log does not hold"))
+            }
+            if let published = options.expectHead, !sawPublished {
+                end.findings.append(Finding(published.sequence, .publishedHeadMismatch,
+                                            "the published head names record \(published.sequence), but the log ends at "
+                                                + "record \(end.last.sequence): records were removed"))
+            }
+        }
+    }
+
+    /// The checkpoint record must still hash, from its own bytes, to the trusted hash.
+    static func checkCheckpoint(_ checkpoint: Checkpoint, value: UnsafeRawBufferPointer, _ findings: inout [Finding]) {
+        guard let (_, stored) = try? RecordCodec.hashes(of: value),
+              let recomputed = try? RecordCodec.recomputedHash(sequence: checkpoint.sequence, value: value) else {
+            findings.append(Finding(checkpoint.sequence, .checkpointMismatch, "the checkpoint record is too short to hold its hashes"))
+            return
+        }
+        if stored != checkpoint.hash || recomputed != checkpoint.hash {
+            findings.append(Finding(checkpoint.sequence, .checkpointMismatch,
+                                    "the trusted checkpoint says \(checkpoint.hash); the record stores \(stored) "
+                                        + "and its bytes hash to \(recomputed)"))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Engine
+import Events
+import Foundation
+
+/// An Agenda data directory opened read-only: safe beside a running agenda-node, whose writer
+/// it never blocks (LMDB readers see the last commit before they began).
+public final class DataDirectory: @unchecked Sendable {
+    public let path: String
+    public let environment: Environment
+
+    public init(_ path: String) throws {
+        self.path = path
+        environment = try Environment(directory: path, readOnly: true)
+    }
+
+    public func close() { environment.close() }
+
+    /// How many records the log holds now.
+    public func recordCount() throws -> UInt64 { UInt64(try environment.read { try $0.count("log") }) }
+
+    /// The last record's sequence number and hash, from `meta` `head`.
+    public func head() throws -> Checkpoint {
+        let head = try environment.head()
+        return Checkpoint(sequence: head.sequence, hash: head.hash)
+    }
+
+    /// Decodes records `first...last` in order on a second thread, in one read transaction, and
+    /// hands them to `body` in chunks on this one until it returns false.
+    func decodedRecords(from first: UInt64 = 1, through last: UInt64 = .max,
+                        _ body: ([Record]) throws -> Bool) throws {
+        let environment = self.environment
+        try Pipeline.run(produce: { emit in
+            try environment.read { txn in
+                var chunk: [Record] = []
+                chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
+                var stopped = false
+                try txn.scan("log", from: LogKey.bytes(first)) { key, value in
+                    let sequence = try LogKey.sequence(key)
+                    guard sequence <= last else { return false }
+                    do {
+                        chunk.append(try RecordCodec.decode(sequence: sequence, value: value))
+                    } catch {
+                        throw ReplayError.undecodable(sequence: sequence, "\(error)")
+                    }
+                    if chunk.count == ReplayLimits.pipelineChunkRecords {
+                        guard emit(chunk) else {
+                            stopped = true
+                            return false
+                        }
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                    return true
+                }
+                if !stopped && !chunk.isEmpty { _ = emit(chunk) }
+            }
+        }, consume: body)
+    }
+}
+
+/// Why a replay could not do its job; each says what to do.
+public enum ReplayError: Error, CustomStringConvertible, Equatable {
+    case undecodable(sequence: UInt64, String)
+    case brokenLog(sequence: UInt64, String)
+    case badArgument(String)
+    case notFound(String)
+    case targetExists(String)
+
+    public var description: String {
+        switch self {
+        case .undecodable(let sequence, let why):
+            "record \(sequence) does not decode (\(why)); run `replay audit` on this directory to see what is damaged"
+        case .brokenLog(let sequence, let why):
+            "the log is broken at record \(sequence): \(why); run `replay audit` on this directory for every finding"
+        case .badArgument(let why): why
+        case .notFound(let why): why
+        case .targetExists(let path):
+            "\(path) already holds a data directory; give --into a new or empty directory"
+        }
+    }
+}

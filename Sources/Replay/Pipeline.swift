@@ -1,0 +1,105 @@
+import Foundation
+
+/// Two stages on two threads: a producer (reading LMDB, hashing, decoding) hands chunks of
+/// items to a consumer (folding, re-deciding) on the calling thread. The machine has two
+/// cores; a replay that did both on one would leave the other idle.
+///
+///     producer thread ──chunk──▶ [ up to `Limits.pipelineChunksMax` chunks ] ──chunk──▶ consumer (caller)
+///
+/// The producer opens its own read transaction and keeps it until it is done, so everything it
+/// reads is one snapshot. If the consumer stops early (returns false or throws) the producer is
+/// told to stop and is waited for, so its transaction is closed before this returns.
+enum Pipeline {
+    static func run<Item>(produce: @escaping @Sendable (_ emit: ([Item]) -> Bool) throws -> Void,
+                          consume: ([Item]) throws -> Bool) throws {
+        let handoff = Handoff<Item>(chunksMax: ReplayLimits.pipelineChunksMax)
+        let producer = Thread {
+            do {
+                try produce { chunk in handoff.put(chunk) }
+                handoff.finish(nil)
+            } catch {
+                handoff.finish(error)
+            }
+        }
+        producer.name = "replay-producer"
+        producer.stackSize = 8 << 20
+        producer.start()
+        do {
+            while let chunk = handoff.take() {
+                guard try consume(chunk) else { break }
+            }
+        } catch {
+            handoff.cancelAndWait()
+            throw error
+        }
+        handoff.cancelAndWait()
+        if let failure = handoff.failure { throw failure }
+    }
+}
+
+/// The chunks between the two threads, under one condition variable.
+private final class Handoff<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[Item]] = []
+    private var finished = false
+    private var cancelled = false
+    private(set) var failure: Error?
+    private let chunksMax: Int
+
+    init(chunksMax: Int) { self.chunksMax = chunksMax }
+
+    /// False when the consumer has stopped: the producer should stop too.
+    func put(_ chunk: [Item]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= chunksMax && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next chunk, or nil when the producer is done.
+    func take() -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        guard !chunks.isEmpty else { return nil }
+        let chunk = chunks.removeFirst()
+        condition.broadcast()
+        return chunk
+    }
+
+    func finish(_ error: Error?) {
+        condition.lock()
+        failure = error
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancelAndWait() {
+        condition.lock()
+        cancelled = true
+        chunks.removeAll()
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// The replay tool's own limits, each with the reason for its number.
+public enum ReplayLimits {
+    /// Records per chunk handed between threads: enough to make the hand-off's lock cheap per
+    /// record, few enough that a chunk's records stay in the cache.
+    public static let pipelineChunkRecords = 1_024
+    /// Chunks waiting between the threads: the producer runs a little ahead, never the whole log.
+    public static let pipelineChunksMax = 8
+    /// Findings an audit keeps to print; past this it only counts them (a log rewritten from the
+    /// start could otherwise fill memory with millions of the same finding).
+    public static let findingsKeptMax = 1_000
+    /// Differences `rebuild` names per view database before it only counts them.
+    public static let differencesShownMax = 10
+    /// How often (in records) the long runs report progress.
+    public static let progressEveryRecords: UInt64 = 1 << 16
+}

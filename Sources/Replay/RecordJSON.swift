@@ -1,0 +1,204 @@
+import Events
+
+/// Records as JSON: the shape `tools/verify_log.py --json` prints (tools/README.md), so the
+/// two readers' dumps can be compared line by line. Every command, event and rejection is an
+/// object whose `type` is its name in docs/log-format.md and whose other keys are that table's
+/// field names, in the table's order. A new case in `Command`, `Event` or `Rejection` must be
+/// added to the switches below (they are exhaustive on purpose) and to verify_log.py.
+public enum RecordJSON {
+    public static func record(_ record: Record) -> JSON {
+        .object([
+            ("sequence", .unsigned(record.sequence)),
+            ("hash", .string(record.hash.description)),
+            ("previousHash", .string(record.previousHash.description)),
+            ("version", .int(Int64(RecordCodec.formatVersion))),
+            ("decidedAt", instant(record.decidedAt)),
+            ("decidedAtMs", .int(record.decidedAt.millisecondsSinceEpoch)),
+            ("operator", .string(record.actor.operator)),
+            ("body", .string(record.actor.body)),
+            ("requestID", .string(record.requestID)),
+            ("command", command(record.command)),
+            ("outcome", outcome(record.outcome)),
+        ])
+    }
+
+    public static func command(_ command: Command) -> JSON {
+        var fields: [(String, JSON)] = [("type", .string(command.name))]
+        switch command {
+        case .configureOffice(let configuration):
+            fields.append(("configuration", self.configuration(configuration)))
+        case .closeDay(let office, let day, let service, let reason):
+            fields += [("office", .string(office.rawValue)), ("day", self.day(day)),
+                       ("service", .optional(service) { .string($0.rawValue) }), ("reason", .string(reason))]
+        case .book(let request):
+            fields += [("office", .string(request.office.rawValue)), ("service", .string(request.service.rawValue)),
+                       ("pratica", .string(request.pratica.rawValue)), ("notBefore", .optional(request.notBefore, day)),
+                       ("on", .optional(request.on, day)), ("at", .optional(request.at, time))]
+        case .deferAppointment(let appointment, let target, let reason):
+            let targetJSON: JSON = switch target {
+            case .nextFree: .object([("type", .string("next-free"))])
+            case .day(let day, let at): .object([("type", .string("day")), ("day", self.day(day)), ("at", .optional(at, time))])
+            }
+            fields += [("appointment", .string(appointment.rawValue)), ("target", targetJSON), ("reason", .string(reason))]
+        case .cancel(let appointment, let reason):
+            fields += [("appointment", .string(appointment.rawValue)), ("reason", .string(reason))]
+        case .permitReady(let pratica), .pickup(let pratica):
+            fields.append(("pratica", .string(pratica.rawValue)))
+        case .registerPratica(let applicant):
+            fields.append(("applicant", self.applicant(applicant)))
+        }
+        return .object(fields)
+    }
+
+    public static func outcome(_ outcome: Outcome) -> JSON {
+        switch outcome {
+        case .accepted(let events):
+            .object([("type", .string("accepted")), ("events", .array(events.map(event)))])
+        case .rejected(let rejection):
+            .object([("type", .string("rejected")), ("rejection", self.rejection(rejection))])
+        }
+    }
+
+    /// The page's name for an event (`appointment-booked`, ...).
+    public static func name(of event: Event) -> String {
+        switch event {
+        case .officeConfigured: "office-configured"
+        case .dayClosed: "day-closed"
+        case .appointmentBooked: "appointment-booked"
+        case .appointmentMoved: "appointment-moved"
+        case .appointmentCancelled: "appointment-cancelled"
+        case .permitMarkedReady: "permit-marked-ready"
+        case .permitDelivered: "permit-delivered"
+        case .praticaRegistered: "pratica-registered"
+        }
+    }
+
+    public static func event(_ event: Event) -> JSON {
+        var fields: [(String, JSON)] = [("type", .string(name(of: event)))]
+        switch event {
+        case .officeConfigured(let configuration, let effectiveFrom):
+            fields += [("configuration", self.configuration(configuration)), ("effectiveFrom", day(effectiveFrom))]
+        case .dayClosed(let office, let day, let service, let reason):
+            fields += [("office", .string(office.rawValue)), ("day", self.day(day)),
+                       ("service", .optional(service) { .string($0.rawValue) }), ("reason", .string(reason))]
+        case .appointmentBooked(let booked):
+            fields += [("appointment", .string(booked.appointment.rawValue)), ("office", .string(booked.office.rawValue)),
+                       ("service", .string(booked.service.rawValue)), ("pratica", .string(booked.pratica.rawValue)),
+                       ("requestedDay", day(booked.requestedDay)), ("day", day(booked.day)), ("time", time(booked.time)),
+                       ("deferred", .bool(booked.deferred)), ("bookedBy", .string(booked.bookedBy))]
+        case .appointmentMoved(let moved):
+            fields += [("appointment", .string(moved.appointment.rawValue)), ("office", .string(moved.office.rawValue)),
+                       ("service", .string(moved.service.rawValue)), ("fromDay", day(moved.fromDay)),
+                       ("fromTime", time(moved.fromTime)), ("toDay", day(moved.toDay)), ("toTime", time(moved.toTime)),
+                       ("cause", .string(causeName(moved.cause))), ("reason", .string(moved.reason))]
+        case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, let reason):
+            fields += [("appointment", .string(appointment.rawValue)), ("office", .string(office.rawValue)),
+                       ("service", .string(service.rawValue)), ("pratica", .string(pratica.rawValue)),
+                       ("day", self.day(day)), ("time", self.time(time)), ("reason", .string(reason))]
+        case .permitMarkedReady(let pratica):
+            fields.append(("pratica", .string(pratica.rawValue)))
+        case .permitDelivered(let pratica, let completed):
+            fields += [("pratica", .string(pratica.rawValue)),
+                       ("completedAppointment", .optional(completed) { .string($0.rawValue) })]
+        case .praticaRegistered(let applicant):
+            fields.append(("applicant", self.applicant(applicant)))
+        }
+        return .object(fields)
+    }
+
+    public static func rejection(_ rejection: Rejection) -> JSON {
+        var fields: [(String, JSON)] = [("type", .string(rejection.rule))]
+        switch rejection {
+        case .unknownOffice(let office): fields.append(("office", .string(office.rawValue)))
+        case .unknownService(let office, let service):
+            fields += [("office", .string(office.rawValue)), ("service", .string(service.rawValue))]
+        case .unknownPratica(let pratica), .permitNotReady(let pratica), .permitAlreadyDelivered(let pratica),
+             .praticaAlreadyRegistered(let pratica):
+            fields.append(("pratica", .string(pratica.rawValue)))
+        case .unknownAppointment(let appointment): fields.append(("appointment", .string(appointment.rawValue)))
+        case .full(let office, let service, let through):
+            fields += [("office", .string(office.rawValue)), ("service", .string(service.rawValue)),
+                       ("searchedThrough", day(through))]
+        case .liveAppointmentExists(let pratica, let service, let appointment):
+            fields += [("pratica", .string(pratica.rawValue)), ("service", .string(service.rawValue)),
+                       ("appointment", .string(appointment.rawValue))]
+        case .appointmentNotLive(let appointment, let state):
+            fields += [("appointment", .string(appointment.rawValue)), ("state", .string(state))]
+        case .officeClosed(let office, let day): fields += [("office", .string(office.rawValue)), ("day", self.day(day))]
+        case .beforeLeadTime(let requested, let earliest):
+            fields += [("requested", day(requested)), ("earliest", day(earliest))]
+        case .beyondHorizon(let requested, let last): fields += [("requested", day(requested)), ("last", day(last))]
+        case .noSuchSlot(let office, let service, let day, let time):
+            fields += [("office", .string(office.rawValue)), ("service", .string(service.rawValue)),
+                       ("day", self.day(day)), ("time", self.time(time))]
+        case .dayInPast(let day, let today): fields += [("day", self.day(day)), ("today", self.day(today))]
+        case .invalidConfiguration(let why): fields.append(("why", .string(why)))
+        case .capacityBelowBookings(let office, let service, let day, let time, let booked):
+            fields += [("office", .string(office.rawValue)), ("service", .string(service.rawValue)),
+                       ("day", self.day(day)), ("time", self.time(time)), ("booked", .int(Int64(booked)))]
+        case .cannotRehouse(let appointment, let through):
+            fields += [("appointment", .string(appointment.rawValue)), ("searchedThrough", day(through))]
+        case .vistoAlreadyRegistered(let visto, let pratica):
+            fields += [("visto", .string(visto)), ("pratica", .string(pratica.rawValue))]
+        }
+        return .object(fields)
+    }
+
+    // MARK: - Shared structures and primitives
+
+    public static func configuration(_ configuration: OfficeConfiguration) -> JSON {
+        .object([
+            ("office", .string(configuration.office.rawValue)),
+            ("kind", .string(configuration.kind.rawValue)),
+            ("name", .string(configuration.name)),
+            ("horizonDays", .int(Int64(configuration.horizonDays))),
+            ("leadDays", .int(Int64(configuration.leadDays))),
+            ("services", .array(configuration.services.map { service in
+                .object([
+                    ("id", .string(service.id.rawValue)),
+                    ("name", .string(service.name)),
+                    ("slotLengthMinutes", .int(Int64(service.slotLengthMinutes))),
+                    ("capacityPerSlot", .int(Int64(service.capacityPerSlot))),
+                    ("requiresReadyPermit", .bool(service.requiresReadyPermit)),
+                    // Exactly 7 weekdays on disk, Monday first; a shorter list is written with empty days.
+                    ("weekly", .array((0..<7).map { weekday in
+                        .array((weekday < service.weekly.count ? service.weekly[weekday] : []).map {
+                            .array([time($0.start), time($0.end)])
+                        })
+                    })),
+                ])
+            })),
+            ("closedDays", .array(configuration.closedDays.map(day))),
+        ])
+    }
+
+    public static func applicant(_ applicant: Applicant) -> JSON {
+        .object([
+            ("pratica", .string(applicant.pratica.rawValue)), ("visto", .string(applicant.visto)),
+            ("surname", .string(applicant.surname)), ("name", .string(applicant.name)),
+            ("birthDate", day(applicant.birthDate)), ("nationality", .string(applicant.nationality)),
+            ("office", .string(applicant.office.rawValue)),
+        ])
+    }
+
+    public static func causeName(_ cause: AppointmentMoved.Cause) -> String {
+        switch cause {
+        case .deferred: "deferred"
+        case .dayClosed: "day-closed"
+        }
+    }
+
+    /// `YYYY-MM-DD`; outside years 1...9999 the bare number of days since 1970-01-01.
+    public static func day(_ day: Day) -> JSON {
+        let year = day.civil.year
+        return (1...9999).contains(year) ? .string(day.description) : .int(Int64(day.daysSinceEpoch))
+    }
+
+    public static func time(_ time: LocalTime) -> JSON { .string(time.description) }
+
+    /// `2008-04-14T07:58:28.278Z` (UTC); outside years 1...9999 the bare milliseconds.
+    public static func instant(_ instant: Instant) -> JSON {
+        let day = Day(daysSinceEpoch: Int32(clamping: instant.millisecondsSinceEpoch / 86_400_000))
+        return (1...9999).contains(day.civil.year) ? .string(instant.description) : .int(instant.millisecondsSinceEpoch)
+    }
+}
