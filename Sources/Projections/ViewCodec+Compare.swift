@@ -14,6 +14,8 @@ extension ViewCodec {
         case .pratiche, .applicants: views.pratiche.count
         case .visti: views.visti.count
         case .requests: views.requests.count
+        case .history: views.history.values.reduce(0) { $0 + $1.count }
+        case .accounts: views.accounts.count
         }
     }
 
@@ -71,6 +73,16 @@ extension ViewCodec {
             let (stored, sequence) = views.requests[index]
             guard canonical(key, { $0.raw(stored.operator); $0.u8(0); $0.raw(stored.requestID) }) else { return false }
             value.u64(sequence)
+        case .history:
+            guard key.count > 8 else { return false }
+            var reader = ByteReader(key)
+            guard let sequence = try? reader.u64(),
+                  let (_, sequences) = entry(views.history, UnsafeRawBufferPointer(rebasing: key[8...]),
+                                             { PraticaID($0) }, \.rawValue),
+                  sequences.contains(sequence) else { return false }
+        case .accounts:
+            guard let (_, account) = entry(views.accounts, key, { $0 }, { $0 }) else { return false }
+            encode(account, &value)
         }
         return true
     }

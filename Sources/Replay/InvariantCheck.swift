@@ -102,8 +102,12 @@ public struct InvariantCheck {
             if let completed, views.appointments[completed] == nil, inRecord(completed) == nil {
                 report(.inconsistentEvent, "completes \(completed), which does not exist", blocksFold: false)
             }
-        case .praticaRegistered:
+        case .praticaRegistered, .accountCreated, .accountDisabled:
             break
+        case .appointmentAttended(let closed), .appointmentMissed(let closed):
+            // Ends an appointment in place: the seat stays counted, so only its place is checked.
+            _ = seatedWhereTheEventSays(closed.appointment, closed.office, closed.service, closed.day, closed.time,
+                                        verb: "closes")
         }
     }
 

@@ -46,8 +46,20 @@ public enum RecordJSON {
             fields.append(("pratica", .string(pratica.rawValue)))
         case .registerPratica(let applicant):
             fields.append(("applicant", self.applicant(applicant)))
+        case .createAccount(let spec):
+            fields.append(("account", account(spec)))
+        case .disableAccount(let name, let reason):
+            fields += [("name", .string(name)), ("reason", .string(reason))]
+        case .attend(let appointment), .noShow(let appointment):
+            fields.append(("appointment", .string(appointment.rawValue)))
         }
         return .object(fields)
+    }
+
+    /// An account as the log holds it: no password, by design.
+    public static func account(_ spec: AccountSpec) -> JSON {
+        .object([("name", .string(spec.name)), ("role", .string(spec.role.description)),
+                 ("office", .optional(spec.office) { .string($0.rawValue) }), ("body", .string(spec.body))])
     }
 
     public static func outcome(_ outcome: Outcome) -> JSON {
@@ -70,6 +82,10 @@ public enum RecordJSON {
         case .permitMarkedReady: "permit-marked-ready"
         case .permitDelivered: "permit-delivered"
         case .praticaRegistered: "pratica-registered"
+        case .accountCreated: "account-created"
+        case .accountDisabled: "account-disabled"
+        case .appointmentAttended: "appointment-attended"
+        case .appointmentMissed: "appointment-missed"
         }
     }
 
@@ -102,6 +118,14 @@ public enum RecordJSON {
                        ("completedAppointment", .optional(completed) { .string($0.rawValue) })]
         case .praticaRegistered(let applicant):
             fields.append(("applicant", self.applicant(applicant)))
+        case .accountCreated(let spec):
+            fields.append(("account", account(spec)))
+        case .accountDisabled(let name, let reason):
+            fields += [("name", .string(name)), ("reason", .string(reason))]
+        case .appointmentAttended(let closed), .appointmentMissed(let closed):
+            fields += [("appointment", .string(closed.appointment.rawValue)), ("office", .string(closed.office.rawValue)),
+                       ("service", .string(closed.service.rawValue)), ("pratica", .string(closed.pratica.rawValue)),
+                       ("day", day(closed.day)), ("time", time(closed.time))]
         }
         return .object(fields)
     }
@@ -140,6 +164,10 @@ public enum RecordJSON {
             fields += [("appointment", .string(appointment.rawValue)), ("searchedThrough", day(through))]
         case .vistoAlreadyRegistered(let visto, let pratica):
             fields += [("visto", .string(visto)), ("pratica", .string(pratica.rawValue))]
+        case .accountExists(let name), .unknownAccount(let name):
+            fields.append(("name", .string(name)))
+        case .notYetDue(let appointment, let day, let today):
+            fields += [("appointment", .string(appointment.rawValue)), ("day", self.day(day)), ("today", self.day(today))]
         }
         return .object(fields)
     }

@@ -27,6 +27,12 @@ public struct RecordMentions {
         case .registerPratica(let applicant):
             pratiche.append(applicant.pratica)
             offices.append(applicant.office)
+        case .createAccount(let spec):
+            if let office = spec.office { offices.append(office) }
+        case .disableAccount:
+            break
+        case .attend(let appointment), .noShow(let appointment):
+            appointments.append(appointment)
         }
     }
 
@@ -52,6 +58,14 @@ public struct RecordMentions {
         case .praticaRegistered(let applicant):
             pratiche.append(applicant.pratica)
             offices.append(applicant.office)
+        case .accountCreated(let spec):
+            if let office = spec.office { offices.append(office) }
+        case .accountDisabled:
+            break
+        case .appointmentAttended(let closed), .appointmentMissed(let closed):
+            appointments.append(closed.appointment)
+            offices.append(closed.office)
+            pratiche.append(closed.pratica)
         }
     }
 
@@ -70,7 +84,9 @@ public struct RecordMentions {
         case .unknownAppointment(let appointment), .appointmentNotLive(let appointment, _),
              .cannotRehouse(let appointment, _):
             appointments.append(appointment)
-        case .beforeLeadTime, .beyondHorizon, .dayInPast, .invalidConfiguration:
+        case .notYetDue(let appointment, _, _):
+            appointments.append(appointment)
+        case .beforeLeadTime, .beyondHorizon, .dayInPast, .invalidConfiguration, .accountExists, .unknownAccount:
             break
         }
     }

@@ -24,6 +24,11 @@ public enum RecordText {
         case .pickup(let pratica): "pickup \(pratica)"
         case .registerPratica(let applicant):
             "register-pratica \(applicant.pratica) (visto \(applicant.visto), from \(applicant.office))"
+        case .createAccount(let spec):
+            "create-account \(spec.name) (\(spec.role)\(spec.office.map { " at \($0)" } ?? ""), body \(spec.body))"
+        case .disableAccount(let name, let reason): "disable-account \(name)\(quoted(reason))"
+        case .attend(let appointment): "attend \(appointment)"
+        case .noShow(let appointment): "no-show \(appointment)"
         }
     }
 
@@ -53,6 +58,10 @@ public enum RecordText {
         case .permitDelivered(let pratica, let completed):
             "permit of \(pratica) delivered" + (completed.map { ", \($0) completed" } ?? "")
         case .praticaRegistered(let applicant): "\(applicant.pratica) registered"
+        case .accountCreated(let spec): "account \(spec.name) created"
+        case .accountDisabled(let name, _): "account \(name) disabled"
+        case .appointmentAttended(let closed): "\(closed.appointment) attended on \(closed.day)"
+        case .appointmentMissed(let closed): "\(closed.appointment) missed on \(closed.day)"
         }
     }
 
