@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "AgendaServer",
             dependencies: [
-                "Engine",
+                "Engine", "Replay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -113,7 +113,7 @@ struct ServerCommandTests {
         let history = try questura.call("HISTORY", "P-TS-2008-1").list.map(\.fields)
         #expect(history.map { $0["command"]?.split(separator: " ").first.map(String.init) }
             == ["register-pratica", "book", "defer", "defer", "cancel", "cancel"])
-        #expect(history.last?["outcome"]?.hasPrefix("refused (appointment-not-live)") == true)
+        #expect(history.last?["outcome"]?.hasPrefix("rejected (appointment-not-live)") == true)
         #expect(history[1]["actor"] == "sui.ts@TS-S")
         #expect(try node.client("caf.a").call("HISTORY", "P-TS-2008-1").errorCode == "NOPERM")
     }
