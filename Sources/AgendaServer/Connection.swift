@@ -31,7 +31,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     private var ready: [Int: Reply] = [:]
     /// More replies to one request (SUBSCRIBE answers once per channel), written after `ready`'s.
     private var followers: [Int: [Reply]] = [:]
-    private var received: [Int: (command: String, at: UInt64)] = [:]
+    private var received: [Int: (command: String, at: UInt64, version: ProtocolVersion)] = [:]
     /// Requests wait while a sign-in is being checked.
     private var waitingForSignIn = false
     private var readingPaused = false
@@ -124,7 +124,10 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let name = first.lowercased()
-        received[index] = (Commands.table[name] == nil ? "unknown" : name, DispatchTime.now().uptimeNanoseconds)
+        // A reply is written in the protocol its request was sent under, even if a HELLO
+        // pipelined after it switches the connection before the reply is ready.
+        received[index] = (Commands.table[name] == nil ? "unknown" : name, DispatchTime.now().uptimeNanoseconds,
+                           session.version)
         let call = Call(arguments: request.arguments.dropFirst(), name: name, session: session, node: node,
                         index: index, connection: self)
         Commands.handle(call)
@@ -159,12 +162,14 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         var buffer = context.channel.allocator.buffer(capacity: 256)
         var closing = false
         while let reply = ready.removeValue(forKey: nextToWrite) {
-            reply.write(to: &buffer, version: session.version)
+            let asked = received.removeValue(forKey: nextToWrite)
+            let version = asked?.version ?? session.version
+            reply.write(to: &buffer, version: version)
             if let more = followers.removeValue(forKey: nextToWrite) {
-                for follower in more { follower.write(to: &buffer, version: session.version) }
+                for follower in more { follower.write(to: &buffer, version: version) }
             }
-            if let (command, at) = received.removeValue(forKey: nextToWrite) {
-                node.metrics.answered(command, nanoseconds: DispatchTime.now().uptimeNanoseconds &- at)
+            if let asked {
+                node.metrics.answered(asked.command, nanoseconds: DispatchTime.now().uptimeNanoseconds &- asked.at)
             }
             if case .error(let code, _) = reply { node.metrics.error(code) }
             if closeAfter == nextToWrite { closing = true }
@@ -215,7 +220,11 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         drain()
     }
 
-    func setVersion(_ version: ProtocolVersion) { session.version = version }
+    /// HELLO: from its own reply on, the connection speaks `version`.
+    func setVersion(_ version: ProtocolVersion, from index: Int) {
+        session.version = version
+        received[index]?.version = version
+    }
 
     /// RESET: back to a fresh connection's state, signed out and unsubscribed.
     func reset() {

@@ -22,6 +22,22 @@ struct ServerCommandTests {
         #expect(try client.call("HELLO", "4").errorCode == "NOPROTO")
     }
 
+    @Test("a reply keeps the protocol its request was sent under, even with HELLO 3 pipelined right after it")
+    func helloPipelined() async throws {
+        let node = try await TestNode()
+        defer { Task { await node.stop() } }
+        let client = try node.client("sui.ts")
+        try client.sendRaw(RESPClient.encode(["BOOK", "TS-Q", "fotosegnalamento", "P-TS-2008-1"])
+            + RESPClient.encode(["HELLO", "3"]) + RESPClient.encode(["APPT", "A-NONE"])
+            + RESPClient.encode(["PRATICA", "P-TS-2008-1"]))
+        guard case .array(let booked?) = try client.read() else { throw TestFailure("BOOK's reply is not a RESP2 array") }
+        #expect(booked.count == 22)
+        guard case .map = try client.read() else { throw TestFailure("HELLO 3's reply is not a RESP3 map") }
+        #expect(try client.read().errorCode == "NOTFOUND")
+        guard case .map(let pratica) = try client.read() else { throw TestFailure("after HELLO 3, replies are maps") }
+        #expect(pratica.contains(.bulk("P-TS-2008-1")))
+    }
+
     @Test("BOOK answers the appointment map, moves on past a full day by itself, and REQID repeats the first reply")
     func book() async throws {
         let node = try await TestNode()

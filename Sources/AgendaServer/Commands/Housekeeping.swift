@@ -62,7 +62,7 @@ enum Housekeeping {
         if let (user, password) = credentials {
             signIn(call, name: user, password: password, version: chosen, clientName: name, success: answer)
         } else {
-            connection.setVersion(chosen)
+            connection.setVersion(chosen, from: call.index)
             if let name { connection.setClientName(name) }
             call.reply(answer(nil))
         }
@@ -93,7 +93,7 @@ enum Housekeeping {
             eventLoop.execute {
                 let connection = connection.value
                 if let account {
-                    if let version { connection.setVersion(version) }
+                    if let version { connection.setVersion(version, from: index) }
                     if let clientName { connection.setClientName(clientName) }
                     node.logger.info("signed in", metadata: ["account": "\(account.spec.name)",
                                                              "role": "\(account.spec.role)",
