@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Events
 import Foundation
 import Testing
@@ -240,6 +240,18 @@ struct ServerCommandTests {
         node.store.close()
         #expect(try sui.call("BOOK", "TS-Q", "fotosegnalamento", "P-TS-2008-2").errorCode == "BUSY")
         await node.stop()
+    }
+
+    @Test("a commit that fails answers INTERNAL, records nothing, and the node goes on")
+    func internalError() async throws {
+        let node = try await TestNode()
+        defer { Task { await node.stop() } }
+        let sui = try node.client("sui.ts")
+        let head = try node.store.head()
+        node.store.failingCommits.fail(next: 1)
+        #expect(try sui.call("BOOK", "TS-Q", "fotosegnalamento", "P-TS-2008-1").errorCode == "INTERNAL")
+        #expect(try node.store.head() == head)
+        #expect(try sui.call("BOOK", "TS-Q", "fotosegnalamento", "P-TS-2008-1").fields["pratica"] == "P-TS-2008-1")
     }
 
     @Test("10,000 pipelined commands are answered in order")
