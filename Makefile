@@ -15,9 +15,10 @@ build: deps
 run: build
 	.build/release/agenda-node --demo --data $(DATA) --metrics-port 9464
 
-# The log-format test runs tools/verify_log.py, which needs Python's lmdb binding.
+# The log-format test runs tools/verify_log.py, which needs Python's lmdb binding; the process tests
+# run redis-cli, redis-benchmark and redis-py against a real agenda-node.
 test:
-	@scripts/ensure-deps.sh python-lmdb redis-cli
+	@scripts/ensure-deps.sh python-lmdb python-redis redis-cli redis-benchmark
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
 # liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
-# (redis-cli, redis-benchmark), redis-server, Python's lmdb. Called by `make run|test|bench`.
+# (redis-cli, redis-benchmark), redis-server, Python's lmdb and redis (redis-py). Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
@@ -12,6 +12,7 @@ for tool in "$@"; do
     redis-benchmark) command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools) ;;
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
+    python-redis) python3 -c 'import redis' >/dev/null 2>&1 || redis_py_missing=1 ;;
   esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,4 +32,15 @@ if [ "${pip_missing:-0}" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-lmdb >/dev/null
   fi
   python3 -c 'import lmdb' || { echo "python3 cannot import lmdb; install python3-lmdb or pip install lmdb" >&2; exit 1; }
+fi
+if [ "${redis_py_missing:-0}" = 1 ]; then
+  # redis-py, for the test that a stock Python client talks to agenda-node unchanged; same fallback.
+  echo "installing Python's redis client" >&2
+  if ! python3 -m pip install -q redis 2>/dev/null; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-redis >/dev/null
+  fi
+  python3 -c 'import redis' || { echo "python3 cannot import redis; install python3-redis or pip install redis" >&2; exit 1; }
 fi
