@@ -101,7 +101,7 @@ public final class AgendaServer: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        try await start()
+        if channel.withLockedValue({ $0 == nil }) { try await start() }
         // Wait for SIGTERM / SIGINT (the service group's graceful shutdown), then stop accepting.
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -77,6 +77,18 @@ struct Serve: AsyncParsableCommand {
             try await endpoint.start(host: host, port: metricsPort)
             logger.info("metrics", metadata: ["url": "http://\(host):\(metricsPort)/metrics"])
         }
+        let boundPort: Int
+        do {
+            boundPort = try await server.start()
+        } catch {
+            store.close()
+            throw error
+        }
+        if demo {
+            printDemo(try store.persistedViews().accounts.keys.sorted(), port: boundPort)
+            // At once, so the banner reaches a pipe or a service manager's log, not only a terminal.
+            fflush(nil)
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
@@ -105,7 +117,6 @@ struct Serve: AsyncParsableCommand {
                                                  "records": "\(count)",
                                                  "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))"])
             }
-            if demo { printDemo(try store.persistedViews().accounts.keys.sorted()) }
             return store
         } catch {
             store.close()
@@ -113,7 +124,7 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func printDemo(_ accounts: [String]) {
+    func printDemo(_ accounts: [String], port: Int) {
         print("Demo accounts (password: \(Demo.password)):")
         for spec in Demo.accounts where accounts.contains(spec.name) {
             print("  \(spec.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(spec.role)"
