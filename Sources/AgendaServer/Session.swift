@@ -29,8 +29,6 @@ extension AccountView {
         }
     }
 
-    var isStaff: Bool { spec.role != .body }
-
     static func province(_ office: OfficeID) -> Substring {
         office.rawValue.split(separator: "-", maxSplits: 1).first ?? Substring(office.rawValue)
     }

@@ -4,7 +4,7 @@ import Events
 /// empty ids. A command that fails them is refused and never logged — like a SYNTAX error.
 public enum CommandCheck {
     /// The sentence that says what is wrong, or nil when the command may be decided.
-    public static func problem(_ command: Command, actor: Actor, requestID: String) -> String? {
+    public static func problem(_ command: Command, actor: Actor, requestID: String) -> CommandProblem? {
         if let problem = id(actor.operator, "operator") ?? id(actor.body, "body") { return problem }
         if !requestID.isEmpty, let problem = id(requestID, "request id") { return problem }
         switch command {
@@ -13,16 +13,16 @@ public enum CommandCheck {
                 return problem
             }
             // Counts the record format must hold: past them the command could not even be logged.
-            if configuration.services.count > Limits.servicesMax { return "more than \(Limits.servicesMax) services" }
+            if configuration.services.count > Limits.servicesMax { return .limit("more than \(Limits.servicesMax) services") }
             if configuration.closedDays.count > Limits.closedDaysMax {
-                return "more than \(Limits.closedDaysMax) closed days"
+                return .limit("more than \(Limits.closedDaysMax) closed days")
             }
             for service in configuration.services {
                 if let problem = id(service.id.rawValue, "service") ?? text(service.name, "service name") { return problem }
                 if service.weekly.count != 7 { return "\(service.id): weekly must have 7 days, Monday first" }
                 for intervals in service.weekly {
                     if intervals.count > Limits.intervalsPerDayMax {
-                        return "\(service.id): more than \(Limits.intervalsPerDayMax) opening intervals in a day"
+                        return .limit("\(service.id): more than \(Limits.intervalsPerDayMax) opening intervals in a day")
                     }
                     for interval in intervals where interval.start.minutesSinceMidnight >= 1440
                         || interval.end.minutesSinceMidnight >= 1440 {
@@ -54,15 +54,15 @@ public enum CommandCheck {
         }
     }
 
-    static func id(_ value: String, _ what: String) -> String? {
+    static func id(_ value: String, _ what: String) -> CommandProblem? {
         if value.isEmpty { return "the \(what) is empty" }
-        if value.utf8.count > Limits.idBytesMax { return "the \(what) is longer than \(Limits.idBytesMax) bytes" }
+        if value.utf8.count > Limits.idBytesMax { return .limit("the \(what) is longer than \(Limits.idBytesMax) bytes") }
         if value.utf8.contains(0) { return "the \(what) contains a NUL byte" }
         return nil
     }
 
     /// Account names are typed at AUTH and appear in the log: letters, digits, `.`, `-`, `_`.
-    static func accountName(_ name: String) -> String? {
+    static func accountName(_ name: String) -> CommandProblem? {
         if let problem = id(name, "account name") { return problem }
         let allowed = name.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
@@ -71,11 +71,35 @@ public enum CommandCheck {
         return allowed ? nil : "the account name may hold only letters, digits, '.', '-' and '_'"
     }
 
-    static func text(_ value: String, _ what: String) -> String? {
-        value.utf8.count > Limits.textBytesMax ? "the \(what) is longer than \(Limits.textBytesMax) bytes" : nil
+    static func text(_ value: String, _ what: String) -> CommandProblem? {
+        value.utf8.count > Limits.textBytesMax ? .limit("the \(what) is longer than \(Limits.textBytesMax) bytes") : nil
     }
 
-    static func nonEmptyText(_ value: String, _ what: String) -> String? {
+    static func nonEmptyText(_ value: String, _ what: String) -> CommandProblem? {
         value.isEmpty ? "the \(what) is empty" : text(value, what)
     }
+}
+
+/// Why a command was refused before deciding: a named limit passed (the protocol's LIMIT) or a
+/// malformed value (SYNTAX). Typed, so the server never has to read the sentence to tell.
+public struct CommandProblem: Equatable, Sendable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    public let description: String
+    public let isLimit: Bool
+
+    public init(stringLiteral value: String) {
+        description = value
+        isLimit = false
+    }
+
+    public init(stringInterpolation: DefaultStringInterpolation) {
+        description = String(stringInterpolation: stringInterpolation)
+        isLimit = false
+    }
+
+    init(_ description: String, isLimit: Bool) {
+        self.description = description
+        self.isLimit = isLimit
+    }
+
+    static func limit(_ description: String) -> CommandProblem { CommandProblem(description, isLimit: true) }
 }

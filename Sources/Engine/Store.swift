@@ -351,7 +351,7 @@ public final class Store: @unchecked Sendable {
                 continue
             }
             if let problem = CommandCheck.problem(command, actor: item.actor, requestID: item.requestID) {
-                sealed.results[index] = .failure(.invalid(problem))
+                sealed.results[index] = .failure(problem.isLimit ? .overLimit(problem.description) : .invalid(problem.description))
                 continue
             }
             if let check = item.check, let refusal = check(state.views) {

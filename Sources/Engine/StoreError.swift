@@ -3,8 +3,10 @@
 public enum StoreError: Error, CustomStringConvertible, Sendable {
     /// The writer's queue is full; retry shortly.
     case busy
-    /// The command breaks a shape limit (`CommandCheck`); fix it and send it again.
+    /// The command is malformed (`CommandCheck`: an empty id, a bad name); fix it and send it again.
     case invalid(String)
+    /// The command passes a named limit (`CommandCheck`: an id or a text too long, too many services).
+    case overLimit(String)
     /// The caller's check refused it before it was decided (a body acting on another's
     /// appointment): nothing was logged. `code` is the protocol's (NOPERM, NOTFOUND).
     case refused(code: String, message: String)
@@ -20,6 +22,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .busy: "the writer's queue is full; retry in a moment"
         case .invalid(let why): "invalid command: \(why)"
+        case .overLimit(let why): "over a limit: \(why); shorten it and send it again"
         case .refused(_, let message): message
         case .closed: "the store is closed"
         case .cannotOpen(let why): why

@@ -239,7 +239,7 @@ public struct PraticaView: Equatable, Sendable {
         appointments.append(appointment)
     }
 
-    /// booked, permit-ready or delivered: the word the STATUS check and operators see.
+    /// open, permit-ready or delivered: the pratica's state as operators see it (PRATICA).
     public var stateName: String { permitDelivered ? "delivered" : permitReady ? "permit-ready" : "open" }
 }
 

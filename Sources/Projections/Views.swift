@@ -163,14 +163,9 @@ public struct Views: Sendable {
     /// Files the record under each pratica it names or touched, once, accepted or not, so a
     /// pratica's story includes the attempts that were refused.
     mutating func recordHistory(_ record: Record, changes: inout Changes) {
-        var first: PraticaID?
-        var more: [PraticaID] = []
+        var touched: [PraticaID] = []
         func note(_ pratica: PraticaID) {
-            if first == nil {
-                first = pratica
-            } else if first != pratica, !more.contains(pratica) {
-                more.append(pratica)
-            }
+            if !touched.contains(pratica) { touched.append(pratica) }
         }
         switch record.command {
         case .book(let request): note(request.pratica)
@@ -188,7 +183,7 @@ public struct Views: Sendable {
         case .configureOffice, .createAccount, .disableAccount:
             break
         }
-        for pratica in [first].compactMap({ $0 }) + more where pratiche[pratica] != nil {
+        for pratica in touched where pratiche[pratica] != nil {
             history[pratica, default: []].append(record.sequence)
             changes.history.append(HistoryEntry(pratica: pratica, sequence: record.sequence))
         }

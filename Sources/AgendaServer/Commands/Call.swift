@@ -59,7 +59,9 @@ struct Call {
         case .busy:
             .error(code: "BUSY", message: "The writer's queue is full (queueCommandsMax); retry in a moment.")
         case .invalid(let why):
-            .error(code: why.contains("longer than") ? "LIMIT" : "SYNTAX", message: "Invalid command: \(why).")
+            .error(code: "SYNTAX", message: "Invalid command: \(why); fix it and send it again.")
+        case .overLimit(let why):
+            .error(code: "LIMIT", message: "Over a limit: \(why); shorten it and send it again.")
         case .refused(let code, let message):
             .error(code: code, message: message)
         case .closed:

@@ -13,7 +13,6 @@ enum Commands {
     static let staff: Set<Role> = [.sui, .questura, .prefettura, .audit, .admin]
     static let questura: Set<Role> = [.questura, .admin]
     static let closers: Set<Role> = [.questura, .prefettura, .admin]
-    static let everyone = Set(Role.allCases)
     static let readers = Set(Role.allCases)
 
     static let table: [String: Spec] = [

@@ -87,7 +87,7 @@ enum Desk {
             let day = try Arguments.day(words[1], "date")
             let service = try words.option("SERVICE").map { (text) throws(ArgumentError) in ServiceID(try Arguments.id(text, "service")) }
             guard words.option("REASON") != nil else { throw .syntax("CLOSE needs a REASON; expected \(usage).") }
-            guard call.account?.isStaff(of: office) == true || call.account?.spec.role == .admin else {
+            guard call.account?.isStaff(of: office) == true else {
                 return call.fail("NOPERM", "Only \(office)'s own staff, its prefettura or an admin may close its days.")
             }
             let snapshot = Snapshot<[AppointmentID: AppointmentView]>()
