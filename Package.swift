@@ -35,12 +35,15 @@ let package = Package(
         .target(name: "Projections", dependencies: ["Events"]),
         // The rules (a pure decide), the office calendars, the LMDB store and its single writer.
         .target(name: "Engine", dependencies: ["Events", "Projections", "CLMDB"]),
+        // The printed documents: convocation notes, pickup reminders, calendar files, day lists.
+        // Pure: from views and records to text, HTML, iCalendar and CSV; no I/O, no LMDB, no NIO.
+        .target(name: "Documents", dependencies: ["Events", "Projections"]),
         // The operators' protocol server: RESP framing, accounts and roles, replies. The only
         // module that imports NIO; `agenda-node` is its command line.
         .target(
             name: "AgendaServer",
             dependencies: [
-                "Engine", "Replay",
+                "Engine", "Replay", "Documents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -67,10 +70,10 @@ let package = Package(
             ]
         ),
         // The auditors' and analysts' reading of a log: rebuild, audit, dump, history, as-of.
-        .target(name: "Replay", dependencies: ["Engine", "Projections", "Events"]),
+        .target(name: "Replay", dependencies: ["Engine", "Projections", "Events", "Documents"]),
         .executableTarget(
             name: "replay",
-            dependencies: ["Engine", "Projections", "Replay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Projections", "Replay", "Documents", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Prints numbers, asserts no timing: `make bench`.
         .executableTarget(
@@ -81,6 +84,7 @@ let package = Package(
         // A writer the crash test kills with SIGKILL mid-load; not shipped.
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Events", "Projections"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB"]),
         .testTarget(

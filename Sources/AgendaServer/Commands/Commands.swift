@@ -45,6 +45,9 @@ enum Commands {
         "pratica": Spec(roles: readers, run: Reading.pratica),
         "lookup": Spec(roles: readers, run: Reading.lookup),
         "history": Spec(roles: staff, run: Reading.history),
+        // Printed documents (issue 5): convocation notes, pickup reminders, the day's lists.
+        "print": Spec(roles: readers, run: Printing.print),
+        "daylist": Spec(roles: staff, run: Printing.dayList),
         // The public.
         "status": Spec(roles: nil, run: PublicStatus.status),
         // Pub/sub.
