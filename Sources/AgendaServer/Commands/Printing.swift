@@ -59,7 +59,7 @@ enum Printing {
                 case .success(.failure(let problem)):
                     reply(.error(code: problem.code, message: problem.message))
                 case .success(.success(var note)):
-                    queue.async {
+                    Printing.queue.async {
                         do {
                             // DTSTAMP: when the record that last changed the appointment was decided.
                             guard let record = try store.read({ try $0.record(note.recordSequence) }) else {
@@ -67,7 +67,7 @@ enum Printing {
                                                     + "from the log; tell the administrator."))
                             }
                             note.recordedAt = record.decidedAt
-                            reply(.bulk(render(note, language: language ?? note.defaultLanguage, format: format)))
+                            reply(.bulk(Printing.render(note, language: language ?? note.defaultLanguage, format: format)))
                         } catch {
                             reply(.error(code: "INTERNAL", message: "Reading the log failed (\(error)); tell the administrator."))
                         }
@@ -111,7 +111,7 @@ enum Printing {
                 case .failure(let error): reply(Call.reply(for: error))
                 case .success(.failure(let problem)): reply(.error(code: problem.code, message: problem.message))
                 case .success(.success(let list)):
-                    queue.async { reply(.bulk(format == .csv ? DayListRender.csv(list) : DayListRender.html(list))) }
+                    Printing.queue.async { reply(.bulk(format == .csv ? DayListRender.csv(list) : DayListRender.html(list))) }
                 }
             }
             switch kind {
@@ -125,7 +125,7 @@ enum Printing {
                     case .success(false): return reply(Replies.rejection(.unknownOffice(office)))
                     case .success(true): break
                     }
-                    queue.async {
+                    Printing.queue.async {
                         let reading: DayLog.Reading
                         do {
                             reading = try store.read { try DayLog.read($0, office: office, day: day) }
