@@ -64,6 +64,10 @@ public struct AppointmentNote: Equatable, Sendable {
     public struct Problem: Error, Equatable, Sendable {
         public var code: String
         public var message: String
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     /// The note for `appointment` as the views hold it now. `recordedAt` is left at the epoch:

@@ -58,8 +58,9 @@ enum Printing {
                     reply(Call.reply(for: error))
                 case .success(.failure(let problem)):
                     reply(.error(code: problem.code, message: problem.message))
-                case .success(.success(var note)):
+                case .success(.success(let found)):
                     Printing.queue.async {
+                        var note = found
                         do {
                             // DTSTAMP: when the record that last changed the appointment was decided.
                             guard let record = try store.read({ try $0.record(note.recordSequence) }) else {
