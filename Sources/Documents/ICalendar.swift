@@ -8,12 +8,13 @@ public enum ICalendar {
     public static func render(_ note: AppointmentNote, language: DocumentLanguage) -> String {
         let wording = Wording.note(note.kind, language)
         let labels = Wording.labels(language)
+        let colon = language.colon
         let end = endOf(note.day, note.time, minutes: note.durationMinutes)
         var description = [wording.subtitle, "",
-                           "\(labels.appointment): \(note.appointment.rawValue)",
-                           "\(labels.pratica): \(note.pratica.rawValue)",
-                           "\(labels.applicant): \(note.surname.uppercased()) \(note.name)", "",
-                           wording.intro, "", wording.bringHeading + ":"]
+                           "\(labels.appointment)\(colon) \(note.appointment.rawValue)",
+                           "\(labels.pratica)\(colon) \(note.pratica.rawValue)",
+                           "\(labels.applicant)\(colon) \(note.surname.uppercased()) \(note.name)", "",
+                           wording.intro, "", wording.bringHeading + colon]
         description += wording.bring.enumerated().map { "\($0.offset + 1). \($0.element)" }
         description += ["", wording.closing]
         let location = note.officeAddress.isEmpty ? note.officeName : "\(note.officeName), \(note.officeAddress)"
@@ -32,7 +33,7 @@ public enum ICalendar {
             "SEQUENCE:0",
             "DTSTART;TZID=Europe/Rome:" + local(note.day, note.time),
             "DTEND;TZID=Europe/Rome:" + local(end.day, end.time),
-            "SUMMARY;LANGUAGE=\(language.tag):" + text("\(wording.title): \(note.serviceName) – \(note.appointment.rawValue)"),
+            "SUMMARY;LANGUAGE=\(language.tag):" + text("\(wording.title)\(colon) \(note.serviceName) – \(note.appointment.rawValue)"),
             "LOCATION;LANGUAGE=\(language.tag):" + text(location),
             "DESCRIPTION;LANGUAGE=\(language.tag):" + text(description.joined(separator: "\n")),
             "STATUS:CONFIRMED",

@@ -19,6 +19,9 @@ public enum DocumentLanguage: String, CaseIterable, Sendable, CustomStringConver
 
     public var isRightToLeft: Bool { self == .arabic }
 
+    /// After a label: French sets a (non-breaking) space before the colon.
+    public var colon: String { self == .french ? "\u{00A0}:" : ":" }
+
     /// HTML's `dir`.
     public var direction: String { isRightToLeft ? "rtl" : "ltr" }
 

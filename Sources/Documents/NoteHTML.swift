@@ -32,7 +32,7 @@ public enum NoteHTML {
         body += "</table>\n<p>\(e(wording.intro))</p>\n<h2>\(e(wording.bringHeading))</h2>\n<ol class=\"bring\">\n"
         for item in wording.bring { body += "<li>\(e(item))</li>\n" }
         body += "</ol>\n<p>\(e(wording.closing))</p>\n</main>\n"
-        body += "<footer class=\"muted\">\(e(labels.bookedBy)): \(latin(note.bookedBy)) · "
+        body += "<footer class=\"muted\">\(e(labels.bookedBy))\(e(language.colon)) \(latin(note.bookedBy)) · "
             + "\(e(labels.printedFrom)) \(latin(String(note.recordSequence)))</footer>\n"
         let style = """
             table.fields { border-collapse: collapse; width: 100%; margin: 0 0 5mm; }

@@ -5,6 +5,7 @@ public enum NoteText {
     public static func render(_ note: AppointmentNote, language: DocumentLanguage) -> String {
         let wording = Wording.note(note.kind, language)
         let labels = Wording.labels(language)
+        let colon = language.colon
         // In right-to-left text, ids, dates in digits and times are isolated left to right
         // (U+2066 LEFT-TO-RIGHT ISOLATE … U+2069 POP DIRECTIONAL ISOLATE), as <bdi> does in HTML.
         let latin: (String) -> String = language.isRightToLeft ? { "\u{2066}\($0)\u{2069}" } : { $0 }
@@ -31,15 +32,15 @@ public enum NoteText {
         ].filter { !$0.1.isEmpty }
         if language.isRightToLeft {
             // Padding aligns nothing in right-to-left text; one field a line.
-            lines += fields.map { "\($0.0): \($0.1)" }
+            lines += fields.map { "\($0.0)\(colon) \($0.1)" }
         } else {
             let width = fields.map(\.0.count).max() ?? 0
-            lines += fields.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
+            lines += fields.map { $0.0 + colon + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
         }
         lines.append("")
         lines += wrap(wording.intro, width: 78)
         lines.append("")
-        lines.append(wording.bringHeading + ":")
+        lines.append(wording.bringHeading + colon)
         for (index, item) in wording.bring.enumerated() {
             let wrapped = wrap(item, width: 74)
             lines.append("\(index + 1). " + (wrapped.first ?? ""))
@@ -48,7 +49,7 @@ public enum NoteText {
         lines.append("")
         lines += wrap(wording.closing, width: 78)
         lines.append("")
-        lines.append("\(labels.bookedBy): \(latin(note.bookedBy)) · \(labels.printedFrom) \(latin(String(note.recordSequence)))")
+        lines.append("\(labels.bookedBy)\(colon) \(latin(note.bookedBy)) · \(labels.printedFrom) \(latin(String(note.recordSequence)))")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -51,7 +51,7 @@ struct Wording: Sendable {
                 subtitle: "Identification and fingerprinting at the Questura (police headquarters)",
                 intro: "An appointment has been made for your identification and fingerprinting, which are "
                     + "required for the issue of your first residence permit (permesso di soggiorno). You must "
-                    + "come in person to the Questura on the day and at the time below.",
+                    + "come in person to the Questura on the day and at the time shown.",
                 bringHeading: "What to bring",
                 bring: [
                     "this notice;",
@@ -69,7 +69,7 @@ struct Wording: Sendable {
                 intro: "Un rendez-vous a été fixé pour votre identification et le relevé de vos empreintes "
                     + "digitales, nécessaires à la délivrance de votre premier titre de séjour (permesso di "
                     + "soggiorno). Vous devez vous présenter en personne à la Questura le jour et à l'heure "
-                    + "indiqués ci-dessous.",
+                    + "indiqués.",
                 bringHeading: "À apporter",
                 bring: [
                     "la présente convocation\u{00A0};",
@@ -86,7 +86,7 @@ struct Wording: Sendable {
                 subtitle: "تحديد الهوية وأخذ البصمات في مقر الشرطة (Questura)",
                 intro: "حُدِّد لكم موعد لتحديد الهوية وأخذ البصمات، وهما إجراءان لازمان لإصدار أول تصريح إقامة "
                     + "لكم (permesso di soggiorno). يجب عليكم الحضور شخصيًا إلى مقر الشرطة (Questura) في اليوم "
-                    + "والساعة المبيّنين أدناه.",
+                    + "والساعة المحدَّدين.",
                 bringHeading: "ما يجب إحضاره",
                 bring: [
                     "هذا الإشعار؛",
@@ -118,7 +118,7 @@ struct Wording: Sendable {
                 title: "Reminder",
                 subtitle: "Collecting your electronic residence permit at the Questura (police headquarters)",
                 intro: "Your electronic residence permit (permesso di soggiorno) is ready. An appointment has "
-                    + "been made for you to collect it at the Questura on the day and at the time below; you "
+                    + "been made for you to collect it at the Questura on the day and at the time shown; you "
                     + "must collect it in person.",
                 bringHeading: "What to bring",
                 bring: [
@@ -135,7 +135,7 @@ struct Wording: Sendable {
                 title: "Aide-mémoire",
                 subtitle: "Retrait de votre titre de séjour électronique à la Questura (préfecture de police)",
                 intro: "Votre titre de séjour électronique (permesso di soggiorno) est prêt. Un rendez-vous a été "
-                    + "fixé pour le retirer à la Questura le jour et à l'heure indiqués ci-dessous\u{00A0}; le "
+                    + "fixé pour le retirer à la Questura le jour et à l'heure indiqués\u{00A0}; le "
                     + "retrait se fait en personne.",
                 bringHeading: "À apporter",
                 bring: [
@@ -152,7 +152,7 @@ struct Wording: Sendable {
                 title: "تذكير",
                 subtitle: "استلام تصريح الإقامة الإلكتروني من مقر الشرطة (Questura)",
                 intro: "تصريح إقامتكم الإلكتروني (permesso di soggiorno) جاهز. حُدِّد لكم موعد لاستلامه من مقر "
-                    + "الشرطة (Questura) في اليوم والساعة المبيّنين أدناه، ويجب أن يكون الاستلام شخصيًا.",
+                    + "الشرطة (Questura) في اليوم والساعة المحدَّدين، ويجب أن يكون الاستلام شخصيًا.",
                 bringHeading: "ما يجب إحضاره",
                 bring: [
                     "هذا التذكير؛",
