@@ -93,7 +93,7 @@ public enum DayListRender {
             lead = "Appuntamenti del giorno presso \(list.officeName), per ora e ordine di prenotazione."
         }
         let header = columns(list.kind)
-        var body = "<header class=\"office\">\n<div><strong>\(e(list.officeName))</strong> "
+        var body = "<header class=\"office-head\">\n<div><strong>\(e(list.officeName))</strong> "
             + "<span class=\"muted\">(\(e(list.office.rawValue)))</span></div>\n"
         if !list.officeAddress.isEmpty { body += "<div>\(e(list.officeAddress))</div>\n" }
         body += "</header>\n<main>\n<h1>\(e(title))</h1>\n<p class=\"subtitle\">\(e(lead))</p>\n"

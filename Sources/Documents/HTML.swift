@@ -40,7 +40,7 @@ enum HTML {
             h1 { font-size: 17pt; margin: 0 0 2mm; }
             h2 { font-size: 12pt; margin: 6mm 0 2mm; }
             .subtitle { font-size: 12pt; margin: 0 0 5mm; }
-            .office { border-bottom: 0.4mm solid #000; padding-bottom: 3mm; margin-bottom: 5mm; }
+            .office-head { border-bottom: 0.4mm solid #000; padding-bottom: 3mm; margin-bottom: 5mm; }
             .muted { color: #444; font-size: 9pt; }
             \(style)
             @media print {

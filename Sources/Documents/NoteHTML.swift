@@ -8,7 +8,7 @@ public enum NoteHTML {
         let italian = Wording.note(note.kind, .italian)
         let e = HTML.escape
         let latin = language.isRightToLeft ? HTML.latin : HTML.escape
-        var body = "<header class=\"office\">\n<div class=\"office-name\"><strong>\(e(note.officeName))</strong></div>\n"
+        var body = "<header class=\"office-head\">\n<div class=\"office-name\"><strong>\(e(note.officeName))</strong></div>\n"
         if !note.officeAddress.isEmpty { body += "<div class=\"office-address\">\(e(note.officeAddress))</div>\n" }
         body += "</header>\n<main>\n<h1>\(e(wording.title))</h1>\n<p class=\"subtitle\">\(e(wording.subtitle))</p>\n"
         if language != .italian {
