@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Events", "Projections"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB", "Documents"]),
         .testTarget(
             name: "AgendaServerTests",
             dependencies: [

@@ -118,13 +118,11 @@ public enum ICalendar {
     static func fold(_ line: String) -> String {
         var output = ""
         var octets = 0
-        var limit = 75
         for scalar in line.unicodeScalars {
             let size = String(scalar).utf8.count
-            if octets + size > limit {
+            if octets + size > 75 {
                 output += "\r\n "
-                octets = 1
-                limit = 75
+                octets = 1  // the continuation's leading space
             }
             output.unicodeScalars.append(scalar)
             octets += size

@@ -28,9 +28,10 @@ public enum DocumentLanguage: String, CaseIterable, Sendable, CustomStringConver
     /// A first guess from the applicant's nationality (ISO 3166-1 alpha-3), which the operator
     /// overrides with `LANG` when the applicant prefers another. Arabic where it is the official
     /// language, French where French is the language of administration, English where English is
-    /// (or is the usual second language of the country's emigrants); Italian otherwise — the
-    /// note is then at least in the language the office speaks, and Latin American and
-    /// Albanian applicants, the largest of the rest, read Italian more readily than English.
+    /// official or the usual foreign language (South and East Asia, the former Soviet states,
+    /// Iran, Turkey); Italian otherwise — the note is then at least in the office's own language,
+    /// and Latin American and Albanian applicants, the largest of the rest, read Italian more
+    /// readily than English. A guess: the operator asks, and overrides it with `LANG`.
     public static func preferred(forNationality code: String) -> DocumentLanguage {
         let code = code.uppercased()
         if arabicNationalities.contains(code) { return .arabic }
