@@ -133,3 +133,48 @@ extension Result {
         return nil
     }
 }
+
+@Suite("The Italian convocation note, word for word")
+struct GoldenNoteTests {
+    @Test("the Italian convocation note reads exactly so (change this only with the wording)")
+    func italianConvocation() {
+        let expected = """
+            Questura di Roma
+            Roma (RM)
+
+            NOTA DI CONVOCAZIONE
+            Identificazione e fotosegnalamento presso la Questura
+
+            Cognome e nome:      BENJELLOUN Fatima
+            Data di nascita:     14 marzo 1985
+            Numero di pratica:   P-RM-2008-000123
+            Numero di visto:     ITA1234567
+            Ufficio:             Questura di Roma
+            Indirizzo:           Roma (RM)
+            Giorno:              lunedì 30 marzo 2026
+            Ora:                 09:20
+            Codice appuntamento: A-0056K
+
+            È stato fissato l'appuntamento per l'identificazione e il fotosegnalamento
+            (rilievi dattiloscopici), necessari per il rilascio del primo permesso di
+            soggiorno. L'interessato deve presentarsi di persona presso la Questura nel
+            giorno e all'ora indicati.
+
+            Da portare con sé:
+            1. questa nota di convocazione;
+            2. il passaporto in corso di validità, con il visto d'ingresso, e una sua
+               fotocopia;
+            3. il Modello 209 consegnato dallo Sportello Unico per l'Immigrazione, con la
+               ricevuta;
+            4. quattro fotografie formato tessera, recenti e uguali;
+            5. una marca da bollo da 16,00 euro.
+
+            Chi non può presentarsi nel giorno indicato chieda un'altra data allo
+            Sportello Unico per l'Immigrazione, citando il codice dell'appuntamento.
+
+            Prenotato da: RM-S · Stampato da Agenda, record 1042
+
+            """
+        #expect(NoteText.render(note(), language: .italian) == expected)
+    }
+}
