@@ -18,7 +18,7 @@ run: build
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding; the process tests
 # run redis-cli, redis-benchmark and redis-py against a real agenda-node.
 test:
-	@scripts/ensure-deps.sh python-lmdb python-redis redis-cli redis-benchmark
+	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar redis-cli redis-benchmark
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

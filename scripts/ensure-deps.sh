@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
 # liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
-# (redis-cli, redis-benchmark), redis-server, Python's lmdb and redis (redis-py). Called by `make run|test|bench`.
+# (redis-cli, redis-benchmark), redis-server, Python's lmdb, redis (redis-py) and icalendar. Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
@@ -13,6 +13,7 @@ for tool in "$@"; do
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
     python-redis) python3 -c 'import redis' >/dev/null 2>&1 || redis_py_missing=1 ;;
+    python-icalendar) python3 -c 'import icalendar' >/dev/null 2>&1 || icalendar_missing=1 ;;
   esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -43,4 +44,15 @@ if [ "${redis_py_missing:-0}" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-redis >/dev/null
   fi
   python3 -c 'import redis' || { echo "python3 cannot import redis; install python3-redis or pip install redis" >&2; exit 1; }
+fi
+if [ "${icalendar_missing:-0}" = 1 ]; then
+  # icalendar, an independent RFC 5545 parser the documents' tests read the .ics files back with.
+  echo "installing Python's icalendar" >&2
+  if ! python3 -m pip install -q icalendar 2>/dev/null; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-icalendar >/dev/null
+  fi
+  python3 -c 'import icalendar' || { echo "python3 cannot import icalendar; install python3-icalendar or pip install icalendar" >&2; exit 1; }
 fi
