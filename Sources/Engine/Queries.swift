@@ -15,7 +15,9 @@ public enum Queries {
         public var capacity: Int
         public var booked: Int
         public var closed: Bool
-        public var free: Int { closed ? 0 : max(0, capacity - booked) }
+        /// Seats free slot by slot (a slot migrated past its capacity has none, the others keep theirs).
+        public var freeSeats: Int
+        public var free: Int { closed ? 0 : freeSeats }
     }
 
     /// The first `count` slots with room, from `notBefore` (or the first bookable day) through
@@ -66,7 +68,8 @@ public enum Queries {
         var day = from
         while day <= to {
             let dayLoad = load?[day] ?? office.freshLoad(serviceID, on: day)
-            days.append(DayCapacity(day: day, capacity: dayLoad.capacity, booked: dayLoad.booked, closed: dayLoad.closed))
+            days.append(DayCapacity(day: day, capacity: dayLoad.capacity, booked: dayLoad.booked, closed: dayLoad.closed,
+                                    freeSeats: dayLoad.free))
             day = day.adding(days: 1)
         }
         return .success(days)

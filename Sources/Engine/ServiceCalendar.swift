@@ -70,7 +70,7 @@ struct ServiceCalendar {
     func firstFree(on day: Day, atOrAfter time: LocalTime?) -> LocalTime? {
         let taken = pending.isEmpty ? nil : pending[day]
         if let dayLoad = load?[day] {
-            if dayLoad.closed || (taken == nil && dayLoad.booked >= dayLoad.capacity) { return nil }
+            if dayLoad.closed || (taken == nil && dayLoad.free == 0) { return nil }
             let released = quotaBound && office.quotaReleased(service, on: day, today: today)
             for slot in dayLoad.slots where time.map({ slot.time >= $0 }) ?? true {
                 let room = quotaBound ? slot.room(for: channel, quotas: service.quotas, released: released) : Int(slot.free)

@@ -96,6 +96,9 @@ public struct DayLoad: Equatable, Sendable {
     public internal(set) var entries: [AgendaEntry]
     public private(set) var capacity: Int
     public private(set) var booked: Int
+    /// The seats still free, slot by slot: not `capacity - booked` when migrated appointments
+    /// take a slot past its capacity (that slot has none free, the others keep theirs).
+    public private(set) var free: Int
 
     public init(closed: Bool, slots: [SlotLoad], entries: [AgendaEntry] = []) {
         self.closed = closed
@@ -103,9 +106,8 @@ public struct DayLoad: Equatable, Sendable {
         self.entries = entries
         capacity = slots.reduce(0) { $0 + Int($1.capacity) }
         booked = slots.reduce(0) { $0 + Int($1.booked) }
+        free = slots.reduce(0) { $0 + Int($1.free) }
     }
-
-    public var free: Int { max(0, capacity - booked) }
 
     public func slotIndex(_ time: LocalTime) -> Int? {
         // Slots are few (tens) and sorted; a linear scan beats a binary search's branches.
@@ -116,6 +118,7 @@ public struct DayLoad: Equatable, Sendable {
         guard let index = slotIndex(entry.time) else {
             preconditionFailure("an appointment at \(entry.time) on a day with no such slot passed decide")
         }
+        if slots[index].booked < slots[index].capacity { free -= 1 }
         slots[index].count(channel, migrated: migrated, by: 1)
         booked += 1
         precondition(slots[index].normallyBooked <= slots[index].capacity, "slot \(entry.time) over capacity")
@@ -128,6 +131,7 @@ public struct DayLoad: Equatable, Sendable {
             preconditionFailure("removing \(entry.appointment) from an empty slot at \(entry.time)")
         }
         slots[index].count(channel, migrated: migrated, by: -1)
+        if slots[index].booked < slots[index].capacity { free += 1 }
         booked -= 1
         let position = insertionIndex(entry) - 1
         precondition(position >= 0 && entries[position] == entry, "\(entry.appointment) is not on this day's agenda")

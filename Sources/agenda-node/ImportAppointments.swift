@@ -46,6 +46,13 @@ struct ImportAppointments: ParsableCommand {
     @Flag(help: "Import the good rows even when some are bad (the bad ones are listed and skipped).")
     var skipBad = false
 
+    @Option(help: """
+        Another attempt at the same file (2, 3, ...): each row gets a new request id, so rows the node \
+        refused before (a day outside the transition window since widened, say) are decided again. \
+        Rows already imported are refused then (the pratica has that appointment), never doubled.
+        """)
+    var attempt: Int = 1
+
     static let header = ["office", "service", "pratica", "date", "time", "legacy_id"]
 
     struct Row {
@@ -58,14 +65,16 @@ struct ImportAppointments: ParsableCommand {
         let legacyID: String
 
         /// The same row always gives the same id; any change in it, another.
-        var requestID: String {
+        func requestID(attempt: Int) -> String {
             let canonical = [office, service, pratica, date, time, legacyID].joined(separator: "\u{1F}")
             let digest = SHA256.hash(data: Array(canonical.utf8))
-            return "mig-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+            let base = "mig-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+            return attempt == 1 ? base : base + "-a\(attempt)"
         }
     }
 
     func run() throws {
+        guard attempt >= 1 && attempt <= 999 else { throw ValidationError("--attempt is 1 to 999") }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read \(file)")
         }
@@ -100,7 +109,7 @@ struct ImportAppointments: ParsableCommand {
         var refused = 0
         for row in rows {
             let reply = try client.call(["MIGRATE", row.office, row.service, row.pratica, row.date, row.time,
-                                         "LEGACY", row.legacyID, "REQID", row.requestID])
+                                         "LEGACY", row.legacyID, "REQID", row.requestID(attempt: attempt)])
             if case .error(let code, let message) = reply {
                 refused += 1
                 FileHandle.standardError.write(Data("\(file):\(row.line): refused: \(code) \(message)\n".utf8))

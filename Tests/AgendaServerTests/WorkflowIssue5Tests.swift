@@ -210,8 +210,10 @@ struct WorkflowIssue5Tests {
             out["transition"].pop("services")
             questura = client("questura.asti")
             out["slot"] = record(questura.execute_command("FIRSTFREE", "AT-Q", "fotosegnalamento", "NOTBEFORE", args[2])[0])
+            out["late"] = record(questura.execute_command("FIRSTFREE", "AT-Q", "fotosegnalamento", "NOTBEFORE", args[3])[0])
             out["head"] = head(prefettura)
-            """, port: node.port, [today.description, windowEnd.description, today.adding(days: 7).description],
+            """, port: node.port, [today.description, windowEnd.description, today.adding(days: 7).description,
+                                   windowEnd.adding(days: 1).description],
             in: scratch.root)
         let transition = try #require(setup["transition"] as? [String: String])
         #expect(transition["transitionFrom"] == today.description && transition["transitionTo"] == windowEnd.description)
@@ -256,11 +258,23 @@ struct WorkflowIssue5Tests {
                 "\(skipping.stdout) \(skipping.stderr)")
         // A row outside the transition window is refused by the node, on the record, by line.
         let late = scratch.path("late.csv")
-        try "\(header)\nAT-Q,fotosegnalamento,\(asti[8]),\(windowEnd.adding(days: 3)),\(time),DED-3000\n"
+        let lateSlot = try #require(setup["late"] as? [String: String])
+        try "\(header)\nAT-Q,fotosegnalamento,\(asti[8]),\(lateSlot["date"] ?? ""),\(lateSlot["time"] ?? ""),DED-3000\n"
             .write(toFile: late, atomically: true, encoding: .utf8)
         let outside = try importer(late)
         #expect(outside.status == 1 && outside.stderr.contains("late.csv:2: refused: CONFLICT"), "\(outside.stderr)")
         #expect(outside.stderr.contains("transition window"), "\(outside.stderr)")
+        // Once the window is widened, another attempt decides the refused row again; the rows
+        // already in are refused (their pratiche hold them), never doubled.
+        _ = try Self.python("""
+            client("prefettura.asti").execute_command("TRANSITION", "AT-Q", args[0], args[1])
+            """, port: node.port, [today.description, windowEnd.adding(days: 60).description], in: scratch.root)
+        let retried = try importer(late, ["--attempt", "2"])
+        #expect(retried.status == 0 && retried.stdout.contains("1 row(s) sent: 1 imported"), "\(retried.stdout) \(retried.stderr)")
+        let doubled = try importer(good, ["--attempt", "2"])
+        #expect(doubled.status == 1 && doubled.stdout.contains("5 row(s) sent: 0 imported, 0 already imported, 5 refused"),
+                "\(doubled.stdout)")
+        #expect(doubled.stderr.contains("CONFLICT"), "\(doubled.stderr)")
 
         // What the offices see: one engine for the Prefettura, the Questura and the SUI.
         let seen = try Self.python("""

@@ -163,11 +163,20 @@ struct MigrationTests {
         // A new booking for Tuesday takes the 09:30 slot: 09:00 counts as full.
         let booked = try given.book(Fixture.pratica(4), on: .april22)
         #expect((booked.day, booked.time) == (.april22, .nineThirty))
+        // The day holds as many as its capacity (4) but 09:30 still has a seat: the day is not
+        // taken for full, and the next booking gets that seat.
+        #expect(given.day(.april22).map { ($0.capacity, $0.booked, $0.free) } ?? (0, 0, 0) == (4, 4, 1))
+        let last = try given.book(Fixture.pratica(5), on: .april22)
+        #expect((last.day, last.time) == (.april22, .nineThirty))
+        #expect(given.day(.april22)?.free == 0)
+        #expect(try given.book(Fixture.pratica(6), on: .april22).day == .april23)
         // The office can still be reconfigured (here: an address) although a slot is over capacity,
         // but not so that a normal booking loses its place.
         try given.accept(.amendOffice(Fixture.office, .address("Via Tor Bandena 6, Trieste", phone: "")))
+        #expect(given.record(.configureOffice(Fixture.configuration(fotosegnalamentoCapacity: 2))).rejection == nil)
         let smaller = given.record(.configureOffice(Fixture.configuration(fotosegnalamentoCapacity: 1)))
-        #expect(smaller.rejection == nil)
+        #expect(smaller.rejection == .capacityBelowBookings(Fixture.office, service: Fixture.fotosegnalamento,
+                                                            day: .april22, time: .nineThirty, booked: 2))
     }
 
     @Test("the auditor's invariant check accepts migrated seats past capacity but flags a normal booking there")
