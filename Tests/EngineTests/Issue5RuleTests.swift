@@ -335,3 +335,32 @@ struct DaylightSavingTests {
         }
     }
 }
+
+@Suite("Opening hours with a break")
+struct OpeningHoursTests {
+    /// 09:00-10:15 and 14:00-15:00 on weekdays, half-hour slots of one place: 09:00, 09:30,
+    /// then (after the lunch break, and with 10:00-10:15 too short for a slot) 14:00, 14:30.
+    static func office() -> OfficeConfiguration {
+        let day = [OpeningInterval(start: .nine, end: LocalTime(hour: 10, minute: 15)!),
+                   OpeningInterval(start: LocalTime(hour: 14, minute: 0)!, end: LocalTime(hour: 15, minute: 0)!)]
+        var configuration = Fixture.configuration()
+        configuration.services[0] = ServiceConfiguration(
+            id: Fixture.fotosegnalamento, name: "Fotosegnalamento", slotLengthMinutes: 30, capacityPerSlot: 1,
+            requiresReadyPermit: false, weekly: [day, day, day, day, day, [], []])
+        return configuration
+    }
+
+    @Test("slots run in each interval, none in the break or in a tail shorter than a slot; a full morning moves on to the afternoon")
+    func breaks() throws {
+        let times = Self.office().services[0].slotTimes(on: .tuesday).map(\.description)
+        #expect(times == ["09:00", "09:30", "14:00", "14:30"])
+        var given = try Given.office(pratiche: 6, configuration: Self.office())
+        for time in [LocalTime(hour: 12, minute: 0)!, .ten, LocalTime(hour: 15, minute: 0)!] {
+            #expect(given.decide(Fixture.book(Fixture.pratica(1), on: .april22, at: time)).rejection?.rule == "no-such-slot")
+        }
+        let booked = try (1...5).map { try given.book(Fixture.pratica($0), on: .april22) }
+        #expect(booked.map { "\($0.day) \($0.time)" } == ["2008-04-22 09:00", "2008-04-22 09:30", "2008-04-22 14:00",
+                                                          "2008-04-22 14:30", "2008-04-23 09:00"])
+        #expect(booked.map(\.deferred) == [false, false, false, false, true])
+    }
+}
