@@ -163,6 +163,10 @@ struct Workload {
     mutating func runIssue5(from wednesday: Day) throws {
         let migrationDay = wednesday.adding(days: 8)
         _ = try store.executeAll((20..<26).map { .registerPratica(applicant($0)) }, actor: .system)
+        // A whole configuration of version 2 (command tag 14), with an address.
+        var withAddress = testOffice(capacity: 3)
+        withAddress.address = "Ufficio Immigrazione, Questura di prova, Trieste"
+        _ = try store.execute(.configureOffice(withAddress), actor: .system)
         _ = try store.executeAll([
             .createAccount(AccountSpec(name: "self.20", role: .applicant, office: nil, body: pratica(20).rawValue,
                                        pratica: pratica(20))),
