@@ -16,9 +16,10 @@ run: build
 	.build/release/agenda-node --demo --data $(DATA) --metrics-port 9464
 
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding; the process tests
-# run redis-cli, redis-benchmark and redis-py against a real agenda-node.
+# run redis-cli, redis-benchmark and redis-py against a real agenda-node; the calendar test
+# compares every province's closed days with PyPI holidays==0.109.
 test:
-	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar redis-cli redis-benchmark
+	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar python-holidays redis-cli redis-benchmark
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -67,6 +67,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // import-appointments derives each row's request id with SHA-256.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The auditors' and analysts' reading of a log: rebuild, audit, dump, history, as-of.

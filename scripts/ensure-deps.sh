@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
 # liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
-# (redis-cli, redis-benchmark), redis-server, Python's lmdb, redis (redis-py) and icalendar. Called by `make run|test|bench`.
+# (redis-cli, redis-benchmark), redis-server, Python's lmdb, redis (redis-py), icalendar and holidays==0.109. Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
@@ -14,6 +14,8 @@ for tool in "$@"; do
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
     python-redis) python3 -c 'import redis' >/dev/null 2>&1 || redis_py_missing=1 ;;
     python-icalendar) python3 -c 'import icalendar' >/dev/null 2>&1 || icalendar_missing=1 ;;
+    python-holidays)
+      python3 -c 'import holidays, sys; sys.exit(holidays.__version__ != "0.109")' >/dev/null 2>&1 || holidays_missing=1 ;;
   esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -55,4 +57,12 @@ if [ "${icalendar_missing:-0}" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-icalendar >/dev/null
   fi
   python3 -c 'import icalendar' || { echo "python3 cannot import icalendar; install python3-icalendar or pip install icalendar" >&2; exit 1; }
+fi
+if [ "${holidays_missing:-0}" = 1 ]; then
+  # PyPI holidays, pinned: the reference the calendar test compares every province's closed days with.
+  echo "installing Python's holidays==0.109" >&2
+  python3 -m pip install -q "holidays==0.109" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "holidays==0.109"
+  python3 -c 'import holidays, sys; sys.exit(holidays.__version__ != "0.109")' \
+    || { echo "python3 cannot import holidays 0.109; run python3 -m pip install holidays==0.109" >&2; exit 1; }
 fi

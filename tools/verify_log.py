@@ -216,8 +216,32 @@ class Reader:
 
 OFFICE_KINDS = {1: "questura", 2: "prefettura", 3: "sui"}
 MOVE_CAUSES = {1: "deferred", 2: "day-closed"}
-ROLES = {1: "sui", 2: "body", 3: "questura", 4: "prefettura", 5: "audit", 6: "admin"}
+ROLES = {1: "sui", 2: "body", 3: "questura", 4: "prefettura", 5: "audit", 6: "admin", 7: "applicant"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def read_transition(r, label):
+    """An optional transition window: {"from", "to"} or None."""
+    return r.opt(label, lambda _label: {"from": r.day(f"{label}.from"), "to": r.day(f"{label}.to")})
+
+
+def read_quotas(r, into):
+    into["quotas"] = {"sui": r.u16("quotas.sui"), "body": r.u16("quotas.body"),
+                      "applicant": r.u16("quotas.applicant")}
+    into["releaseDays"] = r.u16("releaseDays")
+    return into
+
+
+def read_configuration_v2(r):
+    """Version 2: the version-1 layout, then address, phone, transition, and per service quotas."""
+    configuration = read_configuration(r)
+    configuration["address"] = r.str("address")
+    configuration["phone"] = r.str("phone")
+    configuration["transition"] = read_transition(r, "transition")
+    for index, service in enumerate(configuration["services"]):
+        with r.within(f"services[{index}]"):
+            read_quotas(r, service)
+    return configuration
 
 
 def read_configuration(r):
@@ -266,6 +290,13 @@ def read_account(r):
     return account
 
 
+def read_account_v2(r):
+    """Version 2: the version-1 fields, then the pratica an applicant account is tied to."""
+    account = read_account(r)
+    account["pratica"] = r.str("pratica")
+    return account
+
+
 def read_structure(r, label, read):
     with r.within(label):
         return read(r)
@@ -288,6 +319,23 @@ def read_book(r):
             "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day), "at": r.opt("at", r.time)}
 
 
+AMENDMENTS = {1: "quotas", 2: "address", 3: "transition"}
+
+
+def read_amendment(r):
+    with r.within("amendment"):
+        tag = r.tag("tag", AMENDMENTS, "office amendment")
+        if tag == 1:
+            amendment = {"type": "quotas", "service": r.str("service")}
+            quotas = read_quotas(r, {})
+            amendment.update(quotas["quotas"])
+            amendment["releaseDays"] = quotas["releaseDays"]
+            return amendment
+        if tag == 2:
+            return {"type": "address", "address": r.str("address"), "phone": r.str("phone")}
+        return {"type": "transition", "window": read_transition(r, "window")}
+
+
 COMMANDS = {
     1: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration)}),
     2: ("close-day", lambda r: {"office": r.str("office"), "day": r.day("day"), "service": r.opt("service", r.str),
@@ -304,6 +352,12 @@ COMMANDS = {
     11: ("attend", lambda r: {"appointment": r.str("appointment")}),
     12: ("no-show", lambda r: {"appointment": r.str("appointment")}),
     13: ("book-or-existing", read_book),
+    14: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v2)}),
+    15: ("amend-office", lambda r: {"office": r.str("office"), "amendment": read_amendment(r)}),
+    16: ("migrate-appointment", lambda r: {"office": r.str("office"), "service": r.str("service"),
+                                           "pratica": r.str("pratica"), "day": r.day("day"), "time": r.time("time"),
+                                           "legacyID": r.str("legacyID")}),
+    17: ("create-account", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -346,6 +400,13 @@ EVENTS = {
     10: ("account-disabled", lambda r: {"name": r.str("name"), "reason": r.str("reason")}),
     11: ("appointment-attended", read_closed),
     12: ("appointment-missed", read_closed),
+    13: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v2),
+                                         "effectiveFrom": r.day("effectiveFrom")}),
+    14: ("appointment-migrated", lambda r: {"appointment": r.str("appointment"), "office": r.str("office"),
+                                            "service": r.str("service"), "pratica": r.str("pratica"),
+                                            "day": r.day("day"), "time": r.time("time"),
+                                            "legacyID": r.str("legacyID"), "bookedBy": r.str("bookedBy")}),
+    15: ("account-created", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------
@@ -380,6 +441,8 @@ REJECTIONS = {
     21: ("unknown-account", lambda r: {"name": r.str("name")}),
     22: ("not-yet-due", lambda r: {"appointment": r.str("appointment"), "day": r.day("day"),
                                    "today": r.day("today")}),
+    23: ("outside-transition", lambda r: {"office": r.str("office"), "day": r.day("day"),
+                                          "window": read_transition(r, "window")}),
 }
 
 OUTCOMES = {1: "accepted", 2: "rejected"}

@@ -42,6 +42,7 @@ final class Hub: @unchecked Sendable {
         case .appointmentMoved(let moved): moved.office
         case .appointmentCancelled(_, let office, _, _, _, _, _): office
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.office
+        case .appointmentMigrated(let migrated): migrated.office
         case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled: nil
         }
     }
@@ -78,6 +79,11 @@ enum EventJSON {
             fields += [("event", name), ("appointment", closed.appointment.rawValue), ("office", closed.office.rawValue),
                        ("service", closed.service.rawValue), ("pratica", closed.pratica.rawValue),
                        ("date", closed.day.description), ("time", closed.time.description)]
+        case .appointmentMigrated(let migrated):
+            fields += [("event", "appointment-migrated"), ("appointment", migrated.appointment.rawValue),
+                       ("office", migrated.office.rawValue), ("service", migrated.service.rawValue),
+                       ("pratica", migrated.pratica.rawValue), ("date", migrated.day.description),
+                       ("time", migrated.time.description), ("legacyId", migrated.legacyID)]
         case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled:
             fields += [("event", "other")]
         }

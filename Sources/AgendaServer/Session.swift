@@ -20,13 +20,20 @@ extension AccountView {
     func isStaff(of office: OfficeID) -> Bool {
         switch spec.role {
         case .admin, .audit: return true
-        case .body: return false
+        case .body, .applicant: return false
         case .prefettura:
             guard let own = spec.office else { return false }
             return AccountView.province(own) == AccountView.province(office)
         case .sui, .questura:
             return spec.office == office
         }
+    }
+
+    /// The pratica an applicant account is tied to (nil for every other role; an applicant
+    /// account without one is refused when created, so this never lets one act unrestricted).
+    var ownPratica: PraticaID? {
+        guard spec.role == .applicant else { return nil }
+        return spec.pratica ?? PraticaID("")
     }
 
     static func province(_ office: OfficeID) -> Substring {

@@ -2,13 +2,14 @@ import Events
 
 /// Where an office is, as a note prints it.
 public enum OfficeAddress {
-    /// The address printed under the office's name.
-    ///
-    /// ADDRESS: the office configuration carries no street address yet (engine5 adds
-    /// `OfficeConfiguration.address` in issue 5). Until then this is the province capital and
-    /// sigla, `Roma (RM)`; once the field lands, return it here when it is not empty — this is
-    /// the one place every document reads the address from.
+    /// The address printed under the office's name: the one the office configured (`ADDRESS`),
+    /// with its telephone when set; for an office that configured none, the province capital and
+    /// sigla, `Roma (RM)`. The one place every document reads the address from.
     public static func of(_ configuration: OfficeConfiguration) -> String {
+        if !configuration.address.isEmpty {
+            return configuration.phone.isEmpty ? configuration.address
+                : "\(configuration.address) · tel. \(configuration.phone)"
+        }
         let sigla = province(configuration.office)
         guard let capital = capitals[sigla] else { return "" }
         return "\(capital) (\(sigla))"

@@ -9,7 +9,8 @@ public enum CommandCheck {
         if !requestID.isEmpty, let problem = id(requestID, "request id") { return problem }
         switch command {
         case .configureOffice(let configuration):
-            if let problem = id(configuration.office.rawValue, "office") ?? text(configuration.name, "office name") {
+            if let problem = id(configuration.office.rawValue, "office") ?? text(configuration.name, "office name")
+                ?? text(configuration.address, "address") ?? text(configuration.phone, "phone") {
                 return problem
             }
             // Counts the record format must hold: past them the command could not even be logged.
@@ -46,11 +47,22 @@ public enum CommandCheck {
                 ?? nonEmptyText(applicant.surname, "surname") ?? nonEmptyText(applicant.name, "name")
         case .createAccount(let spec):
             return accountName(spec.name) ?? spec.office.flatMap { id($0.rawValue, "office") }
-                ?? (spec.body.isEmpty ? nil : id(spec.body, "body"))
+                ?? (spec.body.isEmpty ? nil : id(spec.body, "body")) ?? spec.pratica.flatMap { id($0.rawValue, "pratica") }
         case .disableAccount(let name, let reason):
             return accountName(name) ?? text(reason, "reason")
         case .attend(let appointment), .noShow(let appointment):
             return id(appointment.rawValue, "appointment")
+        case .amendOffice(let office, let amendment):
+            if let problem = id(office.rawValue, "office") { return problem }
+            switch amendment {
+            case .quotas(let service, _, _): return id(service.rawValue, "service")
+            case .address(let address, let phone): return text(address, "address") ?? text(phone, "phone")
+            case .transition: return nil
+            }
+        case .migrate(let request):
+            return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
+                ?? id(request.pratica.rawValue, "pratica")
+                ?? (request.legacyID.isEmpty ? nil : id(request.legacyID, "legacy id"))
         }
     }
 

@@ -17,6 +17,14 @@ extension Decider {
             }
         case .audit, .admin:
             break
+        case .applicant:
+            guard let pratica = spec.pratica else {
+                return .rejected(.invalidConfiguration("an applicant account names the one pratica it books for"))
+            }
+            guard views.pratiche[pratica] != nil else { return .rejected(.unknownPratica(pratica)) }
+        }
+        if spec.role != .applicant && spec.pratica != nil {
+            return .rejected(.invalidConfiguration("only an applicant account is tied to a pratica"))
         }
         if let office = spec.office, views.offices[office] == nil { return .rejected(.unknownOffice(office)) }
         return .accepted([.accountCreated(spec)])

@@ -8,7 +8,7 @@ extension Decider {
     static func book(_ request: BookRequest, _ views: Views, now: Instant, actor: Actor,
                      ids: inout some IDSource) -> Outcome {
         guard let office = views.offices[request.office] else { return .rejected(.unknownOffice(request.office)) }
-        guard let calendar = ServiceCalendar(views, office, request.service) else {
+        guard var calendar = ServiceCalendar(views, office, request.service) else {
             return .rejected(.unknownService(request.office, request.service))
         }
         guard let pratica = views.pratiche[request.pratica] else { return .rejected(.unknownPratica(request.pratica)) }
@@ -16,12 +16,17 @@ extension Decider {
             if pratica.permitDelivered { return .rejected(.permitAlreadyDelivered(request.pratica)) }
             if !pratica.permitReady { return .rejected(.permitNotReady(request.pratica)) }
         }
-        if let live = pratica.live[request.service] {
+        let today = RomeTime.day(of: now)
+        // A live appointment whose day is over without ATTEND or NOSHOW counts as missed: it
+        // no longer stands in the way of a new booking.
+        if let live = pratica.live[request.service], (views.appointments[live]?.day ?? today) >= today {
             // Asked for "this booking, or the one it already has": nothing to change.
             if request.orExisting { return .accepted([]) }
             return .rejected(.liveAppointmentExists(request.pratica, service: request.service, appointment: live))
         }
         let window = BookingWindow(office.configuration, now: now)
+        calendar.channel = views.channel(of: actor)
+        calendar.today = window.today
         let requested: Day
         if let on = request.on {
             if let rejection = checkChosenDay(on, at: request.at, calendar, office.configuration.office, window) {

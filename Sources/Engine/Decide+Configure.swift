@@ -18,8 +18,10 @@ extension Decider {
                 for (day, dayLoad) in load.materialised where day >= today && dayLoad.booked > 0 && !dayLoad.closed {
                     let fresh = next.freshLoad(service, on: day)
                     for slot in dayLoad.slots where slot.booked > 0 {
-                        let capacity = fresh.slotIndex(slot.time).map { fresh.slots[$0].capacity } ?? 0
-                        if capacity < slot.booked {
+                        let slotIndex = fresh.slotIndex(slot.time)
+                        let capacity = slotIndex.map { fresh.slots[$0].capacity } ?? 0
+                        // Migrated appointments may sit past capacity, but never off the grid.
+                        if capacity < slot.normallyBooked || (slotIndex == nil && slot.migrated > 0) {
                             return .rejected(.capacityBelowBookings(id, service: service, day: day, time: slot.time,
                                                                     booked: slot.booked))
                         }
@@ -41,12 +43,22 @@ extension Decider {
         if zip(configuration.closedDays, configuration.closedDays.dropFirst()).contains(where: { $0 >= $1 }) {
             return "closedDays must be sorted and unique"
         }
+        if let window = configuration.transition, window.from > window.to {
+            return "the transition window starts (\(window.from)) after it ends (\(window.to))"
+        }
         for service in configuration.services {
             if service.slotLengthMinutes == 0 || service.slotLengthMinutes > 1440 {
                 return "\(service.id): slotLengthMinutes must be 1 to 1440"
             }
             if service.capacityPerSlot == 0 || service.capacityPerSlot > Limits.capacityPerSlotMax {
                 return "\(service.id): capacityPerSlot must be 1 to \(Limits.capacityPerSlotMax)"
+            }
+            if service.quotas.total > Int(service.capacityPerSlot) {
+                return "\(service.id): quotas sui \(service.quotas.sui) + body \(service.quotas.body) + applicant "
+                    + "\(service.quotas.applicant) exceed capacityPerSlot \(service.capacityPerSlot)"
+            }
+            if service.releaseDays > configuration.horizonDays {
+                return "\(service.id): releaseDays exceeds horizonDays"
             }
             for (index, intervals) in service.weekly.enumerated() {
                 let weekday = Weekday(rawValue: UInt8(index))?.shortName ?? "\(index)"

@@ -11,10 +11,17 @@ extension Decider {
             return .rejected(.appointmentNotLive(id, state: appointment.state.description))
         }
         guard let office = views.offices[appointment.office],
-              let calendar = ServiceCalendar(views, appointment.office, appointment.service) else {
+              var calendar = ServiceCalendar(views, appointment.office, appointment.service) else {
             return .rejected(.unknownService(appointment.office, appointment.service))
         }
         let window = BookingWindow(office.configuration, now: now)
+        // Its day is over unmarked: it counts as missed, and stays where it was.
+        if appointment.isUnmarkedPast(today: window.today) {
+            return .rejected(.appointmentNotLive(id, state: AppointmentState.missed.description))
+        }
+        // It moves within its own channel's share, as it was booked.
+        calendar.channel = appointment.channel
+        calendar.today = window.today
         let found: (day: Day, time: LocalTime)?
         switch target {
         case .nextFree:
@@ -38,10 +45,13 @@ extension Decider {
     }
 
     /// `cancel`: frees the slot at once.
-    static func cancel(_ id: AppointmentID, reason: String, _ views: Views) -> Outcome {
+    static func cancel(_ id: AppointmentID, reason: String, _ views: Views, now: Instant) -> Outcome {
         guard let appointment = views.appointments[id] else { return .rejected(.unknownAppointment(id)) }
         guard appointment.state == .booked else {
             return .rejected(.appointmentNotLive(id, state: appointment.state.description))
+        }
+        if appointment.isUnmarkedPast(today: RomeTime.day(of: now)) {
+            return .rejected(.appointmentNotLive(id, state: AppointmentState.missed.description))
         }
         return .accepted([.appointmentCancelled(
             appointment: id, office: appointment.office, service: appointment.service, pratica: appointment.pratica,

@@ -52,7 +52,7 @@ public enum Decider {
         case .deferAppointment(let appointment, let target, let reason):
             deferAppointment(appointment, to: target, reason: reason, views, now: now)
         case .cancel(let appointment, let reason):
-            cancel(appointment, reason: reason, views)
+            cancel(appointment, reason: reason, views, now: now)
         case .permitReady(let pratica):
             permitReady(pratica, views)
         case .pickup(let pratica):
@@ -67,6 +67,10 @@ public enum Decider {
             closeAppointment(appointment, attended: true, views, now: now)
         case .noShow(let appointment):
             closeAppointment(appointment, attended: false, views, now: now)
+        case .amendOffice(let office, let amendment):
+            amend(office, amendment, views, now: now)
+        case .migrate(let request):
+            migrate(request, views, now: now, actor: actor, ids: &ids)
         }
     }
 }

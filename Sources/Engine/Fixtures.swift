@@ -52,6 +52,9 @@ public struct Fixtures: Sendable {
         let leadDays: UInt16
         let services: [ServiceEntry]
         let closedDays: [String]
+        /// Optional: older fixture files have none.
+        let address: String?
+        let phone: String?
     }
 
     private struct ServiceEntry: Decodable {
@@ -99,7 +102,7 @@ public struct Fixtures: Sendable {
             }
             return OfficeConfiguration(office: OfficeID(entry.id), kind: kind, name: entry.name,
                                        horizonDays: entry.horizonDays, leadDays: entry.leadDays, services: services,
-                                       closedDays: closedDays)
+                                       closedDays: closedDays, address: entry.address ?? "", phone: entry.phone ?? "")
         }
     }
 

@@ -15,30 +15,39 @@ public enum Queries {
         public var capacity: Int
         public var booked: Int
         public var closed: Bool
-        public var free: Int { closed ? 0 : max(0, capacity - booked) }
+        /// Seats free slot by slot (a slot migrated past its capacity has none, the others keep theirs).
+        public var freeSeats: Int
+        public var free: Int { closed ? 0 : freeSeats }
     }
 
     /// The first `count` slots with room, from `notBefore` (or the first bookable day) through
     /// the horizon, earliest first: what BOOK would pick, and the ones after it.
+    /// `channel`: the caller's quota channel (from its role); what it could take is what counts.
     public static func firstFree(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
-                                 notBefore: Day?, count: Int, now: Instant) -> Result<[FreeSlot], Rejection> {
+                                 notBefore: Day?, count: Int, now: Instant,
+                                 channel: Channel = .open) -> Result<[FreeSlot], Rejection> {
         guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
-        guard let calendar = ServiceCalendar(views, office, serviceID) else {
+        guard var calendar = ServiceCalendar(views, office, serviceID) else {
             return .failure(.unknownService(officeID, serviceID))
         }
         let window = BookingWindow(office.configuration, now: now)
+        calendar.channel = channel
+        calendar.today = window.today
         var day = max(window.earliest, notBefore ?? window.earliest)
         if day > window.last { return .failure(.beyondHorizon(requested: day, last: window.last)) }
         var found: [FreeSlot] = []
         while day <= window.last && found.count < count {
             if calendar.isOpen(day) {
                 if let load = calendar.load?[day] {
-                    for slot in load.slots where slot.free > 0 && found.count < count {
-                        found.append(FreeSlot(day: day, time: slot.time, free: Int(slot.free)))
+                    for slot in load.slots where found.count < count {
+                        let room = calendar.room(slot, on: day)
+                        if room > 0 { found.append(FreeSlot(day: day, time: slot.time, free: room)) }
                     }
                 } else {
-                    for time in calendar.slotTimes(on: day) where found.count < count {
-                        found.append(FreeSlot(day: day, time: time, free: Int(calendar.service.capacityPerSlot)))
+                    let room = calendar.room(SlotLoad(time: .midnight, capacity: calendar.service.capacityPerSlot, booked: 0),
+                                             on: day)
+                    for time in calendar.slotTimes(on: day) where found.count < count && room > 0 {
+                        found.append(FreeSlot(day: day, time: time, free: room))
                     }
                 }
             }
@@ -59,7 +68,8 @@ public enum Queries {
         var day = from
         while day <= to {
             let dayLoad = load?[day] ?? office.freshLoad(serviceID, on: day)
-            days.append(DayCapacity(day: day, capacity: dayLoad.capacity, booked: dayLoad.booked, closed: dayLoad.closed))
+            days.append(DayCapacity(day: day, capacity: dayLoad.capacity, booked: dayLoad.booked, closed: dayLoad.closed,
+                                    freeSeats: dayLoad.free))
             day = day.adding(days: 1)
         }
         return .success(days)

@@ -11,6 +11,14 @@ struct ServiceCalendar {
     let grid: [[LocalTime]]
     /// Seats taken by earlier steps of the same decision (close-day moves many at once).
     var pending: [Day: [LocalTime: UInt16]] = [:]
+    /// The quota channel searching: `.open` (staff, close-day) sees every free seat.
+    var channel: Channel = .open
+    /// The office's today, for releasing unused quota (`releaseDays`).
+    var today = Day(daysSinceEpoch: 0)
+
+    /// Whether the search must look at the channels' counts: a restricted channel on a
+    /// service with quotas.
+    var quotaBound: Bool { channel != .open && service.quotas.total > 0 }
 
     init?(_ views: Views, _ officeID: OfficeID, _ serviceID: ServiceID) {
         guard let office = views.offices[officeID] else { return nil }
@@ -62,17 +70,28 @@ struct ServiceCalendar {
     func firstFree(on day: Day, atOrAfter time: LocalTime?) -> LocalTime? {
         let taken = pending.isEmpty ? nil : pending[day]
         if let dayLoad = load?[day] {
-            if dayLoad.closed || (taken == nil && dayLoad.booked >= dayLoad.capacity) { return nil }
+            if dayLoad.closed || (taken == nil && dayLoad.free == 0) { return nil }
+            let released = quotaBound && office.quotaReleased(service, on: day, today: today)
             for slot in dayLoad.slots where time.map({ slot.time >= $0 }) ?? true {
-                if slot.free > taken?[slot.time] ?? 0 { return slot.time }
+                let room = quotaBound ? slot.room(for: channel, quotas: service.quotas, released: released) : Int(slot.free)
+                if room > Int(taken?[slot.time] ?? 0) { return slot.time }
             }
             return nil
         }
         guard !office.isClosed(service.id, on: day) else { return nil }
+        let empty = quotaBound ? room(SlotLoad(time: .midnight, capacity: service.capacityPerSlot, booked: 0), on: day)
+            : Int(service.capacityPerSlot)
         for slotTime in slotTimes(on: day) where time.map({ slotTime >= $0 }) ?? true {
-            if service.capacityPerSlot > taken?[slotTime] ?? 0 { return slotTime }
+            if empty > Int(taken?[slotTime] ?? 0) { return slotTime }
         }
         return nil
+    }
+
+    /// The seats this calendar's channel may still take in `slot` on `day`.
+    func room(_ slot: SlotLoad, on day: Day) -> Int {
+        guard quotaBound else { return Int(slot.free) }
+        return slot.room(for: channel, quotas: service.quotas,
+                         released: office.quotaReleased(service, on: day, today: today))
     }
 
     mutating func take(_ day: Day, _ time: LocalTime) {

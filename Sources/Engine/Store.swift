@@ -30,7 +30,7 @@ public final class Store: @unchecked Sendable {
     /// 3: a per-pratica record index (`history`) and operators' accounts (`accounts`).
     /// 4: `history` keyed by sequence first; `pratiche` holds the permit state only (a booking
     /// writes no random-keyed entry).
-    static let viewsFormat: UInt8 = 4
+    static let viewsFormat: UInt8 = 5
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).

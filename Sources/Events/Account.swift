@@ -12,6 +12,8 @@ public enum Role: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case audit = 5
     /// Manages accounts; acts anywhere.
     case admin = 6
+    /// An applicant booking for themselves ("autoconvocazione"): tied to one pratica, acts only on it.
+    case applicant = 7
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum Role: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .prefettura: "prefettura"
         case .audit: "audit"
         case .admin: "admin"
+        case .applicant: "applicant"
         }
     }
 
@@ -40,12 +43,16 @@ public struct AccountSpec: Equatable, Sendable {
     public var office: OfficeID?
     /// The body it acts for: the ente convenzionato's id for a body; defaults to the office.
     public var body: String
+    /// The one pratica an applicant account acts on; nil for every other role. Recorded under
+    /// the version-2 account tags, so accounts without it read and encode as before.
+    public var pratica: PraticaID?
 
-    public init(name: String, role: Role, office: OfficeID?, body: String) {
+    public init(name: String, role: Role, office: OfficeID?, body: String, pratica: PraticaID? = nil) {
         self.name = name
         self.role = role
         self.office = office
         self.body = body
+        self.pratica = pratica
     }
 
     /// Who its commands are recorded as.

@@ -19,6 +19,12 @@ public enum Command: Equatable, Sendable {
     case attend(AppointmentID)
     /// The applicant did not come: the appointment is done, and the pratica may book again.
     case noShow(AppointmentID)
+    /// Changes one part of an office's configuration (quotas, address, transition window);
+    /// decided into the whole new configuration.
+    case amendOffice(OfficeID, OfficeAmendment)
+    /// Brings in an appointment the previous booking system already gave, on its own day and
+    /// time, even past today's capacity; only for days in the office's transition window.
+    case migrate(MigrateRequest)
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -35,6 +41,8 @@ public enum Command: Equatable, Sendable {
         case .disableAccount: "disable-account"
         case .attend: "attend"
         case .noShow: "no-show"
+        case .amendOffice: "amend-office"
+        case .migrate: "migrate-appointment"
         }
     }
 }
@@ -108,4 +116,34 @@ public struct Actor: Hashable, Sendable, CustomStringConvertible {
     }
     public static let system = Actor(operator: "system", body: "agenda")
     public var description: String { "\(`operator`)@\(body)" }
+}
+
+/// One part of an office's configuration, changed on its own (QUOTA, ADDRESS, TRANSITION).
+public enum OfficeAmendment: Equatable, Sendable {
+    /// A service's channel quotas and the days before a slot when unused quota is released.
+    case quotas(ServiceID, ChannelQuotas, releaseDays: UInt16)
+    /// The address (and telephone) printed on the office's documents.
+    case address(String, phone: String)
+    /// The transition window for migrated appointments; nil closes it.
+    case transition(TransitionWindow?)
+}
+
+/// An appointment as the previous booking system holds it.
+public struct MigrateRequest: Equatable, Sendable {
+    public var office: OfficeID
+    public var service: ServiceID
+    public var pratica: PraticaID
+    public var day: Day
+    public var time: LocalTime
+    /// The previous system's id for it; may be empty.
+    public var legacyID: String
+
+    public init(office: OfficeID, service: ServiceID, pratica: PraticaID, day: Day, time: LocalTime, legacyID: String) {
+        self.office = office
+        self.service = service
+        self.pratica = pratica
+        self.day = day
+        self.time = time
+        self.legacyID = legacyID
+    }
 }

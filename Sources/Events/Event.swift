@@ -17,6 +17,33 @@ public enum Event: Equatable, Sendable {
     case appointmentAttended(AppointmentClosed)
     /// The applicant did not come; the seat stays counted, it was held for them.
     case appointmentMissed(AppointmentClosed)
+    /// An appointment taken over from the previous booking system: seated on its day and
+    /// time even past the slot's capacity, and flagged as migrated for good.
+    case appointmentMigrated(AppointmentMigrated)
+}
+
+public struct AppointmentMigrated: Equatable, Sendable {
+    public var appointment: AppointmentID
+    public var office: OfficeID
+    public var service: ServiceID
+    public var pratica: PraticaID
+    public var day: Day
+    public var time: LocalTime
+    public var legacyID: String
+    /// The body that imported it.
+    public var bookedBy: String
+
+    public init(appointment: AppointmentID, office: OfficeID, service: ServiceID, pratica: PraticaID, day: Day,
+                time: LocalTime, legacyID: String, bookedBy: String) {
+        self.appointment = appointment
+        self.office = office
+        self.service = service
+        self.pratica = pratica
+        self.day = day
+        self.time = time
+        self.legacyID = legacyID
+        self.bookedBy = bookedBy
+    }
 }
 
 /// An appointment that ended on its day, attended or missed.

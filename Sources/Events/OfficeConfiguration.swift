@@ -13,9 +13,18 @@ public struct OfficeConfiguration: Equatable, Sendable {
     public var services: [ServiceConfiguration]
     /// National holidays and the patron saint's day: no service opens. Sorted, unique.
     public var closedDays: [Day]
+    /// The office's postal address as printed on convocation notes; empty when not set.
+    /// (Configuration version 2, like everything below.)
+    public var address: String
+    /// A telephone number for the public; empty when not set.
+    public var phone: String
+    /// The days on which appointments migrated from the previous booking system are accepted
+    /// (`migrate-appointment`); nil: none.
+    public var transition: TransitionWindow?
 
     public init(office: OfficeID, kind: Kind, name: String, horizonDays: UInt16, leadDays: UInt16,
-                services: [ServiceConfiguration], closedDays: [Day]) {
+                services: [ServiceConfiguration], closedDays: [Day], address: String = "", phone: String = "",
+                transition: TransitionWindow? = nil) {
         self.office = office
         self.kind = kind
         self.name = name
@@ -23,6 +32,16 @@ public struct OfficeConfiguration: Equatable, Sendable {
         self.leadDays = leadDays
         self.services = services
         self.closedDays = closedDays
+        self.address = address
+        self.phone = phone
+        self.transition = transition
+    }
+
+    /// True when nothing of configuration version 2 is set: such a configuration is recorded
+    /// under the version-1 tags, byte for byte as before.
+    public var isVersion1: Bool {
+        address.isEmpty && phone.isEmpty && transition == nil
+            && services.allSatisfy { $0.quotas == .none && $0.releaseDays == 0 }
     }
 
     public func service(_ id: ServiceID) -> ServiceConfiguration? { services.first { $0.id == id } }
@@ -37,15 +56,24 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var requiresReadyPermit: Bool
     /// Opening intervals per weekday, Monday first; breaks are the gaps between intervals.
     public var weekly: [[OpeningInterval]]
+    /// Each slot's places reserved per channel; the rest (capacity minus their sum) is open to
+    /// every channel. Configuration version 2.
+    public var quotas: ChannelQuotas
+    /// A slot's unused quota is open to every channel once its day is at most this many days
+    /// after today. Configuration version 2.
+    public var releaseDays: UInt16
 
     public init(id: ServiceID, name: String, slotLengthMinutes: UInt16, capacityPerSlot: UInt16,
-                requiresReadyPermit: Bool, weekly: [[OpeningInterval]]) {
+                requiresReadyPermit: Bool, weekly: [[OpeningInterval]], quotas: ChannelQuotas = .none,
+                releaseDays: UInt16 = 0) {
         self.id = id
         self.name = name
         self.slotLengthMinutes = slotLengthMinutes
         self.capacityPerSlot = capacityPerSlot
         self.requiresReadyPermit = requiresReadyPermit
         self.weekly = weekly
+        self.quotas = quotas
+        self.releaseDays = releaseDays
     }
 
     /// The start times of the slots on that weekday, in order: every interval cut into slots of
@@ -71,5 +99,66 @@ public struct OpeningInterval: Equatable, Sendable {
     public init(start: LocalTime, end: LocalTime) {
         self.start = start
         self.end = end
+    }
+}
+
+/// The days `[from, to]` (both included) during which migrated appointments are accepted.
+public struct TransitionWindow: Equatable, Sendable {
+    public var from: Day
+    public var to: Day
+    public init(from: Day, to: Day) {
+        self.from = from
+        self.to = to
+    }
+    public func contains(_ day: Day) -> Bool { day >= from && day <= to }
+}
+
+/// Who a booking came through, for quotas: derived from the booking account's role (sui,
+/// body, applicant); every other role (staff, admin, the system) books on the open channel,
+/// unrestricted by quotas. Tags are forever.
+public enum Channel: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case open = 0
+    case sui = 1
+    case body = 2
+    case applicant = 3
+
+    public init(role: Role?) {
+        switch role {
+        case .sui?: self = .sui
+        case .body?: self = .body
+        case .applicant?: self = .applicant
+        default: self = .open
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .open: "open"
+        case .sui: "sui"
+        case .body: "body"
+        case .applicant: "applicant"
+        }
+    }
+}
+
+/// Places per slot reserved for each channel.
+public struct ChannelQuotas: Equatable, Sendable {
+    public var sui: UInt16
+    public var body: UInt16
+    public var applicant: UInt16
+    public init(sui: UInt16, body: UInt16, applicant: UInt16) {
+        self.sui = sui
+        self.body = body
+        self.applicant = applicant
+    }
+    public static let none = ChannelQuotas(sui: 0, body: 0, applicant: 0)
+    public var total: Int { Int(sui) + Int(body) + Int(applicant) }
+    public subscript(channel: Channel) -> UInt16 {
+        switch channel {
+        case .open: 0
+        case .sui: sui
+        case .body: body
+        case .applicant: applicant
+        }
     }
 }

@@ -77,7 +77,7 @@ public enum RecordCodec {
     static func encode(_ command: Command, _ writer: inout ByteWriter) {
         switch command {
         case .configureOffice(let configuration):
-            writer.u8(1)
+            writer.u8(configuration.isVersion1 ? 1 : 14)
             encode(configuration, &writer)
         case .closeDay(let office, let day, let service, let reason):
             writer.u8(2)
@@ -119,7 +119,7 @@ public enum RecordCodec {
             writer.u8(8)
             encode(applicant, &writer)
         case .createAccount(let account):
-            writer.u8(9)
+            writer.u8(account.pratica == nil ? 9 : 17)
             encode(account, &writer)
         case .disableAccount(let name, let reason):
             writer.u8(10)
@@ -131,6 +131,30 @@ public enum RecordCodec {
         case .noShow(let appointment):
             writer.u8(12)
             writer.string(appointment.rawValue)
+        case .amendOffice(let office, let amendment):
+            writer.u8(15)
+            writer.string(office.rawValue)
+            switch amendment {
+            case .quotas(let service, let quotas, let releaseDays):
+                writer.u8(1)
+                writer.string(service.rawValue)
+                encode(quotas, releaseDays: releaseDays, &writer)
+            case .address(let address, let phone):
+                writer.u8(2)
+                writer.string(address)
+                writer.string(phone)
+            case .transition(let window):
+                writer.u8(3)
+                encode(window, &writer)
+            }
+        case .migrate(let request):
+            writer.u8(16)
+            writer.string(request.office.rawValue)
+            writer.string(request.service.rawValue)
+            writer.string(request.pratica.rawValue)
+            writer.day(request.day)
+            writer.time(request.time)
+            writer.string(request.legacyID)
         }
     }
 
@@ -138,8 +162,8 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1:
-            return .configureOffice(try decodeConfiguration(&reader))
+        case 1, 14:
+            return .configureOffice(try decodeConfiguration(&reader, version: tag == 14 ? 2 : 1))
         case 2:
             return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
                              service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
@@ -170,14 +194,34 @@ public enum RecordCodec {
             return .pickup(PraticaID(try reader.string()))
         case 8:
             return .registerPratica(try decodeApplicant(&reader))
-        case 9:
-            return .createAccount(try decodeAccount(&reader))
+        case 9, 17:
+            return .createAccount(try decodeAccount(&reader, version: tag == 17 ? 2 : 1))
         case 10:
             return .disableAccount(name: try reader.string(), reason: try reader.string())
         case 11:
             return .attend(AppointmentID(try reader.string()))
         case 12:
             return .noShow(AppointmentID(try reader.string()))
+        case 15:
+            let office = OfficeID(try reader.string())
+            let amendmentAt = reader.offset
+            switch try reader.u8() {
+            case 1:
+                let service = ServiceID(try reader.string())
+                let (quotas, releaseDays) = try decodeQuotas(&reader)
+                return .amendOffice(office, .quotas(service, quotas, releaseDays: releaseDays))
+            case 2:
+                return .amendOffice(office, .address(try reader.string(), phone: try reader.string()))
+            case 3:
+                return .amendOffice(office, .transition(try decodeTransition(&reader)))
+            case let tag:
+                throw .unknownTag(kind: "office amendment", tag: tag, offset: amendmentAt)
+            }
+        case 16:
+            return .migrate(MigrateRequest(
+                office: OfficeID(try reader.string()), service: ServiceID(try reader.string()),
+                pratica: PraticaID(try reader.string()), day: try reader.day(), time: try reader.time(),
+                legacyID: try reader.string()))
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -217,7 +261,7 @@ public enum RecordCodec {
     static func encode(_ event: Event, _ writer: inout ByteWriter) {
         switch event {
         case .officeConfigured(let configuration, let effectiveFrom):
-            writer.u8(1)
+            writer.u8(configuration.isVersion1 ? 1 : 13)
             encode(configuration, &writer)
             writer.day(effectiveFrom)
         case .dayClosed(let office, let day, let service, let reason):
@@ -268,7 +312,7 @@ public enum RecordCodec {
             writer.u8(8)
             encode(applicant, &writer)
         case .accountCreated(let account):
-            writer.u8(9)
+            writer.u8(account.pratica == nil ? 9 : 15)
             encode(account, &writer)
         case .accountDisabled(let name, let reason):
             writer.u8(10)
@@ -280,14 +324,26 @@ public enum RecordCodec {
         case .appointmentMissed(let closed):
             writer.u8(12)
             encode(closed, &writer)
+        case .appointmentMigrated(let migrated):
+            writer.u8(14)
+            writer.string(migrated.appointment.rawValue)
+            writer.string(migrated.office.rawValue)
+            writer.string(migrated.service.rawValue)
+            writer.string(migrated.pratica.rawValue)
+            writer.day(migrated.day)
+            writer.time(migrated.time)
+            writer.string(migrated.legacyID)
+            writer.string(migrated.bookedBy)
         }
     }
 
     static func decodeEvent(_ reader: inout ByteReader) throws(CodecError) -> Event {
         let at = reader.offset
-        switch try reader.u8() {
-        case 1:
-            return .officeConfigured(try decodeConfiguration(&reader), effectiveFrom: try reader.day())
+        let tag = try reader.u8()
+        switch tag {
+        case 1, 13:
+            return .officeConfigured(try decodeConfiguration(&reader, version: tag == 13 ? 2 : 1),
+                                     effectiveFrom: try reader.day())
         case 2:
             return .dayClosed(office: OfficeID(try reader.string()), day: try reader.day(),
                               service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
@@ -328,14 +384,20 @@ public enum RecordCodec {
                                     })
         case 8:
             return .praticaRegistered(try decodeApplicant(&reader))
-        case 9:
-            return .accountCreated(try decodeAccount(&reader))
+        case 9, 15:
+            return .accountCreated(try decodeAccount(&reader, version: tag == 15 ? 2 : 1))
         case 10:
             return .accountDisabled(name: try reader.string(), reason: try reader.string())
         case 11:
             return .appointmentAttended(try decodeAppointmentClosed(&reader))
         case 12:
             return .appointmentMissed(try decodeAppointmentClosed(&reader))
+        case 14:
+            return .appointmentMigrated(AppointmentMigrated(
+                appointment: AppointmentID(try reader.string()), office: OfficeID(try reader.string()),
+                service: ServiceID(try reader.string()), pratica: PraticaID(try reader.string()),
+                day: try reader.day(), time: try reader.time(), legacyID: try reader.string(),
+                bookedBy: try reader.string()))
         case let tag:
             throw .unknownTag(kind: "event", tag: tag, offset: at)
         }
@@ -392,6 +454,8 @@ public enum RecordCodec {
             writer.u8(21); writer.string(name)
         case .notYetDue(let appointment, let day, let today):
             writer.u8(22); writer.string(appointment.rawValue); writer.day(day); writer.day(today)
+        case .outsideTransition(let office, let day, let window):
+            writer.u8(23); writer.string(office.rawValue); writer.day(day); encode(window, &writer)
         }
     }
 
@@ -428,6 +492,9 @@ public enum RecordCodec {
         case 20: return .accountExists(try reader.string())
         case 21: return .unknownAccount(try reader.string())
         case 22: return .notYetDue(AppointmentID(try reader.string()), day: try reader.day(), today: try reader.day())
+        case 23:
+            return .outsideTransition(OfficeID(try reader.string()), day: try reader.day(),
+                                      window: try decodeTransition(&reader))
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }
@@ -458,9 +525,39 @@ public enum RecordCodec {
         }
         writer.u32(UInt32(configuration.closedDays.count))
         for day in configuration.closedDays { writer.day(day) }
+        guard !configuration.isVersion1 else { return }
+        // Version 2: the version-1 layout, then this extension.
+        writer.string(configuration.address)
+        writer.string(configuration.phone)
+        encode(configuration.transition, &writer)
+        for service in configuration.services { encode(service.quotas, releaseDays: service.releaseDays, &writer) }
     }
 
-    package static func decodeConfiguration(_ reader: inout ByteReader) throws(CodecError) -> OfficeConfiguration {
+    static func encode(_ quotas: ChannelQuotas, releaseDays: UInt16, _ writer: inout ByteWriter) {
+        writer.u16(quotas.sui)
+        writer.u16(quotas.body)
+        writer.u16(quotas.applicant)
+        writer.u16(releaseDays)
+    }
+
+    static func decodeQuotas(_ reader: inout ByteReader) throws(CodecError) -> (ChannelQuotas, UInt16) {
+        (ChannelQuotas(sui: try reader.u16(), body: try reader.u16(), applicant: try reader.u16()), try reader.u16())
+    }
+
+    static func encode(_ window: TransitionWindow?, _ writer: inout ByteWriter) {
+        writer.optional(window) { writer, window in
+            writer.day(window.from)
+            writer.day(window.to)
+        }
+    }
+
+    static func decodeTransition(_ reader: inout ByteReader) throws(CodecError) -> TransitionWindow? {
+        try reader.optional { (r) throws(CodecError) in TransitionWindow(from: try r.day(), to: try r.day()) }
+    }
+
+    /// `version` 2 reads the extension after the version-1 layout (docs/log-format.md).
+    package static func decodeConfiguration(_ reader: inout ByteReader, version: Int = 1) throws(CodecError)
+        -> OfficeConfiguration {
         let office = OfficeID(try reader.string())
         let kindAt = reader.offset
         let kindValue = try reader.u8()
@@ -492,8 +589,19 @@ public enum RecordCodec {
         var closedDays: [Day] = []
         closedDays.reserveCapacity(closedCount)
         for _ in 0..<closedCount { closedDays.append(try reader.day()) }
-        return OfficeConfiguration(office: office, kind: kind, name: name, horizonDays: horizonDays, leadDays: leadDays,
-                                   services: services, closedDays: closedDays)
+        var configuration = OfficeConfiguration(office: office, kind: kind, name: name, horizonDays: horizonDays,
+                                                leadDays: leadDays, services: services, closedDays: closedDays)
+        if version >= 2 {
+            configuration.address = try reader.string()
+            configuration.phone = try reader.string()
+            configuration.transition = try decodeTransition(&reader)
+            for index in configuration.services.indices {
+                let (quotas, releaseDays) = try decodeQuotas(&reader)
+                configuration.services[index].quotas = quotas
+                configuration.services[index].releaseDays = releaseDays
+            }
+        }
+        return configuration
     }
 
     static func kindTag(_ kind: OfficeConfiguration.Kind) -> UInt8 {
@@ -534,16 +642,20 @@ public enum RecordCodec {
         writer.u8(account.role.rawValue)
         writer.optional(account.office) { $0.string($1.rawValue) }
         writer.string(account.body)
+        // Version 2 (tags 17 and 15): the pratica an applicant account is tied to.
+        if let pratica = account.pratica { writer.string(pratica.rawValue) }
     }
 
-    package static func decodeAccount(_ reader: inout ByteReader) throws(CodecError) -> AccountSpec {
+    package static func decodeAccount(_ reader: inout ByteReader, version: Int = 1) throws(CodecError) -> AccountSpec {
         let name = try reader.string()
         let roleAt = reader.offset
         let roleTag = try reader.u8()
         guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
-        return AccountSpec(name: name, role: role,
-                           office: try reader.optional { (r) throws(CodecError) in OfficeID(try r.string()) },
-                           body: try reader.string())
+        var spec = AccountSpec(name: name, role: role,
+                               office: try reader.optional { (r) throws(CodecError) in OfficeID(try r.string()) },
+                               body: try reader.string())
+        if version >= 2 { spec.pratica = PraticaID(try reader.string()) }
+        return spec
     }
 
     static func encode(_ closed: AppointmentClosed, _ writer: inout ByteWriter) {

@@ -27,6 +27,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownAccount(String)
     /// Attendance is recorded on or after the appointment's day, never before.
     case notYetDue(AppointmentID, day: Day, today: Day)
+    /// A migrated appointment on a day outside the office's transition window (nil: none set).
+    case outsideTransition(OfficeID, day: Day, window: TransitionWindow?)
 
     /// The protocol's error code for this rejection (PROTOCOL.md).
     public var code: String {
@@ -35,7 +37,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .full, .cannotRehouse: "FULL"
         case .permitNotReady: "NOTREADY"
         case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
-             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue:
+             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue, .outsideTransition:
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
@@ -67,6 +69,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .accountExists: "account-exists"
         case .unknownAccount: "unknown-account"
         case .notYetDue: "not-yet-due"
+        case .outsideTransition: "outside-transition"
         }
     }
 
@@ -117,6 +120,11 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
             "No account \(name); list the accounts with `agenda-node user list`."
         case .notYetDue(let appointment, let day, let today):
             "\(appointment) is on \(day), after today (\(today)); record attendance on its day."
+        case .outsideTransition(let office, let day, let window?):
+            "\(day) is outside \(office)'s transition window (\(window.from) to \(window.to)); migrated appointments "
+                + "are accepted only inside it. Widen it with TRANSITION or book the applicant normally."
+        case .outsideTransition(let office, let day, nil):
+            "\(office) has no transition window, so no migrated appointment (\(day)) is accepted; set one with TRANSITION."
         }
     }
 }

@@ -213,8 +213,8 @@ public enum ViewCodec {
             views.pratiche[id] = try decodePratica(applicant, &reader)
             views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id)
         }
-        // Each pratica's appointments, in booking order, and the live one per service (the
-        // one still booked), as the fold keeps them.
+        // Each pratica's appointments, in booking order, and the live one per service, as the
+        // fold keeps them.
         for appointment in views.appointments.values.sorted(by: {
             ($0.bookedSequence, $0.id.rawValue) < ($1.bookedSequence, $1.id.rawValue)
         }) {
@@ -222,9 +222,10 @@ public enum ViewCodec {
                 throw CodecError.invalidValue(kind: "appointment of an unregistered pratica", offset: 0)
             }
             views.pratiche[appointment.pratica]?.appointments.append(appointment.id)
-            if appointment.state == .booked {
-                views.pratiche[appointment.pratica]?.live[appointment.service] = appointment.id
-            }
+            // The latest appointment per service decides: an older one still `booked` is one
+            // whose day passed unmarked (it counts as missed) and a later booking superseded.
+            views.pratiche[appointment.pratica]?.live[appointment.service] =
+                appointment.state == .booked ? appointment.id : nil
         }
         try entries(.visti) { keyBytes, valueBytes in
             views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))
@@ -281,6 +282,7 @@ public enum ViewCodec {
     }
 
     static func encode(_ office: OfficeView, _ writer: inout ByteWriter) {
+        writer.u8(office.configuration.isVersion1 ? 1 : 2)
         RecordCodec.encode(office.configuration, &writer)
         encodeDays(office.closures, &writer)
         writer.u16(UInt16(office.serviceClosures.count))
@@ -291,7 +293,12 @@ public enum ViewCodec {
     }
 
     static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
-        let configuration = try RecordCodec.decodeConfiguration(&reader)
+        let versionAt = reader.offset
+        let version = try reader.u8()
+        guard version == 1 || version == 2 else {
+            throw .unknownTag(kind: "configuration version", tag: version, offset: versionAt)
+        }
+        let configuration = try RecordCodec.decodeConfiguration(&reader, version: Int(version))
         let closures = try decodeDays(&reader)
         var serviceClosures: [ServiceID: Set<Day>] = [:]
         for _ in 0..<Int(try reader.u16()) {
@@ -322,6 +329,10 @@ public enum ViewCodec {
             writer.time(slot.time)
             writer.u16(slot.capacity)
             writer.u16(slot.booked)
+            writer.u16(slot.bookedSui)
+            writer.u16(slot.bookedBody)
+            writer.u16(slot.bookedApplicant)
+            writer.u16(slot.migrated)
         }
     }
 
@@ -329,7 +340,12 @@ public enum ViewCodec {
         let closed = try reader.bool()
         var slots: [SlotLoad] = []
         for _ in 0..<Int(try reader.u16()) {
-            slots.append(SlotLoad(time: try reader.time(), capacity: try reader.u16(), booked: try reader.u16()))
+            let slot = SlotLoad(time: try reader.time(), capacity: try reader.u16(), booked: try reader.u16(),
+                                bookedSui: try reader.u16(), bookedBody: try reader.u16(),
+                                bookedApplicant: try reader.u16(), migrated: try reader.u16())
+            guard Int(slot.bookedSui) + Int(slot.bookedBody) + Int(slot.bookedApplicant) <= Int(slot.booked),
+                  slot.migrated <= slot.booked else { throw .invalidValue(kind: "slot counts", offset: reader.offset) }
+            slots.append(slot)
         }
         try reader.end()
         return DayLoad(closed: closed, slots: slots)
@@ -347,6 +363,9 @@ public enum ViewCodec {
         writer.string(appointment.bookedBy)
         writer.u64(appointment.bookedSequence)
         writer.u64(appointment.updatedSequence)
+        writer.u8(appointment.channel.rawValue)
+        writer.bool(appointment.migrated)
+        writer.string(appointment.legacyID)
     }
 
     static func decodeAppointment(_ id: AppointmentID, _ reader: inout ByteReader) throws(CodecError) -> AppointmentView {
@@ -362,10 +381,18 @@ public enum ViewCodec {
         guard let state = AppointmentState(rawValue: stateTag) else {
             throw .unknownTag(kind: "appointment state", tag: stateTag, offset: stateAt)
         }
+        let bookedBy = try reader.string()
+        let bookedSequence = try reader.u64()
+        let updatedSequence = try reader.u64()
+        let channelAt = reader.offset
+        let channelTag = try reader.u8()
+        guard let channel = Channel(rawValue: channelTag) else {
+            throw .unknownTag(kind: "channel", tag: channelTag, offset: channelAt)
+        }
         let appointment = AppointmentView(
             id: id, office: office, service: service, pratica: pratica, requestedDay: requestedDay, day: day, time: time,
-            deferred: deferred, state: state, bookedBy: try reader.string(), bookedSequence: try reader.u64(),
-            updatedSequence: try reader.u64())
+            deferred: deferred, state: state, bookedBy: bookedBy, bookedSequence: bookedSequence,
+            updatedSequence: updatedSequence, channel: channel, migrated: try reader.bool(), legacyID: try reader.string())
         try reader.end()
         return appointment
     }
@@ -388,6 +415,7 @@ public enum ViewCodec {
         writer.string(account.spec.body)
         writer.bool(account.enabled)
         writer.u64(account.createdSequence)
+        writer.optional(account.spec.pratica) { $0.string($1.rawValue) }
     }
 
     static func decodeAccount(name: String, _ reader: inout ByteReader) throws(CodecError) -> AccountView {
@@ -395,8 +423,11 @@ public enum ViewCodec {
         let roleTag = try reader.u8()
         guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
         let office = try reader.optional { (r) throws(CodecError) in OfficeID(try r.string()) }
-        let spec = AccountSpec(name: name, role: role, office: office, body: try reader.string())
-        let account = AccountView(spec: spec, enabled: try reader.bool(), createdSequence: try reader.u64())
+        var spec = AccountSpec(name: name, role: role, office: office, body: try reader.string())
+        let enabled = try reader.bool()
+        let createdSequence = try reader.u64()
+        spec.pratica = try reader.optional { (r) throws(CodecError) in PraticaID(try r.string()) }
+        let account = AccountView(spec: spec, enabled: enabled, createdSequence: createdSequence)
         try reader.end()
         return account
     }

@@ -25,13 +25,67 @@ public struct DayKey: Hashable, Sendable {
 public struct SlotLoad: Equatable, Sendable {
     public var time: LocalTime
     public var capacity: UInt16
+    /// Every seat taken, migrated ones included.
     public var booked: UInt16
-    public init(time: LocalTime, capacity: UInt16, booked: UInt16) {
+    /// Of `booked`: the seats booked through the sui, body and applicant channels (quotas).
+    public var bookedSui: UInt16
+    public var bookedBody: UInt16
+    public var bookedApplicant: UInt16
+    /// Of `booked`: appointments migrated from the previous system, which may pass `capacity`.
+    public var migrated: UInt16
+
+    public init(time: LocalTime, capacity: UInt16, booked: UInt16, bookedSui: UInt16 = 0, bookedBody: UInt16 = 0,
+                bookedApplicant: UInt16 = 0, migrated: UInt16 = 0) {
         self.time = time
         self.capacity = capacity
         self.booked = booked
+        self.bookedSui = bookedSui
+        self.bookedBody = bookedBody
+        self.bookedApplicant = bookedApplicant
+        self.migrated = migrated
     }
     public var free: UInt16 { capacity > booked ? capacity - booked : 0 }
+
+    /// Seats booked through `channel` (open: the unrestricted ones, migrated included).
+    public func booked(_ channel: Channel) -> UInt16 {
+        switch channel {
+        case .open: booked - bookedSui - bookedBody - bookedApplicant
+        case .sui: bookedSui
+        case .body: bookedBody
+        case .applicant: bookedApplicant
+        }
+    }
+
+    /// The bookings the capacity must hold: migrated appointments may sit past it.
+    public var normallyBooked: UInt16 { booked - migrated }
+
+    /// How many more seats `channel` may take here. Each channel fills its own quota first,
+    /// then the open share (capacity minus every quota); unrestricted bookings take the open
+    /// share first. Once `released`, any free seat is anyone's.
+    public func room(for channel: Channel, quotas: ChannelQuotas, released: Bool) -> Int {
+        let free = Int(capacity) - Int(booked)
+        guard free > 0 else { return 0 }
+        guard channel != .open, quotas.total > 0, !released else { return free }
+        let openShare = max(0, Int(capacity) - quotas.total)
+        var openUsed = Int(booked(.open))
+        for restricted in [Channel.sui, .body, .applicant] {
+            openUsed += max(0, Int(booked(restricted)) - Int(quotas[restricted]))
+        }
+        let ownLeft = max(0, Int(quotas[channel]) - Int(booked(channel)))
+        return min(free, ownLeft + max(0, openShare - openUsed))
+    }
+
+    mutating func count(_ channel: Channel, migrated isMigrated: Bool, by delta: Int) {
+        func apply(_ value: inout UInt16) { value = UInt16(Int(value) + delta) }
+        apply(&booked)
+        switch channel {
+        case .open: break
+        case .sui: apply(&bookedSui)
+        case .body: apply(&bookedBody)
+        case .applicant: apply(&bookedApplicant)
+        }
+        if isMigrated { apply(&migrated) }
+    }
 }
 
 /// A day's capacity and bookings for one service, down to the slot, and its live appointments.
@@ -42,6 +96,9 @@ public struct DayLoad: Equatable, Sendable {
     public internal(set) var entries: [AgendaEntry]
     public private(set) var capacity: Int
     public private(set) var booked: Int
+    /// The seats still free, slot by slot: not `capacity - booked` when migrated appointments
+    /// take a slot past its capacity (that slot has none free, the others keep theirs).
+    public private(set) var free: Int
 
     public init(closed: Bool, slots: [SlotLoad], entries: [AgendaEntry] = []) {
         self.closed = closed
@@ -49,30 +106,32 @@ public struct DayLoad: Equatable, Sendable {
         self.entries = entries
         capacity = slots.reduce(0) { $0 + Int($1.capacity) }
         booked = slots.reduce(0) { $0 + Int($1.booked) }
+        free = slots.reduce(0) { $0 + Int($1.free) }
     }
-
-    public var free: Int { max(0, capacity - booked) }
 
     public func slotIndex(_ time: LocalTime) -> Int? {
         // Slots are few (tens) and sorted; a linear scan beats a binary search's branches.
         slots.firstIndex { $0.time == time }
     }
 
-    mutating func add(_ entry: AgendaEntry) {
+    mutating func add(_ entry: AgendaEntry, channel: Channel, migrated: Bool) {
         guard let index = slotIndex(entry.time) else {
             preconditionFailure("an appointment at \(entry.time) on a day with no such slot passed decide")
         }
-        slots[index].booked += 1
+        if slots[index].booked < slots[index].capacity { free -= 1 }
+        slots[index].count(channel, migrated: migrated, by: 1)
         booked += 1
-        precondition(slots[index].booked <= slots[index].capacity, "slot \(entry.time) over capacity")
+        precondition(slots[index].normallyBooked <= slots[index].capacity, "slot \(entry.time) over capacity")
         entries.insert(entry, at: insertionIndex(entry))
     }
 
-    mutating func remove(_ entry: AgendaEntry) {
-        guard let index = slotIndex(entry.time), slots[index].booked > 0 else {
+    mutating func remove(_ entry: AgendaEntry, channel: Channel, migrated: Bool) {
+        guard let index = slotIndex(entry.time), slots[index].booked > 0, slots[index].booked(channel) > 0,
+              !migrated || slots[index].migrated > 0 else {
             preconditionFailure("removing \(entry.appointment) from an empty slot at \(entry.time)")
         }
-        slots[index].booked -= 1
+        slots[index].count(channel, migrated: migrated, by: -1)
+        if slots[index].booked < slots[index].capacity { free += 1 }
         booked -= 1
         let position = insertionIndex(entry) - 1
         precondition(position >= 0 && entries[position] == entry, "\(entry.appointment) is not on this day's agenda")
@@ -196,10 +255,19 @@ public struct AppointmentView: Equatable, Sendable {
     public var bookedSequence: UInt64
     /// The record that last changed it.
     public var updatedSequence: UInt64
+    /// The channel it was booked through (its seat counts against that channel's quota).
+    public var channel: Channel
+    /// Taken over from the previous booking system (`migrate-appointment`).
+    public var migrated: Bool
+    /// The previous system's id for it; empty for appointments booked here.
+    public var legacyID: String
 
     public init(id: AppointmentID, office: OfficeID, service: ServiceID, pratica: PraticaID, requestedDay: Day, day: Day,
                 time: LocalTime, deferred: Bool, state: AppointmentState, bookedBy: String, bookedSequence: UInt64,
-                updatedSequence: UInt64) {
+                updatedSequence: UInt64, channel: Channel = .open, migrated: Bool = false, legacyID: String = "") {
+        self.channel = channel
+        self.migrated = migrated
+        self.legacyID = legacyID
         self.id = id
         self.office = office
         self.service = service
@@ -213,6 +281,15 @@ public struct AppointmentView: Equatable, Sendable {
         self.bookedSequence = bookedSequence
         self.updatedSequence = updatedSequence
     }
+}
+
+extension AppointmentView {
+    /// Booked and its day is over without ATTEND or NOSHOW: it counts as missed
+    /// (docs/engine.md, "Attendance"). `today` is the office's date (Europe/Rome).
+    public func isUnmarkedPast(today: Day) -> Bool { state == .booked && day < today }
+
+    /// The state operators read: a booked appointment whose day is over reads `missed`.
+    public func displayState(today: Day) -> AppointmentState { isUnmarkedPast(today: today) ? .missed : state }
 }
 
 public struct PraticaView: Equatable, Sendable {
@@ -278,6 +355,11 @@ public struct OfficeView: Equatable, Sendable {
         return DayLoad(closed: false, slots: times.map {
             SlotLoad(time: $0, capacity: configuration.capacityPerSlot, booked: 0)
         })
+    }
+
+    /// Whether unused quota of `service`'s slots on `day` is open to every channel, seen from `today`.
+    public func quotaReleased(_ service: ServiceConfiguration, on day: Day, today: Day) -> Bool {
+        day.days(since: today) <= Int(service.releaseDays)
     }
 }
 

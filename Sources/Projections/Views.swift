@@ -36,13 +36,18 @@ public struct Views: Sendable {
                 changes.requests.insert(key)
             }
         }
-        for event in record.outcome.events { evolve(event, sequence: record.sequence, changes: &changes) }
+        let channel = self.channel(of: record.actor)
+        for event in record.outcome.events { evolve(event, sequence: record.sequence, channel: channel, changes: &changes) }
         recordHistory(record, changes: &changes)
         headSequence = record.sequence
         headHash = record.hash
     }
 
-    mutating func evolve(_ event: Event, sequence: UInt64, changes: inout Changes) {
+    /// The quota channel a record's bookings come through: the role of the account that sent
+    /// it, as the accounts view holds it then (docs/engine.md, "Channel quotas").
+    public func channel(of actor: Actor) -> Channel { Channel(role: accounts[actor.operator]?.spec.role) }
+
+    mutating func evolve(_ event: Event, sequence: UInt64, channel: Channel, changes: inout Changes) {
         switch event {
         case .officeConfigured(let configuration, let effectiveFrom):
             configure(configuration, effectiveFrom: effectiveFrom, changes: &changes)
@@ -62,8 +67,10 @@ public struct Views: Sendable {
                 loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) { load in
                     // The moves came first; what still sits here was already served (a permit
                     // handed over today) and stays, with no room left beside it.
-                    let kept = load.slots.filter { $0.booked > 0 }.map {
-                        SlotLoad(time: $0.time, capacity: $0.booked, booked: $0.booked)
+                    let kept = load.slots.filter { $0.booked > 0 }.map { slot in
+                        var kept = slot
+                        kept.capacity = slot.booked
+                        return kept
                     }
                     load = DayLoad(closed: true, slots: kept, entries: load.entries)
                 }
@@ -74,35 +81,51 @@ public struct Views: Sendable {
             let appointment = AppointmentView(
                 id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
                 requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
-                state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence)
+                state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence,
+                channel: channel)
             precondition(appointments[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
             appointments[booked.appointment] = appointment
             changes.appointments.append(booked.appointment)
             seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
-                 booked.office, booked.service, booked.day, changes: &changes)
+                 booked.office, booked.service, booked.day, channel: channel, migrated: false, changes: &changes)
             // The pratica's appointment list and live ones are persisted through the
             // appointments themselves (see ViewCodec): no random-key write per booking.
             pratiche[booked.pratica]?.booked(booked.appointment, for: booked.service)
 
+        case .appointmentMigrated(let migrated):
+            let appointment = AppointmentView(
+                id: migrated.appointment, office: migrated.office, service: migrated.service, pratica: migrated.pratica,
+                requestedDay: migrated.day, day: migrated.day, time: migrated.time, deferred: false, state: .booked,
+                bookedBy: migrated.bookedBy, bookedSequence: sequence, updatedSequence: sequence, channel: .open,
+                migrated: true, legacyID: migrated.legacyID)
+            precondition(appointments[migrated.appointment] == nil, "appointment id \(migrated.appointment) reused")
+            appointments[migrated.appointment] = appointment
+            changes.appointments.append(migrated.appointment)
+            seat(AgendaEntry(time: migrated.time, bookedSequence: sequence, appointment: migrated.appointment),
+                 migrated.office, migrated.service, migrated.day, channel: .open, migrated: true, changes: &changes)
+            pratiche[migrated.pratica]?.booked(migrated.appointment, for: migrated.service)
+
         case .appointmentMoved(let moved):
-            guard let bookedSequence = appointments[moved.appointment]?.bookedSequence else {
+            guard let view = appointments[moved.appointment] else {
                 preconditionFailure("moving unknown appointment \(moved.appointment)")
             }
-            unseat(AgendaEntry(time: moved.fromTime, bookedSequence: bookedSequence, appointment: moved.appointment),
-                   moved.office, moved.service, moved.fromDay, changes: &changes)
-            seat(AgendaEntry(time: moved.toTime, bookedSequence: bookedSequence, appointment: moved.appointment),
-                 moved.office, moved.service, moved.toDay, changes: &changes)
+            unseat(AgendaEntry(time: moved.fromTime, bookedSequence: view.bookedSequence, appointment: moved.appointment),
+                   moved.office, moved.service, moved.fromDay, channel: view.channel, migrated: view.migrated,
+                   changes: &changes)
+            seat(AgendaEntry(time: moved.toTime, bookedSequence: view.bookedSequence, appointment: moved.appointment),
+                 moved.office, moved.service, moved.toDay, channel: view.channel, migrated: view.migrated,
+                 changes: &changes)
             appointments[moved.appointment]?.day = moved.toDay
             appointments[moved.appointment]?.time = moved.toTime
             appointments[moved.appointment]?.updatedSequence = sequence
             changes.appointments.append(moved.appointment)
 
         case .appointmentCancelled(let appointment, let office, let service, let pratica, let day, let time, _):
-            guard let bookedSequence = appointments[appointment]?.bookedSequence else {
+            guard let view = appointments[appointment] else {
                 preconditionFailure("cancelling unknown appointment \(appointment)")
             }
-            unseat(AgendaEntry(time: time, bookedSequence: bookedSequence, appointment: appointment),
-                   office, service, day, changes: &changes)
+            unseat(AgendaEntry(time: time, bookedSequence: view.bookedSequence, appointment: appointment),
+                   office, service, day, channel: view.channel, migrated: view.migrated, changes: &changes)
             appointments[appointment]?.state = .cancelled
             appointments[appointment]?.updatedSequence = sequence
             changes.appointments.append(appointment)
@@ -169,6 +192,7 @@ public struct Views: Sendable {
         }
         switch record.command {
         case .book(let request): note(request.pratica)
+        case .migrate(let request): note(request.pratica)
         case .permitReady(let pratica), .pickup(let pratica): note(pratica)
         case .registerPratica(let applicant): note(applicant.pratica)
         case .deferAppointment(let appointment, _, _), .cancel(let appointment, _), .attend(let appointment),
@@ -180,7 +204,7 @@ public struct Views: Sendable {
                     note(pratica)
                 }
             }
-        case .configureOffice, .createAccount, .disableAccount:
+        case .configureOffice, .createAccount, .disableAccount, .amendOffice:
             break
         }
         for pratica in touched where pratiche[pratica] != nil {
@@ -208,10 +232,12 @@ public struct Views: Sendable {
                     guard let index = fresh.slotIndex(slot.time) else {
                         preconditionFailure("configuration dropped a booked slot \(slot.time) on \(day)")
                     }
-                    fresh.slots[index].booked = slot.booked
+                    let capacity = fresh.slots[index].capacity
+                    fresh.slots[index] = slot
+                    fresh.slots[index].capacity = capacity
                 }
                 fresh = DayLoad(closed: fresh.closed, slots: fresh.slots, entries: dayLoad.entries)
-                precondition(fresh.slots.allSatisfy { $0.booked <= $0.capacity }, "configuration overbooks \(day)")
+                precondition(fresh.slots.allSatisfy { $0.normallyBooked <= $0.capacity }, "configuration overbooks \(day)")
                 if fresh != dayLoad {
                     updated.update(day, make: { fresh }) { $0 = fresh }
                     changes.touch(DayKey(id, key.service, day))
@@ -221,21 +247,24 @@ public struct Views: Sendable {
         }
     }
 
-    mutating func seat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, changes: inout Changes) {
+    mutating func seat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, channel: Channel,
+                       migrated: Bool, changes: inout Changes) {
         guard let view = offices[office] else { preconditionFailure("booking at unknown office \(office)") }
         let key = OfficeService(office, service)
         loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) {
-            $0.add(entry)
+            $0.add(entry, channel: channel, migrated: migrated)
         }
         changes.touch(DayKey(office, service, day))
         changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: true))
     }
 
-    mutating func unseat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day,
-                         changes: inout Changes) {
+    mutating func unseat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, channel: Channel,
+                         migrated: Bool, changes: inout Changes) {
         let key = OfficeService(office, service)
         guard loads[key]?[day] != nil else { preconditionFailure("unseating \(entry.appointment) from an empty day") }
-        loads[key]?.update(day, make: { preconditionFailure("checked above") }) { $0.remove(entry) }
+        loads[key]?.update(day, make: { preconditionFailure("checked above") }) {
+            $0.remove(entry, channel: channel, migrated: migrated)
+        }
         changes.touch(DayKey(office, service, day))
         changes.agenda.append(AgendaChange(office: office, day: day, service: service, entry: entry, added: false))
     }

@@ -114,7 +114,8 @@ public enum AsOf {
         public var closed: Bool
         public var capacity: Int
         public var booked: Int
-        public var free: Int { max(0, capacity - booked) }
+        /// Slot by slot: a slot migrated past its capacity has no free seat, the others keep theirs.
+        public var free: Int
     }
 
     /// Each day's capacity and bookings, from `from` through `to`; a day nothing touched has
@@ -134,7 +135,8 @@ public enum AsOf {
         var day = from
         while day <= to {
             let load = views.day(DayKey(office, service, day)) ?? officeView.freshLoad(service, on: day)
-            lines.append(CapacityLine(day: day, closed: load.closed, capacity: load.capacity, booked: load.booked))
+            lines.append(CapacityLine(day: day, closed: load.closed, capacity: load.capacity, booked: load.booked,
+                                      free: load.free))
             day = day.adding(days: 1)
         }
         return lines

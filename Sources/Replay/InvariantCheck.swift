@@ -102,6 +102,28 @@ public struct InvariantCheck {
             if let completed, views.appointments[completed] == nil, inRecord(completed) == nil {
                 report(.inconsistentEvent, "completes \(completed), which does not exist", blocksFold: false)
             }
+        case .appointmentMigrated(let migrated):
+            // Kept on its day and time past capacity by design: only that it exists once, on an
+            // open day's slot, inside the office's transition window, is checked.
+            if views.appointments[migrated.appointment] != nil || inRecord(migrated.appointment) != nil {
+                report(.inconsistentEvent, "migrates \(migrated.appointment), an id already used")
+                return
+            }
+            if let problem = seatProblem(migrated.office, migrated.service, migrated.day, migrated.time,
+                                         ignoringCapacity: true) {
+                report(.overCapacity, "migrates \(migrated.appointment) to \(migrated.office) \(migrated.service): \(problem)")
+                return
+            }
+            if views.pratiche[migrated.pratica] == nil {
+                report(.inconsistentEvent, "migrates an appointment for \(migrated.pratica), which is not registered",
+                       blocksFold: false)
+            }
+            if views.offices[migrated.office]?.configuration.transition?.contains(migrated.day) != true {
+                report(.inconsistentEvent, "migrates \(migrated.appointment) on \(migrated.day), outside "
+                           + "\(migrated.office)'s transition window", blocksFold: false)
+            }
+            take(migrated.office, migrated.service, migrated.day, migrated.time, by: 1)
+            remember(migrated.appointment, migrated.office, migrated.service, migrated.day, migrated.time, booked: true)
         case .praticaRegistered, .accountCreated, .accountDisabled:
             break
         case .appointmentAttended(let closed), .appointmentMissed(let closed):
@@ -136,12 +158,16 @@ public struct InvariantCheck {
     }
 
     /// Why nobody can be seated there now, or nil.
-    func seatProblem(_ office: OfficeID, _ service: ServiceID, _ day: Day, _ time: LocalTime) -> String? {
+    /// Migrated appointments (`ignoringCapacity`) may pass capacity; every other seat counts
+    /// them as taken.
+    func seatProblem(_ office: OfficeID, _ service: ServiceID, _ day: Day, _ time: LocalTime,
+                     ignoringCapacity: Bool = false) -> String? {
         guard let officeView = views.offices[office] else { return "\(office) is not configured" }
         guard officeView.configuration.service(service) != nil else { return "\(office) offers no \(service)" }
         let load = views.day(DayKey(office, service, day)) ?? officeView.freshLoad(service, on: day)
         if load.closed { return "\(day) is closed" }
         guard let index = load.slotIndex(time) else { return "\(day) has no slot at \(time)" }
+        if ignoringCapacity { return nil }
         let slot = SlotRef(office: office, service: service, day: day, time: time)
         let taken = Int(load.slots[index].booked) + seatDelta.reduce(0) { $0 + ($1.slot == slot ? $1.seats : 0) }
         if taken >= Int(load.slots[index].capacity) {
@@ -176,10 +202,12 @@ public struct InvariantCheck {
             for (day, dayLoad) in load.materialised where day >= effectiveFrom && !dayLoad.closed && dayLoad.booked > 0 {
                 let fresh = next.freshLoad(key.service, on: day)
                 for slot in dayLoad.slots where slot.booked > 0 {
-                    let capacity = fresh.slotIndex(slot.time).map { fresh.slots[$0].capacity } ?? 0
-                    if capacity < slot.booked {
+                    let slotIndex = fresh.slotIndex(slot.time)
+                    let capacity = slotIndex.map { fresh.slots[$0].capacity } ?? 0
+                    // Migrated seats may pass capacity, but must keep their slot.
+                    if capacity < slot.normallyBooked || (slotIndex == nil && slot.migrated > 0) {
                         report(.overCapacity, "configures \(configuration.office) so that \(key.service) on \(day) at "
-                                   + "\(slot.time) holds \(slot.booked) bookings with room for \(capacity)")
+                                   + "\(slot.time) holds \(slot.normallyBooked) bookings with room for \(capacity)")
                         return
                     }
                 }

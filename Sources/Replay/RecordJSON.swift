@@ -52,14 +52,41 @@ public enum RecordJSON {
             fields += [("name", .string(name)), ("reason", .string(reason))]
         case .attend(let appointment), .noShow(let appointment):
             fields.append(("appointment", .string(appointment.rawValue)))
+        case .amendOffice(let office, let amendment):
+            fields.append(("office", .string(office.rawValue)))
+            switch amendment {
+            case .quotas(let service, let quotas, let releaseDays):
+                fields.append(("amendment", .object([
+                    ("type", .string("quotas")), ("service", .string(service.rawValue)),
+                    ("sui", .int(Int64(quotas.sui))), ("body", .int(Int64(quotas.body))),
+                    ("applicant", .int(Int64(quotas.applicant))), ("releaseDays", .int(Int64(releaseDays))),
+                ])))
+            case .address(let address, let phone):
+                fields.append(("amendment", .object([("type", .string("address")), ("address", .string(address)),
+                                                     ("phone", .string(phone))])))
+            case .transition(let window):
+                fields.append(("amendment", .object([("type", .string("transition")),
+                                                     ("window", transition(window))])))
+            }
+        case .migrate(let request):
+            fields += [("office", .string(request.office.rawValue)), ("service", .string(request.service.rawValue)),
+                       ("pratica", .string(request.pratica.rawValue)), ("day", day(request.day)),
+                       ("time", time(request.time)), ("legacyID", .string(request.legacyID))]
         }
         return .object(fields)
     }
 
-    /// An account as the log holds it: no password, by design.
+    /// An account as the log holds it: no password, by design. `pratica` only in version 2.
     public static func account(_ spec: AccountSpec) -> JSON {
-        .object([("name", .string(spec.name)), ("role", .string(spec.role.description)),
-                 ("office", .optional(spec.office) { .string($0.rawValue) }), ("body", .string(spec.body))])
+        var fields: [(String, JSON)] = [("name", .string(spec.name)), ("role", .string(spec.role.description)),
+                                        ("office", .optional(spec.office) { .string($0.rawValue) }),
+                                        ("body", .string(spec.body))]
+        if let pratica = spec.pratica { fields.append(("pratica", .string(pratica.rawValue))) }
+        return .object(fields)
+    }
+
+    public static func transition(_ window: TransitionWindow?) -> JSON {
+        .optional(window) { .object([("from", day($0.from)), ("to", day($0.to))]) }
     }
 
     public static func outcome(_ outcome: Outcome) -> JSON {
@@ -86,6 +113,7 @@ public enum RecordJSON {
         case .accountDisabled: "account-disabled"
         case .appointmentAttended: "appointment-attended"
         case .appointmentMissed: "appointment-missed"
+        case .appointmentMigrated: "appointment-migrated"
         }
     }
 
@@ -126,6 +154,12 @@ public enum RecordJSON {
             fields += [("appointment", .string(closed.appointment.rawValue)), ("office", .string(closed.office.rawValue)),
                        ("service", .string(closed.service.rawValue)), ("pratica", .string(closed.pratica.rawValue)),
                        ("day", day(closed.day)), ("time", time(closed.time))]
+        case .appointmentMigrated(let migrated):
+            fields += [("appointment", .string(migrated.appointment.rawValue)),
+                       ("office", .string(migrated.office.rawValue)), ("service", .string(migrated.service.rawValue)),
+                       ("pratica", .string(migrated.pratica.rawValue)), ("day", day(migrated.day)),
+                       ("time", time(migrated.time)), ("legacyID", .string(migrated.legacyID)),
+                       ("bookedBy", .string(migrated.bookedBy))]
         }
         return .object(fields)
     }
@@ -168,36 +202,56 @@ public enum RecordJSON {
             fields.append(("name", .string(name)))
         case .notYetDue(let appointment, let day, let today):
             fields += [("appointment", .string(appointment.rawValue)), ("day", self.day(day)), ("today", self.day(today))]
+        case .outsideTransition(let office, let day, let window):
+            fields += [("office", .string(office.rawValue)), ("day", self.day(day)), ("window", transition(window))]
         }
         return .object(fields)
     }
 
     // MARK: - Shared structures and primitives
 
+    /// Version-2 keys (address, phone, transition; per service quotas and releaseDays) appear
+    /// only for a configuration recorded under the version-2 tags, as verify_log.py prints them.
     public static func configuration(_ configuration: OfficeConfiguration) -> JSON {
-        .object([
+        let v2 = !configuration.isVersion1
+        let services: [JSON] = configuration.services.map { service in
+            var fields: [(String, JSON)] = [
+                ("id", .string(service.id.rawValue)),
+                ("name", .string(service.name)),
+                ("slotLengthMinutes", .int(Int64(service.slotLengthMinutes))),
+                ("capacityPerSlot", .int(Int64(service.capacityPerSlot))),
+                ("requiresReadyPermit", .bool(service.requiresReadyPermit)),
+                // Exactly 7 weekdays on disk, Monday first; a shorter list is written with empty days.
+                ("weekly", .array((0..<7).map { weekday in
+                    .array((weekday < service.weekly.count ? service.weekly[weekday] : []).map {
+                        .array([time($0.start), time($0.end)])
+                    })
+                })),
+            ]
+            if v2 {
+                let quotas: JSON = .object([("sui", .int(Int64(service.quotas.sui))),
+                                            ("body", .int(Int64(service.quotas.body))),
+                                            ("applicant", .int(Int64(service.quotas.applicant)))])
+                fields.append(("quotas", quotas))
+                fields.append(("releaseDays", .int(Int64(service.releaseDays))))
+            }
+            return .object(fields)
+        }
+        var fields: [(String, JSON)] = [
             ("office", .string(configuration.office.rawValue)),
             ("kind", .string(configuration.kind.rawValue)),
             ("name", .string(configuration.name)),
             ("horizonDays", .int(Int64(configuration.horizonDays))),
             ("leadDays", .int(Int64(configuration.leadDays))),
-            ("services", .array(configuration.services.map { service in
-                .object([
-                    ("id", .string(service.id.rawValue)),
-                    ("name", .string(service.name)),
-                    ("slotLengthMinutes", .int(Int64(service.slotLengthMinutes))),
-                    ("capacityPerSlot", .int(Int64(service.capacityPerSlot))),
-                    ("requiresReadyPermit", .bool(service.requiresReadyPermit)),
-                    // Exactly 7 weekdays on disk, Monday first; a shorter list is written with empty days.
-                    ("weekly", .array((0..<7).map { weekday in
-                        .array((weekday < service.weekly.count ? service.weekly[weekday] : []).map {
-                            .array([time($0.start), time($0.end)])
-                        })
-                    })),
-                ])
-            })),
+            ("services", .array(services)),
             ("closedDays", .array(configuration.closedDays.map(day))),
-        ])
+        ]
+        if v2 {
+            fields.append(("address", .string(configuration.address)))
+            fields.append(("phone", .string(configuration.phone)))
+            fields.append(("transition", transition(configuration.transition)))
+        }
+        return .object(fields)
     }
 
     public static func applicant(_ applicant: Applicant) -> JSON {

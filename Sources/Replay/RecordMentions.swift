@@ -33,6 +33,11 @@ public struct RecordMentions {
             break
         case .attend(let appointment), .noShow(let appointment):
             appointments.append(appointment)
+        case .amendOffice(let office, _):
+            offices.append(office)
+        case .migrate(let request):
+            offices.append(request.office)
+            pratiche.append(request.pratica)
         }
     }
 
@@ -66,12 +71,17 @@ public struct RecordMentions {
             appointments.append(closed.appointment)
             offices.append(closed.office)
             pratiche.append(closed.pratica)
+        case .appointmentMigrated(let migrated):
+            appointments.append(migrated.appointment)
+            offices.append(migrated.office)
+            pratiche.append(migrated.pratica)
         }
     }
 
     mutating func add(_ rejection: Rejection) {
         switch rejection {
-        case .unknownOffice(let office), .officeClosed(let office, _): offices.append(office)
+        case .unknownOffice(let office), .officeClosed(let office, _), .outsideTransition(let office, _, _):
+            offices.append(office)
         case .unknownService(let office, _), .full(let office, _, _), .noSuchSlot(let office, _, _, _),
              .capacityBelowBookings(let office, _, _, _, _):
             offices.append(office)
@@ -113,9 +123,14 @@ public struct RecordFilter {
         if selectsEverything { return true }
         let mentions = RecordMentions(record)
         for event in record.outcome.events {
-            guard case .appointmentBooked(let booked) = event else { continue }
-            if booked.office == office { officeAppointments.insert(booked.appointment) }
-            if booked.pratica == pratica { praticaAppointments.insert(booked.appointment) }
+            let seated: (appointment: AppointmentID, office: OfficeID, pratica: PraticaID)
+            switch event {
+            case .appointmentBooked(let booked): seated = (booked.appointment, booked.office, booked.pratica)
+            case .appointmentMigrated(let migrated): seated = (migrated.appointment, migrated.office, migrated.pratica)
+            default: continue
+            }
+            if seated.office == office { officeAppointments.insert(seated.appointment) }
+            if seated.pratica == pratica { praticaAppointments.insert(seated.appointment) }
         }
         if let office, !(mentions.offices.contains(office) || mentions.appointments.contains(where: officeAppointments.contains)) {
             return false

@@ -25,10 +25,24 @@ public enum RecordText {
         case .registerPratica(let applicant):
             "register-pratica \(applicant.pratica) (visto \(applicant.visto), from \(applicant.office))"
         case .createAccount(let spec):
-            "create-account \(spec.name) (\(spec.role)\(spec.office.map { " at \($0)" } ?? ""), body \(spec.body))"
+            "create-account \(spec.name) (\(spec.role)\(spec.office.map { " at \($0)" } ?? ""), body \(spec.body)"
+                + "\(spec.pratica.map { ", pratica \($0)" } ?? ""))"
         case .disableAccount(let name, let reason): "disable-account \(name)\(quoted(reason))"
         case .attend(let appointment): "attend \(appointment)"
         case .noShow(let appointment): "no-show \(appointment)"
+        case .amendOffice(let office, let amendment):
+            switch amendment {
+            case .quotas(let service, let quotas, let releaseDays):
+                "amend-office \(office) \(service) quotas sui \(quotas.sui) body \(quotas.body) applicant "
+                    + "\(quotas.applicant), released \(releaseDays) d ahead"
+            case .address(let address, let phone):
+                "amend-office \(office) address\(quoted(address))\(phone.isEmpty ? "" : " phone \(phone)")"
+            case .transition(let window?): "amend-office \(office) transition \(window.from) to \(window.to)"
+            case .transition(nil): "amend-office \(office) transition closed"
+            }
+        case .migrate(let request):
+            "migrate-appointment \(request.office) \(request.service) \(request.pratica) on \(request.day) at "
+                + "\(request.time)\(request.legacyID.isEmpty ? "" : " (legacy \(request.legacyID))")"
         }
     }
 
@@ -62,6 +76,9 @@ public enum RecordText {
         case .accountDisabled(let name, _): "account \(name) disabled"
         case .appointmentAttended(let closed): "\(closed.appointment) attended on \(closed.day)"
         case .appointmentMissed(let closed): "\(closed.appointment) missed on \(closed.day)"
+        case .appointmentMigrated(let migrated):
+            "migrated \(migrated.appointment) at \(migrated.office) \(migrated.service) on \(migrated.day) at "
+                + "\(migrated.time) for \(migrated.pratica)\(migrated.legacyID.isEmpty ? "" : " (legacy \(migrated.legacyID))")"
         }
     }
 

@@ -15,6 +15,7 @@ struct User: ParsableCommand {
             Examples:
               printf 's3cret\\n' | agenda-node user add sui.roma --role sui --office RM-S --data ./data
               printf 's3cret\\n' | agenda-node user add caf.roma --role body --body CAF-ROMA --data ./data
+              printf 's3cret\\n' | agenda-node user add p.rm.123 --role applicant --pratica P-RM-2008-000123 --data ./data
               agenda-node user disable caf.roma --reason "convention ended" --data ./data
               agenda-node user list --data ./data
             """,
@@ -26,21 +27,30 @@ struct User: ParsableCommand {
         @OptionGroup var options: DataOptions
         @Argument(help: "The account name (letters, digits, '.', '-', '_'), typed at AUTH.")
         var name: String
-        @Option(help: "sui, body, questura, prefettura, audit or admin.")
+        @Option(help: "sui, body, questura, prefettura, audit, admin or applicant.")
         var role: String
         @Option(help: "The office whose staff it is (needed for sui, questura, prefettura), e.g. RM-Q.")
         var office: String?
         @Option(help: "The ente convenzionato a body account acts for, e.g. CAF-ROMA (defaults to the office).")
         var body: String?
+        @Option(help: "The one pratica an applicant account books for (needed for, and only for, --role applicant).")
+        var pratica: String?
 
         func run() throws {
             guard let role = Role(name: role) else {
-                throw ValidationError("unknown role \(role); use sui, body, questura, prefettura, audit or admin.")
+                throw ValidationError("unknown role \(role); use sui, body, questura, prefettura, audit, admin or applicant.")
+            }
+            if role == .applicant, pratica == nil {
+                throw ValidationError("an applicant account needs --pratica, the numero di pratica it books for.")
+            }
+            if role != .applicant, pratica != nil {
+                throw ValidationError("--pratica goes only with --role applicant.")
             }
             let password = try readPassword()
             let hash = try Passwords.hash(password)
             let spec = AccountSpec(name: name, role: role, office: office.map { OfficeID($0) },
-                                   body: body ?? office ?? (role == .audit || role == .admin ? name : ""))
+                                   body: body ?? office ?? pratica ?? (role == .audit || role == .admin ? name : ""),
+                                   pratica: pratica.map { PraticaID($0) })
             try withStore(options) { store in
                 let decision = try store.execute(.createAccount(spec), actor: operatorActor)
                 if case .rejected(let rejection) = decision.record.outcome { throw ValidationError("\(rejection)") }
@@ -94,7 +104,7 @@ struct User: ParsableCommand {
             for account in views.accounts.values.sorted(by: { $0.spec.name < $1.spec.name }) {
                 print([account.spec.name, account.spec.role.description, account.spec.office?.rawValue ?? "-",
                        account.spec.body.isEmpty ? "-" : account.spec.body, account.enabled ? "enabled" : "disabled"]
-                    .joined(separator: "\t"))
+                    .joined(separator: "\t") + (account.spec.pratica.map { "\t\($0)" } ?? ""))
             }
         }
     }

@@ -31,7 +31,7 @@ struct ServerCommandTests {
             + RESPClient.encode(["HELLO", "3"]) + RESPClient.encode(["APPT", "A-NONE"])
             + RESPClient.encode(["PRATICA", "P-TS-2008-1"]))
         guard case .array(let booked?) = try client.read() else { throw TestFailure("BOOK's reply is not a RESP2 array") }
-        #expect(booked.count == 22)
+        #expect(booked.count == 24)
         guard case .map = try client.read() else { throw TestFailure("HELLO 3's reply is not a RESP3 map") }
         #expect(try client.read().errorCode == "NOTFOUND")
         guard case .map(let pratica) = try client.read() else { throw TestFailure("after HELLO 3, replies are maps") }

@@ -56,9 +56,10 @@ final class TestNode: @unchecked Sendable {
     let server: AgendaServer
     let port: Int
 
-    init(pratiche: Int = 20, office: OfficeConfiguration = serverOffice(), name: String = #function) async throws {
+    init(pratiche: Int = 20, office: OfficeConfiguration = serverOffice(), name: String = #function,
+         clock: @escaping @Sendable () -> Instant = { serverMorning }) async throws {
         directory = NSTemporaryDirectory() + "agenda-server-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-        store = try Store(directory: directory, clock: { serverMorning })
+        store = try Store(directory: directory, clock: clock)
         var commands: [Command] = [.configureOffice(office)]
         for extra in ["TS-S", "TS-P", "RM-Q"] {
             var configuration = serverOffice(OfficeID(extra))
@@ -71,7 +72,7 @@ final class TestNode: @unchecked Sendable {
         for account in TestNode.accounts { try store.setCredential(account.name, testPasswordHash) }
         var logger = Logger(label: "agenda-test")
         logger.logLevel = .warning
-        let node = NodeContext(store: store, logger: logger, clock: { serverMorning })
+        let node = NodeContext(store: store, logger: logger, clock: clock)
         server = AgendaServer(node: node, configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 2))
         port = try await server.start()
     }

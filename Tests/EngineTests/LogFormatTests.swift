@@ -73,6 +73,17 @@ struct LogFormatTests {
             .book(BookRequest(office: "TS-Q", service: "fotosegnalamento", pratica: later.pratica, orExisting: true)),
             .book(BookRequest(office: "TS-Q", service: "fotosegnalamento", pratica: dueToday[1].pratica,
                               orExisting: true)),
+            // Issue 5: an applicant account (version 2), office amendments, the transition
+            // window and migrations, one refused for lack of a window.
+            .createAccount(AccountSpec(name: "self.0", role: .applicant, office: nil, body: pratica(0).rawValue,
+                                       pratica: pratica(0))),
+            .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(10),
+                                    day: later.day, time: later.time, legacyID: "DED-1")),
+            .amendOffice("TS-Q", .quotas("fotosegnalamento", ChannelQuotas(sui: 1, body: 0, applicant: 0), releaseDays: 1)),
+            .amendOffice("TS-Q", .address("Via Tor Bandena 6, Trieste", phone: "040 0000")),
+            .amendOffice("TS-Q", .transition(TransitionWindow(from: pilotMonday, to: later.day))),
+            .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(10),
+                                    day: later.day, time: later.time, legacyID: "DED-1")),
         ]
         _ = try store.executeAll(accountCommands, actor: sui)
 
@@ -108,6 +119,12 @@ struct LogFormatTests {
                 #expect(command["pratica"] as? String == request.pratica.rawValue)
             case .createAccount(let spec):
                 expectAccount(command["account"], spec)
+            case .migrate(let request):
+                #expect(command["legacyID"] as? String == request.legacyID)
+                #expect(command["time"] as? String == request.time.description)
+            case .amendOffice(let office, _):
+                #expect(command["office"] as? String == office.rawValue)
+                #expect((command["amendment"] as? [String: Any])?["type"] != nil)
             case .disableAccount(let name, let reason):
                 #expect(command["name"] as? String == name)
                 #expect(command["reason"] as? String == reason)
@@ -146,6 +163,8 @@ struct LogFormatTests {
             "command book-or-existing",
             "event account-created", "event account-disabled", "event appointment-attended", "event appointment-missed",
             "rejection account-exists", "rejection unknown-account", "rejection not-yet-due",
+            "command amend-office", "command migrate-appointment", "event appointment-migrated",
+            "rejection outside-transition",
         ]
         #expect(added.subtracting(names).isEmpty, "not in the log: \(added.subtracting(names).sorted())")
 
@@ -175,6 +194,7 @@ struct LogFormatTests {
             #expect(account?["office"] is NSNull, sourceLocation: sourceLocation)
         }
         #expect(account?["body"] as? String == spec.body, sourceLocation: sourceLocation)
+        #expect(account?["pratica"] as? String == spec.pratica?.rawValue, sourceLocation: sourceLocation)
     }
 
     /// Checks the fields of the events added with accounts and attendance; returns "event <name>".
@@ -198,6 +218,15 @@ struct LogFormatTests {
             #expect(decoded["pratica"] as? String == closed.pratica.rawValue)
             #expect(decoded["day"] as? String == closed.day.description)
             #expect(decoded["time"] as? String == closed.time.description)
+        case .appointmentMigrated(let migrated):
+            #expect(type == "appointment-migrated")
+            #expect(decoded["legacyID"] as? String == migrated.legacyID)
+            #expect(decoded["day"] as? String == migrated.day.description)
+        case .officeConfigured(let configuration, _) where !configuration.isVersion1:
+            let decodedConfiguration = decoded["configuration"] as? [String: Any]
+            #expect(decodedConfiguration?["address"] as? String == configuration.address)
+            let quotas = (decodedConfiguration?["services"] as? [[String: Any]])?.first?["quotas"] as? [String: Any]
+            #expect(quotas?["sui"] as? Int == Int(configuration.services[0].quotas.sui))
         default:
             break
         }

@@ -17,6 +17,20 @@ struct CodecTests {
                      [], [], [], [], [], []])],
         closedDays: [Day(year: 2008, month: 6, day: 29)!])
 
+    /// Version 2: address, phone, a transition window and quotas.
+    static let configurationV2: OfficeConfiguration = {
+        var configuration = CodecTests.configuration
+        configuration.address = "Ufficio Immigrazione, Questura di Roma, Roma"
+        configuration.phone = "06 0000"
+        configuration.transition = TransitionWindow(from: monday, to: monday.adding(days: 30))
+        configuration.services[0].quotas = ChannelQuotas(sui: 1, body: 1, applicant: 1)
+        configuration.services[0].releaseDays = 2
+        return configuration
+    }()
+
+    static let applicantAccount = AccountSpec(name: "p.rm.123", role: .applicant, office: nil, body: "P-RM-2008-000123",
+                                              pratica: "P-RM-2008-000123")
+
     static let applicant = Applicant(pratica: "P-RM-2008-000123", visto: "ITA0123456", surname: "Gjoni", name: "Arben",
                                      birthDate: Day(year: 1975, month: 3, day: 2)!, nationality: "ALB", office: "RM-S")
 
@@ -40,6 +54,16 @@ struct CodecTests {
         .disableAccount(name: "sui.roma", reason: "left the office"),
         .attend("A-00001"),
         .noShow("A-00001"),
+        .configureOffice(configurationV2),
+        .amendOffice("RM-Q", .quotas("fotosegnalamento", ChannelQuotas(sui: 2, body: 0, applicant: 1), releaseDays: 3)),
+        .amendOffice("RM-Q", .address("Via Genova 2, Roma", phone: "")),
+        .amendOffice("RM-Q", .transition(TransitionWindow(from: monday, to: monday))),
+        .amendOffice("RM-Q", .transition(nil)),
+        .migrate(MigrateRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", day: monday, time: nine,
+                                legacyID: "DED-1")),
+        .migrate(MigrateRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", day: monday, time: nine,
+                                legacyID: "")),
+        .createAccount(applicantAccount),
     ]
 
     static let events: [Event] = [
@@ -63,6 +87,11 @@ struct CodecTests {
                                                pratica: "P-1", day: monday, time: nine)),
         .appointmentMissed(AppointmentClosed(appointment: "A-00002", office: "RM-Q", service: "fotosegnalamento",
                                              pratica: "P-2", day: monday, time: nine)),
+        .officeConfigured(configurationV2, effectiveFrom: monday),
+        .appointmentMigrated(AppointmentMigrated(appointment: "A-00003", office: "RM-Q", service: "fotosegnalamento",
+                                                 pratica: "P-3", day: monday, time: nine, legacyID: "DED-9",
+                                                 bookedBy: "RM-Q")),
+        .accountCreated(applicantAccount),
     ]
 
     static let rejections: [Rejection] = [
@@ -76,6 +105,8 @@ struct CodecTests {
         .praticaAlreadyRegistered("P"), .cannotRehouse("A", searchedThrough: monday),
         .vistoAlreadyRegistered(visto: "V", pratica: "P"), .accountExists("sui.roma"), .unknownAccount("nobody"),
         .notYetDue("A", day: monday.adding(days: 1), today: monday),
+        .outsideTransition("RM-Q", day: monday, window: TransitionWindow(from: monday, to: monday.adding(days: 3))),
+        .outsideTransition("RM-Q", day: monday, window: nil),
     ]
 
     func roundTrip(_ command: Command, _ outcome: Outcome, sequence: UInt64 = 42) throws {
@@ -97,6 +128,29 @@ struct CodecTests {
         for event in Self.events { try roundTrip(Self.commands[3], .accepted([event])) }
         try roundTrip(Self.commands[1], .accepted(Self.events))
         for rejection in Self.rejections { try roundTrip(Self.commands[3], .rejected(rejection)) }
+    }
+
+    @Test("version-2 configurations and accounts take their own tags; version-1 ones encode byte for byte as before")
+    func versionTwoTags() throws {
+        func commandTag(_ command: Command) -> UInt8 {
+            var writer = ByteWriter()
+            _ = RecordCodec.seal(sequence: 1, decidedAt: Instant(millisecondsSinceEpoch: 0), actor: .system,
+                                 requestID: "", command: command, outcome: .accepted([]), previousHash: .genesis,
+                                 into: &writer)
+            return writer.bytes[27]  // after version, time, "system", "agenda", "" (see below)
+        }
+        #expect(commandTag(.configureOffice(Self.configuration)) == 1)
+        #expect(commandTag(.configureOffice(Self.configurationV2)) == 14)
+        #expect(commandTag(.createAccount(AccountSpec(name: "a", role: .sui, office: "RM-S", body: "RM-S"))) == 9)
+        #expect(commandTag(.createAccount(Self.applicantAccount)) == 17)
+        #expect(Self.configuration.isVersion1 && !Self.configurationV2.isVersion1)
+        // Each version-2 field alone makes a version-2 configuration.
+        var onlyQuota = Self.configuration
+        onlyQuota.services[0].quotas.applicant = 1
+        #expect(commandTag(.configureOffice(onlyQuota)) == 14)
+        var onlyRelease = Self.configuration
+        onlyRelease.services[0].releaseDays = 1
+        #expect(!onlyRelease.isVersion1)
     }
 
     @Test("a record cut short or carrying an unknown tag or version is refused, not guessed")

@@ -16,14 +16,24 @@ struct RebuildTests {
         let records = try recordsOf(workload.directory)
         let names = Set(records.map(\.command.name))
         #expect(names == ["configure-office", "close-day", "book", "defer", "cancel", "permit-ready", "pickup",
-                          "register-pratica"])
+                          "register-pratica", "create-account", "amend-office", "migrate-appointment"])
+        // Issue 5's: migrated appointments, one slot past capacity, and bookings by channel.
+        let events = records.flatMap(\.outcome.events)
+        #expect(events.filter { if case .appointmentMigrated = $0 { true } else { false } }.count == 4)
         #expect(records.contains { if case .rejected = $0.outcome { true } else { false } })
         // Beside the live store: read-only, and while the store is open.
         let data = try DataDirectory(workload.directory)
         let report = try Rebuild.run(data)
         data.close()
+        let views = try workload.store.persistedViews()
         workload.close()
         #expect(report.equal, "\(report.databases.filter { !$0.equal })")
+        // The one slot past capacity holds the four migrated appointments; the applicant's own
+        // booking and the SUI's kept their channels.
+        let overfull = views.loads.values.flatMap { $0.materialised.flatMap(\.1.slots) }.filter { $0.booked > $0.capacity }
+        #expect(overfull.map(\.migrated) == [4])
+        #expect(views.appointments.values.contains { $0.channel == .applicant })
+        #expect(views.appointments.values.filter { $0.channel == .sui }.count == 1)
         #expect(report.records == UInt64(records.count))
         #expect(report.databases.count == ViewDatabase.allCases.count)
         #expect(report.databases.first { $0.database == .appointments }?.stored ?? 0 > 10)

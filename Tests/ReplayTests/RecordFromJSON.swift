@@ -51,6 +51,30 @@ enum RecordFromJSON {
         case "permit-ready": return .permitReady(PraticaID(try string(object["pratica"], "pratica")))
         case "pickup": return .pickup(PraticaID(try string(object["pratica"], "pratica")))
         case "register-pratica": return .registerPratica(try applicant(object["applicant"]))
+        case "create-account": return .createAccount(try account(object["account"]))
+        case "amend-office":
+            let amendment = try dictionary(object["amendment"], "amendment")
+            let office = OfficeID(try string(object["office"], "office"))
+            switch try string(amendment["type"], "amendment type") {
+            case "quotas":
+                return .amendOffice(office, .quotas(
+                    ServiceID(try string(amendment["service"], "service")),
+                    ChannelQuotas(sui: UInt16(try integer(amendment["sui"], "sui")),
+                                  body: UInt16(try integer(amendment["body"], "body")),
+                                  applicant: UInt16(try integer(amendment["applicant"], "applicant"))),
+                    releaseDays: UInt16(try integer(amendment["releaseDays"], "releaseDays"))))
+            case "address":
+                return .amendOffice(office, .address(try string(amendment["address"], "address"),
+                                                     phone: try string(amendment["phone"], "phone")))
+            case "transition":
+                return .amendOffice(office, .transition(try optional(amendment["window"], transition)))
+            case let other: throw Malformed(what: "amendment \(other)")
+            }
+        case "migrate-appointment":
+            return .migrate(MigrateRequest(
+                office: OfficeID(try string(object["office"], "office")), service: ServiceID(try string(object["service"], "service")),
+                pratica: PraticaID(try string(object["pratica"], "pratica")), day: try day(object["day"]),
+                time: try time(object["time"]), legacyID: try string(object["legacyID"], "legacyID")))
         case let other: throw Malformed(what: "command \(other)")
         }
     }
@@ -104,6 +128,12 @@ enum RecordFromJSON {
                                         AppointmentID(try string($0, "completedAppointment"))
                                     })
         case "pratica-registered": return .praticaRegistered(try applicant(object["applicant"]))
+        case "account-created": return .accountCreated(try account(object["account"]))
+        case "appointment-migrated":
+            return .appointmentMigrated(AppointmentMigrated(
+                appointment: AppointmentID(try text("appointment")), office: OfficeID(try text("office")),
+                service: ServiceID(try text("service")), pratica: PraticaID(try text("pratica")), day: try day(object["day"]),
+                time: try time(object["time"]), legacyID: try text("legacyID"), bookedBy: try text("bookedBy")))
         case let other: throw Malformed(what: "event \(other)")
         }
     }
@@ -143,6 +173,9 @@ enum RecordFromJSON {
             return .cannotRehouse(AppointmentID(try text("appointment")), searchedThrough: try dayField("searchedThrough"))
         case "visto-already-registered":
             return .vistoAlreadyRegistered(visto: try text("visto"), pratica: PraticaID(try text("pratica")))
+        case "outside-transition":
+            return .outsideTransition(OfficeID(try text("office")), day: try dayField("day"),
+                                      window: try optional(object["window"], transition))
         case let other: throw Malformed(what: "rejection \(other)")
         }
     }
@@ -153,14 +186,14 @@ enum RecordFromJSON {
               let services = object["services"] as? [Any], let closed = object["closedDays"] as? [Any] else {
             throw Malformed(what: "configuration")
         }
-        return OfficeConfiguration(
+        var configuration = OfficeConfiguration(
             office: OfficeID(try string(object["office"], "office")), kind: kind, name: try string(object["name"], "name"),
             horizonDays: UInt16(try integer(object["horizonDays"], "horizonDays")),
             leadDays: UInt16(try integer(object["leadDays"], "leadDays")),
             services: try services.map { value in
                 let service = try dictionary(value, "service")
                 guard let weekly = service["weekly"] as? [[[Any]]] else { throw Malformed(what: "weekly") }
-                return ServiceConfiguration(
+                var configuration = ServiceConfiguration(
                     id: ServiceID(try string(service["id"], "id")), name: try string(service["name"], "name"),
                     slotLengthMinutes: UInt16(try integer(service["slotLengthMinutes"], "slotLengthMinutes")),
                     capacityPerSlot: UInt16(try integer(service["capacityPerSlot"], "capacityPerSlot")),
@@ -171,8 +204,37 @@ enum RecordFromJSON {
                             return OpeningInterval(start: try time(pair[0]), end: try time(pair[1]))
                         }
                     })
+                // Version 2 only (tools/README.md): quotas and releaseDays after weekly.
+                if let quotas = service["quotas"] {
+                    let object = try dictionary(quotas, "quotas")
+                    configuration.quotas = ChannelQuotas(sui: UInt16(try integer(object["sui"], "sui")),
+                                                         body: UInt16(try integer(object["body"], "body")),
+                                                         applicant: UInt16(try integer(object["applicant"], "applicant")))
+                    configuration.releaseDays = UInt16(try integer(service["releaseDays"], "releaseDays"))
+                }
+                return configuration
             },
             closedDays: try closed.map { try day($0) })
+        if object["address"] != nil {
+            configuration.address = try string(object["address"], "address")
+            configuration.phone = try string(object["phone"], "phone")
+            configuration.transition = try optional(object["transition"], transition)
+        }
+        return configuration
+    }
+
+    static func transition(_ value: Any) throws -> TransitionWindow {
+        let object = try dictionary(value, "transition")
+        return TransitionWindow(from: try day(object["from"]), to: try day(object["to"]))
+    }
+
+    static func account(_ value: Any?) throws -> AccountSpec {
+        let object = try dictionary(value, "account")
+        guard let role = Role(name: try string(object["role"], "role")) else { throw Malformed(what: "role") }
+        return AccountSpec(name: try string(object["name"], "name"), role: role,
+                           office: try optional(object["office"]) { OfficeID(try string($0, "office")) },
+                           body: try string(object["body"], "body"),
+                           pratica: try optional(object["pratica"]) { PraticaID(try string($0, "pratica")) })
     }
 
     static func applicant(_ value: Any?) throws -> Applicant {

@@ -155,6 +155,39 @@ struct Workload {
         markedAppointment = appointment
         clock.set(wednesday, 12)
         _ = try store.execute(.deferAppointment(appointment, to: .nextFree, reason: "later"), actor: sui)
+        try runIssue5(from: wednesday)
+    }
+
+    /// Quotas, an applicant account booking through its channel, an address, the transition
+    /// window, and migrated appointments, one of them past a slot's capacity.
+    mutating func runIssue5(from wednesday: Day) throws {
+        let migrationDay = wednesday.adding(days: 8)
+        _ = try store.executeAll((20..<26).map { .registerPratica(applicant($0)) }, actor: .system)
+        // A whole configuration of version 2 (command tag 14), with an address.
+        var withAddress = testOffice(capacity: 3)
+        withAddress.address = "Ufficio Immigrazione, Questura di prova, Trieste"
+        _ = try store.execute(.configureOffice(withAddress), actor: .system)
+        _ = try store.executeAll([
+            .createAccount(AccountSpec(name: "self.20", role: .applicant, office: nil, body: pratica(20).rawValue,
+                                       pratica: pratica(20))),
+            .createAccount(AccountSpec(name: "self.none", role: .applicant, office: nil, body: "x")),  // refused
+            .createAccount(AccountSpec(name: sui.operator, role: .sui, office: "TS-Q", body: sui.body)),
+        ], actor: .system)
+        _ = try store.executeAll([
+            .amendOffice("TS-Q", .quotas("fotosegnalamento", ChannelQuotas(sui: 1, body: 1, applicant: 1), releaseDays: 2)),
+            .amendOffice("TS-Q", .address("Via Tor Bandena 6, Trieste", phone: "040 0000")),
+            .amendOffice("TS-Q", .quotas("fotosegnalamento", ChannelQuotas(sui: 9, body: 0, applicant: 0), releaseDays: 0)),
+            .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(21), day: migrationDay,
+                                    time: LocalTime(hour: 9, minute: 0)!, legacyID: "DED-0")),  // no window: refused
+            .amendOffice("TS-Q", .transition(TransitionWindow(from: wednesday, to: migrationDay))),
+        ], actor: questura)
+        // Four into a slot of three: all kept, one past capacity.
+        _ = try store.executeAll((21..<25).map { number in
+            .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(number), day: migrationDay,
+                                    time: LocalTime(hour: 9, minute: 0)!, legacyID: "DED-\(number)"))
+        }, actor: questura)
+        _ = try store.execute(book(25, on: migrationDay), actor: sui)  // through the SUI's quota, at 09:30
+        _ = try store.execute(book(20), actor: Actor(operator: "self.20", body: pratica(20).rawValue))
     }
 
     func close() { store.close() }

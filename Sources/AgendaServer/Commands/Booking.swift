@@ -15,6 +15,9 @@ enum Booking {
                 pratica: PraticaID(try Arguments.id(words[2], "pratica")),
                 notBefore: try words.day(option: "NOTBEFORE"), on: try words.day(option: "ON"),
                 at: try words.time(option: "AT"), orExisting: words.flag("EXISTING"))
+            if let own = call.account?.ownPratica, own != request.pratica {
+                return call.fail("NOPERM", "This applicant account books only for \(own).")
+            }
             // With EXISTING, the live appointment the engine will keep is the reply.
             let existing = Snapshot<AppointmentView>()
             let pratica = request.pratica
@@ -57,8 +60,10 @@ enum Booking {
             }
             let now = call.node.clock()
             let wanted = count
+            let channel = Channel(role: call.account?.spec.role)
             call.query { views in
-                switch Queries.firstFree(views, office: office, service: service, notBefore: notBefore, count: wanted, now: now) {
+                switch Queries.firstFree(views, office: office, service: service, notBefore: notBefore, count: wanted,
+                                         now: now, channel: channel) {
                 case .success(let slots):
                     return .array(slots.map { slot in
                         .map([ReplyField("date", .bulk(slot.day.description)), ReplyField("time", .bulk(slot.time.description)),
@@ -121,13 +126,22 @@ enum Booking {
         }
     }
 
-    /// A body acts only on appointments it booked; staff on any. Also keeps the appointment as
-    /// it was, for the reply.
+    /// A body acts only on appointments it booked, an applicant only on its own pratica's; staff
+    /// on any. Also keeps the appointment as it was, for the reply.
     static func ownAppointment(_ id: AppointmentID, _ account: AccountView?,
                                _ snapshot: Snapshot<AppointmentView>) -> @Sendable (Views) -> StoreError? {
         let body = account?.spec.role == .body ? account?.spec.body : nil
+        let own = account?.ownPratica
+        let isApplicant = account?.spec.role == .applicant
         return { views in
-            guard let appointment = views.appointments[id] else { return nil }  // the engine refuses it, on the record
+            guard let appointment = views.appointments[id] else {
+                // An applicant learns nothing of other appointments, not even that they do not exist.
+                if isApplicant { return .refused(code: "NOPERM", message: "An applicant account acts only on its own pratica.") }
+                return nil  // the engine refuses it, on the record
+            }
+            if isApplicant && appointment.pratica != own {
+                return .refused(code: "NOPERM", message: "\(id) is not an appointment of this applicant's pratica.")
+            }
             if let body, appointment.bookedBy != body {
                 return .refused(code: "NOPERM", message: "\(id) was booked by another body; only it, or the office's "
                                 + "staff, may change it.")

@@ -9,11 +9,16 @@ enum Commands {
         let run: @Sendable (Call) -> Void
     }
 
-    static let bookers: Set<Role> = [.sui, .body, .questura, .admin]
+    /// An applicant books, defers and cancels only its own pratica's appointments (Booking.swift).
+    static let bookers: Set<Role> = [.sui, .body, .questura, .admin, .applicant]
     static let staff: Set<Role> = [.sui, .questura, .prefettura, .audit, .admin]
     static let questura: Set<Role> = [.questura, .admin]
     static let closers: Set<Role> = [.questura, .prefettura, .admin]
-    static let readers = Set(Role.allCases)
+    /// Every operator's role; an applicant account reads only its own pratica (APPT, PRATICA).
+    static let readers = Set(Role.allCases).subtracting([.applicant])
+    static let ownReaders = Set(Role.allCases)
+    /// Who configures an office (QUOTA, ADDRESS, TRANSITION): its questura or prefettura, or an admin.
+    static let configurers: Set<Role> = [.questura, .prefettura, .admin]
 
     static let table: [String: Spec] = [
         // Connection and Redis-client housekeeping.
@@ -41,13 +46,19 @@ enum Commands {
         // Reading.
         "agenda": Spec(roles: staff, run: Reading.agenda),
         "capacity": Spec(roles: staff, run: Reading.capacity),
-        "appt": Spec(roles: readers, run: Reading.appointment),
-        "pratica": Spec(roles: readers, run: Reading.pratica),
+        "appt": Spec(roles: ownReaders, run: Reading.appointment),
+        "pratica": Spec(roles: ownReaders, run: Reading.pratica),
         "lookup": Spec(roles: readers, run: Reading.lookup),
         "history": Spec(roles: staff, run: Reading.history),
         // Printed documents (issue 5): convocation notes, pickup reminders, the day's lists.
         "print": Spec(roles: readers, run: Printing.print),
         "daylist": Spec(roles: staff, run: Printing.dayList),
+        // Offices' configuration and the migration from the previous booking system (Offices.swift).
+        "office": Spec(roles: readers, run: Offices.office),
+        "quota": Spec(roles: configurers, run: Offices.quota),
+        "address": Spec(roles: configurers, run: Offices.address),
+        "transition": Spec(roles: configurers, run: Offices.transition),
+        "migrate": Spec(roles: [.questura, .prefettura, .sui, .admin], run: Offices.migrate),
         // The public.
         "status": Spec(roles: nil, run: PublicStatus.status),
         // Pub/sub.

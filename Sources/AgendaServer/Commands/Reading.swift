@@ -15,9 +15,10 @@ enum Reading {
             guard call.account?.isStaff(of: office) == true else {
                 return call.fail("NOPERM", "Only \(office)'s own staff (or its prefettura, audit, admin) see its agenda.")
             }
+            let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 switch Queries.agenda(views, office: office, day: day, service: service) {
-                case .success(let appointments): .array(appointments.map { Replies.appointment($0) })
+                case .success(let appointments): .array(appointments.map { Replies.appointment($0, today: today) })
                 case .failure(let rejection): Replies.rejection(rejection)
                 }
             }
@@ -58,12 +59,17 @@ enum Reading {
             let words = try Arguments(call.arguments, positional: 1, usage: "APPT appointment")
             let id = AppointmentID(try Arguments.id(words[0], "appointment"))
             let account = call.account
+            let today = RomeTime.day(of: call.node.clock())
             call.query { views in
+                let own = account?.ownPratica
+                if let own, views.appointments[id]?.pratica != own {
+                    return .error(code: "NOPERM", message: "An applicant account sees only its own pratica's appointments.")
+                }
                 guard let appointment = views.appointments[id] else { return Replies.rejection(.unknownAppointment(id)) }
                 if account?.spec.role == .body && appointment.bookedBy != account?.spec.body {
                     return .error(code: "NOPERM", message: "\(id) was booked by another body; a body sees only its own.")
                 }
-                return Replies.appointment(appointment)
+                return Replies.appointment(appointment, today: today)
             }
         } catch {
             call.fail(error)
@@ -74,9 +80,13 @@ enum Reading {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, usage: "PRATICA pratica")
             let id = PraticaID(try Arguments.id(words[0], "pratica"))
+            if let own = call.account?.ownPratica, own != id {
+                return call.fail("NOPERM", "An applicant account sees only its own pratica, \(own).")
+            }
+            let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 guard let pratica = views.pratiche[id] else { return Replies.rejection(.unknownPratica(id)) }
-                return Replies.pratica(pratica, views)
+                return Replies.pratica(pratica, views, today: today)
             }
         } catch {
             call.fail(error)
@@ -88,11 +98,12 @@ enum Reading {
             let words = try Arguments(call.arguments, positional: 2, usage: "LOOKUP VISTO number")
             guard words[0].uppercased() == "VISTO" else { throw .syntax("Expected LOOKUP VISTO number.") }
             let visto = try Arguments.id(words[1], "numero di visto")
+            let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 guard let id = views.visti[visto], let pratica = views.pratiche[id] else {
                     return .error(code: "NOTFOUND", message: "No pratica holds visto \(visto); check the number on the visa.")
                 }
-                return Replies.pratica(pratica, views)
+                return Replies.pratica(pratica, views, today: today)
             }
         } catch {
             call.fail(error)

@@ -4,8 +4,12 @@ import Projections
 /// The record shapes of PROTOCOL.md: maps (RESP3) or flat field-value arrays (RESP2).
 enum Replies {
     /// `existing`: BOOK ... EXISTING found this one already booked; the field is added only then.
-    static func appointment(_ view: AppointmentView, seq: UInt64? = nil, existing: Bool = false) -> Reply {
-        let fields: [ReplyField] = [
+    /// `today` (the office's date): a booked appointment whose day is over reads `missed`, with
+    /// `unmarked 1` (nobody recorded ATTEND or NOSHOW). A migrated one carries `legacyId`.
+    static func appointment(_ view: AppointmentView, seq: UInt64? = nil, existing: Bool = false,
+                            today: Day? = nil) -> Reply {
+        let unmarked = today.map { view.isUnmarkedPast(today: $0) } ?? false
+        var fields: [ReplyField] = [
             ReplyField("appointment", .bulk(view.id.rawValue)),
             ReplyField("office", .bulk(view.office.rawValue)),
             ReplyField("service", .bulk(view.service.rawValue)),
@@ -15,10 +19,21 @@ enum Replies {
             ReplyField("requested", .bulk(view.requestedDay.description)),
             ReplyField("deferred", .bulk(view.deferred ? "1" : "0")),
             ReplyField("seq", .bulk(String(seq ?? view.updatedSequence))),
-            ReplyField("state", .bulk(view.state.description)),
+            ReplyField("state", .bulk(unmarked ? AppointmentState.missed.description : view.state.description)),
             ReplyField("bookedBy", .bulk(view.bookedBy)),
+            ReplyField("migrated", .bulk(view.migrated ? "1" : "0")),
         ]
+        if view.migrated { fields.append(ReplyField("legacyId", .bulk(view.legacyID))) }
+        if unmarked { fields.append(ReplyField("unmarked", .bulk("1"))) }
         return .map(existing ? fields + [ReplyField("existing", .bulk("1"))] : fields)
+    }
+
+    static func migrated(_ migrated: AppointmentMigrated, seq: UInt64) -> Reply {
+        appointment(AppointmentView(
+            id: migrated.appointment, office: migrated.office, service: migrated.service, pratica: migrated.pratica,
+            requestedDay: migrated.day, day: migrated.day, time: migrated.time, deferred: false, state: .booked,
+            bookedBy: migrated.bookedBy, bookedSequence: seq, updatedSequence: seq, migrated: true,
+            legacyID: migrated.legacyID))
     }
 
     static func booked(_ booked: AppointmentBooked, seq: UInt64) -> Reply {
@@ -28,13 +43,13 @@ enum Replies {
             state: .booked, bookedBy: booked.bookedBy, bookedSequence: seq, updatedSequence: seq))
     }
 
-    static func pratica(_ view: PraticaView, _ views: Views) -> Reply {
-        pratica(view) { views.appointments[$0] }
+    static func pratica(_ view: PraticaView, _ views: Views, today: Day? = nil) -> Reply {
+        pratica(view, today: today) { views.appointments[$0] }
     }
 
-    static func pratica(_ view: PraticaView, permit: String? = nil, state: String? = nil,
+    static func pratica(_ view: PraticaView, permit: String? = nil, state: String? = nil, today: Day? = nil,
                         appointment lookup: (AppointmentID) -> AppointmentView?) -> Reply {
-        let appointments = view.appointments.compactMap(lookup).map { appointment($0) }
+        let appointments = view.appointments.compactMap(lookup).map { appointment($0, today: today) }
         let permitWord = permit ?? (view.permitDelivered ? "delivered" : view.permitReady ? "ready" : "not-ready")
         return .map([
             ReplyField("pratica", .bulk(view.applicant.pratica.rawValue)),
