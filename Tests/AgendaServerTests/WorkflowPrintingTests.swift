@@ -130,7 +130,7 @@ struct WorkflowPrintingTests {
         let arabic = try #require(out["text_default"] as? String)
         #expect(arabic.contains("إشعار استدعاء") && arabic.contains(appointment) && arabic.contains(applicant[0]), "\(arabic)")
         let italian = try #require(out["text_it"] as? String)
-        #expect(italian.hasPrefix("Questura di Roma\nRoma (RM)\n"), "\(italian)")
+        #expect(italian.hasPrefix("Questura di Roma\nUfficio Immigrazione, Questura di Roma, Roma\n"), "\(italian)")
         #expect(italian.contains("NOTA DI CONVOCAZIONE") && italian.contains("Modello 209") && italian.contains(booked["time"] ?? "?"))
         #expect(italian.contains("Codice appuntamento:") && italian.contains(appointment))
         let htmlArabic = try #require(out["html_ar"] as? String)
@@ -291,7 +291,7 @@ struct WorkflowPrintingTests {
         #expect((out["b3"] as? String)?.hasPrefix("NOTREADY") == true, "\(out["b3"] ?? "")")
 
         let text = try #require(out["reminder_text"] as? String)
-        #expect(text.hasPrefix("Questura di Pavia\nPavia (PV)\n") && text.contains("PROMEMORIA"), "\(text)")
+        #expect(text.hasPrefix("Questura di Pavia\nUfficio Immigrazione, Questura di Pavia, Pavia\n") && text.contains("PROMEMORIA"), "\(text)")
         #expect(text.contains(first["appointment"] ?? "?") && text.replacingOccurrences(of: "\n   ", with: " ").contains("rilevamento delle impronte digitali"))
         let html = try #require(out["reminder_html"] as? String)
         #expect(html.contains("<html lang=\"ar\" dir=\"rtl\">") && html.contains("تذكير") && html.contains(second["appointment"] ?? "?"))

@@ -116,8 +116,13 @@ struct NoteTests {
         #expect(AppointmentNote.make(.convocation, appointment: "A-1", log.views).failure?.code == "CONFLICT")
     }
 
-    @Test("the address is the province capital until offices carry one")
+    @Test("the address is the office's own (with its telephone), else the province capital")
     func address() {
+        var configured = World.questuraConfiguration
+        configured.address = "Via di San Vitale 15, Roma"
+        #expect(OfficeAddress.of(configured) == "Via di San Vitale 15, Roma")
+        configured.phone = "06 4686"
+        #expect(OfficeAddress.of(configured) == "Via di San Vitale 15, Roma · tel. 06 4686")
         #expect(OfficeAddress.of(World.questuraConfiguration) == "Roma (RM)")
         var pavia = World.questuraConfiguration
         pavia.office = "PV-Q"
