@@ -14,7 +14,7 @@ struct AgendaNode: AsyncParsableCommand {
               printf 's3cret\\n' | agenda-node user add sui.roma --role sui --office RM-S --data ./data
               agenda-node --data ./data --port 7878
             """,
-        subcommands: [Serve.self, User.self],
+        subcommands: [Serve.self, User.self, ImportApplicants.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -18,7 +18,7 @@ struct User: ParsableCommand {
               agenda-node user disable caf.roma --reason "convention ended" --data ./data
               agenda-node user list --data ./data
             """,
-        subcommands: [Add.self, Disable.self, Passwd.self, List.self])
+        subcommands: [Add.self, AddBodies.self, Disable.self, Passwd.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account; its password is read from standard input.")

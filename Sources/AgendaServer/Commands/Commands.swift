@@ -14,6 +14,9 @@ enum Commands {
     static let questura: Set<Role> = [.questura, .admin]
     static let closers: Set<Role> = [.questura, .prefettura, .admin]
     static let readers = Set(Role.allCases)
+    /// Who brings applicants' data in: the SUI (its own office's pratiche), the comuni and
+    /// other bodies of the ELI2 network (from their registry), admin.
+    static let registrars: Set<Role> = [.sui, .body, .admin]
 
     static let table: [String: Spec] = [
         // Connection and Redis-client housekeeping.
@@ -38,6 +41,8 @@ enum Commands {
         "attend": Spec(roles: [.sui, .questura, .prefettura, .admin], run: Desk.attend),
         "noshow": Spec(roles: [.sui, .questura, .prefettura, .admin], run: Desk.noShow),
         "close": Spec(roles: closers, run: Desk.close),
+        // Applicants' data (ELI2 registry import).
+        "register": Spec(roles: registrars, run: Registry.register),
         // Reading.
         "agenda": Spec(roles: staff, run: Reading.agenda),
         "capacity": Spec(roles: staff, run: Reading.capacity),
