@@ -15,6 +15,7 @@ struct User: ParsableCommand {
             Examples:
               printf 's3cret\\n' | agenda-node user add sui.roma --role sui --office RM-S --data ./data
               printf 's3cret\\n' | agenda-node user add caf.roma --role body --body CAF-ROMA --data ./data
+              agenda-node user add-bodies --province AT --data ./data --out asti-accounts.csv
               agenda-node user disable caf.roma --reason "convention ended" --data ./data
               agenda-node user list --data ./data
             """,
