@@ -262,5 +262,5 @@ public enum Nationalities {
         ("ZWE", "Zimbabwe"),
     ]
 
-    public static let codes: Set<String> = Set(all.map(\.code))
+    public static let codes: Set<String> = Set(all.map { $0.code })
 }

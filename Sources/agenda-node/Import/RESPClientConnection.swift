@@ -65,23 +65,27 @@ final class RESPClientConnection {
         defer { freeaddrinfo(list) }
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         var lastError = ECONNREFUSED
-        while let address = candidate {
+        var connected: Int32 = -1
+        while let address = candidate, connected < 0 {
             let descriptor = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
             if descriptor >= 0 {
                 if connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 {
-                    var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-                    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    socket = descriptor
-                    return
+                    connected = descriptor
+                } else {
+                    lastError = errno
+                    Glibc.close(descriptor)
                 }
-                lastError = errno
-                Glibc.close(descriptor)
             }
             candidate = address.pointee.ai_next
         }
-        throw ConnectionError(description: "cannot connect to \(host):\(port): \(String(cString: strerror(lastError))); "
-                              + "is agenda-node running there?")
+        guard connected >= 0 else {
+            throw ConnectionError(description: "cannot connect to \(host):\(port): \(String(cString: strerror(lastError))); "
+                                  + "is agenda-node running there?")
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(connected, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connected, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        socket = connected
     }
 
     deinit { Glibc.close(socket) }
