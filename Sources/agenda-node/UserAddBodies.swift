@@ -72,15 +72,18 @@ extension User {
                 // The passwords are kept before any account exists, so none is created whose
                 // password nobody has.
                 if let out { try Self.writePrivately(csv, to: out) }
-                for (comune, hash) in zip(missing, hashes) {
-                    let spec = AccountSpec(name: comune.account, role: .body, office: nil, body: comune.body)
-                    let decision = try store.execute(.createAccount(spec), actor: operatorActor)
+                // Credentials first, in one transaction: a password for an account not yet
+                // created lets nobody in; then the accounts, in one commit.
+                try store.setCredentials(zip(missing, hashes).map { (name: $0.account, value: $1) })
+                let commands = missing.map { comune in
+                    Command.createAccount(AccountSpec(name: comune.account, role: .body, office: nil, body: comune.body))
+                }
+                for (comune, decision) in zip(missing, try store.executeAll(commands, actor: operatorActor)) {
                     if case .rejected(let rejection) = decision.record.outcome {
                         throw ValidationError("\(comune.account): \(rejection)")
                     }
-                    try store.setCredential(comune.account, hash)
                 }
-                if out == nil { print(csv, terminator: "") }
+                if out == nil && !missing.isEmpty { print(csv, terminator: "") }
                 FileHandle.standardError.write(Data(("created \(missing.count) body accounts for \(sigla)"
                     + (existing.isEmpty ? "" : ", \(existing.count) existed already")
                     + (out.map { "; passwords in \($0)" } ?? "") + "\n").utf8))
@@ -115,6 +118,7 @@ extension User {
         }
 
         static func hashes(_ passwords: [String]) throws -> [[UInt8]] {
+            guard !passwords.isEmpty else { return [] }
             let results = HashResults(count: passwords.count)
             DispatchQueue.concurrentPerform(iterations: passwords.count) { index in
                 results.set(index, Result { try Passwords.hash(passwords[index]) })
