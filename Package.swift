@@ -31,6 +31,13 @@ let package = Package(
             name: "Events",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Registry exports (CSV as a comune's anagrafe or a previous booking system writes it):
+        // a reader that keeps line numbers, and the applicants' columns checked row by row.
+        // Pure: no I/O, shared by the server (REGISTER) and the importers.
+        .target(
+            name: "RegistryCSV",
+            dependencies: ["Events", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Folds of the log into the views the engine decides against and operators read.
         .target(name: "Projections", dependencies: ["Events"]),
         // The rules (a pure decide), the office calendars, the LMDB store and its single writer.
@@ -43,7 +50,7 @@ let package = Package(
         .target(
             name: "AgendaServer",
             dependencies: [
-                "Engine", "Replay", "Documents",
+                "Engine", "Replay", "Documents", "RegistryCSV",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -58,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "agenda-node",
             dependencies: [
-                "Engine", "AgendaServer",
+                "Engine", "AgendaServer", "RegistryCSV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -87,6 +94,7 @@ let package = Package(
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Events", "Projections"]),
+        .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB", "Documents"]),
         .testTarget(

@@ -16,6 +16,21 @@ extension Store {
         }
     }
 
+    /// Many at once, in one durable transaction: `user add-bodies` sets a province's worth.
+    public func setCredentials(_ entries: [(name: String, value: [UInt8])]) throws(StoreError) {
+        do {
+            try environment.writeTransaction { txn in
+                for entry in entries {
+                    try environment.put(txn, Environment.credentials, Array(entry.name.utf8), entry.value)
+                }
+            }
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
     public func credential(_ name: String) throws -> [UInt8]? {
         try read { try $0.get(Environment.credentials, Array(name.utf8)) }
     }

@@ -13,8 +13,9 @@ struct AgendaNode: AsyncParsableCommand {
               agenda-node --demo --data ./demo-data
               printf 's3cret\\n' | agenda-node user add sui.roma --role sui --office RM-S --data ./data
               agenda-node --data ./data --port 7878
+              printf 's3cret\\n' | agenda-node import-applicants anagrafe.csv --user comune.asti --port 7878
             """,
-        subcommands: [Serve.self, User.self, ImportAppointments.self],
+        subcommands: [Serve.self, User.self, ImportAppointments.self, ImportApplicants.self],
         defaultSubcommand: Serve.self)
 }
 

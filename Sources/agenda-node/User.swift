@@ -16,10 +16,11 @@ struct User: ParsableCommand {
               printf 's3cret\\n' | agenda-node user add sui.roma --role sui --office RM-S --data ./data
               printf 's3cret\\n' | agenda-node user add caf.roma --role body --body CAF-ROMA --data ./data
               printf 's3cret\\n' | agenda-node user add p.rm.123 --role applicant --pratica P-RM-2008-000123 --data ./data
+              agenda-node user add-bodies --province AT --data ./data --out asti-accounts.csv
               agenda-node user disable caf.roma --reason "convention ended" --data ./data
               agenda-node user list --data ./data
             """,
-        subcommands: [Add.self, Disable.self, Passwd.self, List.self])
+        subcommands: [Add.self, AddBodies.self, Disable.self, Passwd.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account; its password is read from standard input.")

@@ -19,6 +19,9 @@ enum Commands {
     static let ownReaders = Set(Role.allCases)
     /// Who configures an office (QUOTA, ADDRESS, TRANSITION): its questura or prefettura, or an admin.
     static let configurers: Set<Role> = [.questura, .prefettura, .admin]
+    /// Who brings applicants' data in: the SUI (its own office's pratiche), the comuni and
+    /// other bodies of the ELI2 network (from their registry), admin.
+    static let registrars: Set<Role> = [.sui, .body, .admin]
 
     static let table: [String: Spec] = [
         // Connection and Redis-client housekeeping.
@@ -43,6 +46,8 @@ enum Commands {
         "attend": Spec(roles: [.sui, .questura, .prefettura, .admin], run: Desk.attend),
         "noshow": Spec(roles: [.sui, .questura, .prefettura, .admin], run: Desk.noShow),
         "close": Spec(roles: closers, run: Desk.close),
+        // Applicants' data (ELI2 registry import).
+        "register": Spec(roles: registrars, run: Registry.register),
         // Reading.
         "agenda": Spec(roles: staff, run: Reading.agenda),
         "capacity": Spec(roles: staff, run: Reading.capacity),
