@@ -175,7 +175,7 @@ struct WorkflowPrintingTests {
         #expect(replayPage.status == 0 && replayPage.stderr.contains("head \(head)"), "\(replayPage.stderr)")
         #expect((try? String(contentsOfFile: page, encoding: .utf8)) == out["html"] as? String)
 
-        // An operator saves the note with redis-cli, as docs/workflows-1-3.md shows.
+        // An operator saves the note with redis-cli, as docs/workflows.md shows.
         let saved = try runTool(["redis-cli", "-p", String(node.port), "--user", "sui.roma", "--pass", "demo", "--raw",
                                  "PRINT", "CONVOCATION", appointment, "LANG", "it", "FORMAT", "html"],
                                 in: scratch.root, timeout: 60)
