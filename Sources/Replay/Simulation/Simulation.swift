@@ -216,7 +216,7 @@ struct Simulator {
     var closedByUs: Set<ClosedKey> = []
     var praticaCounter: [String: Int] = [:]
     var vistoCounter = 0
-    var report = Report()
+    var report = Simulation.Report()
     let started = DispatchTime.now().uptimeNanoseconds
 
     struct ClosedKey: Hashable {
