@@ -27,7 +27,7 @@ struct SimulateCommand: ParsableCommand {
             Examples:
               replay simulate --data /tmp/pilot-2008 --scenario questure-2008 --seed 1
               replay simulate --data /tmp/roma-latina --scenario sui-roma-latina --seed 7 --from 2010-02-01 --to 2010-02-28
-              replay simulate --data /tmp/history --scenario questure-2008 --seed 1 --scale 20 --records 10000000
+              replay simulate --data /tmp/history --scenario questure-2008 --seed 1 --scale 50 --records 10000000
             """)
 
     @Option(help: ArgumentHelp("A new or empty directory for the simulated node's data.", valueName: "dir"))
