@@ -117,6 +117,23 @@ struct SimulationTests {
         #expect(audited.ok, "\(audited.findings.prefix(5))")
     }
 
+    @Test("--records keeps simulating past the period's end until the log holds that many, and --scale multiplies arrivals")
+    func recordsTargetAndScale() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let loaded = try Scenario.load("questure-2008", fixtures: fixturesPath)
+        let day = Day(year: 2008, month: 4, day: 21)!
+        let report = try Simulation.run(loaded, into: directory,
+                                        options: .init(seed: 5, from: day, to: day, scale: 3, recordsTarget: 4_000,
+                                                       fixtures: fixturesPath))
+        #expect(report.records >= 4_000)
+        #expect(report.lastDay > day)
+        #expect(try head(directory).sequence == report.records)
+        // About 226 applicants a working day at scale 1; three times that here.
+        let workingDays = Double(report.lastDay.days(since: day) + 1) * 5 / 7
+        #expect(Double(report.applicants) / workingDays > 400)
+    }
+
     @Test("a directory that holds anything is refused with a sentence that says what to do, and left as it was")
     func refusesNonEmptyDirectory() throws {
         let directory = temporaryDirectory()
