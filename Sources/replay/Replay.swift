@@ -6,11 +6,12 @@ struct ReplayTool: ParsableCommand {
         commandName: "replay",
         abstract: "Reads an Agenda data directory's log: proves it, refolds it, and shows any past instant.",
         discussion: """
-            Every subcommand opens the directory read-only, in LMDB read transactions, so it runs \
-            beside a live agenda-node without blocking it. docs/audit.md is the auditor's guide.
+            Every subcommand but simulate opens the directory read-only, in LMDB read transactions, \
+            so it runs beside a live agenda-node without blocking it; simulate writes a new one. \
+            docs/audit.md is the auditor's guide, docs/analysts.md the analyst's.
             """,
         subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
-                      AsOfCommand.self, DayListCommand.self])
+                      AsOfCommand.self, DayListCommand.self, SimulateCommand.self])
 }
 
 /// The options every subcommand shares.
