@@ -3,6 +3,7 @@ import Crypto
 import Engine
 import Events
 import Foundation
+import RegistryCSV
 
 /// `agenda-node import-appointments`: the previous booking system's appointments, from CSV,
 /// through the protocol (MIGRATE), as an operator of the office would send them.
@@ -15,7 +16,8 @@ struct ImportAppointments: ParsableCommand {
             following line is one appointment: office and service ids as Agenda knows them, the \
             numero di pratica (registered already), the date (YYYY-MM-DD) and time (HH:MM, one of the \
             day's slots) it was booked for, and the previous system's id for it. Fields may be quoted \
-            ("...", "" for a quote). Blank lines are skipped.
+            ("...", "" for a quote) and separated by `,` or `;`; a UTF-8 byte-order mark is skipped; \
+            blank lines are skipped.
 
             Every row is checked before anything is sent. A bad row is reported as FILE:LINE: reason, \
             and a file with bad rows imports nothing unless --skip-bad is given (then the good rows \
@@ -78,7 +80,7 @@ struct ImportAppointments: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read \(file)")
         }
-        let (rows, problems) = ImportAppointments.parse(String(decoding: data, as: UTF8.self))
+        let (rows, problems) = ImportAppointments.parse(Array(data))
         for problem in problems {
             FileHandle.standardError.write(Data("\(file):\(problem.line): \(problem.reason)\n".utf8))
         }
@@ -93,26 +95,28 @@ struct ImportAppointments: ParsableCommand {
         } else {
             password = try readPassword()
         }
-        let client: MigrationRESPClient
+        let client: RESPClientConnection
         do {
-            client = try MigrationRESPClient(host: host, port: port)
-            if case .error(let code, let message) = try client.call(["AUTH", user, password]) {
-                FileHandle.standardError.write(Data("sign-in refused: \(code) \(message)\n".utf8))
+            client = try RESPClientConnection(host: host, port: port)
+            if case .error(let message) = try client.call(["AUTH", user, password]) {
+                FileHandle.standardError.write(Data("sign-in refused: \(message)\n".utf8))
                 throw ExitCode(2)
             }
-        } catch let failure as MigrationRESPClient.Failure {
+        } catch let failure as RESPClientConnection.ConnectionError {
             FileHandle.standardError.write(Data("\(failure)\n".utf8))
             throw ExitCode(2)
         }
         var imported = 0
         var already = 0
         var refused = 0
-        for row in rows {
-            let reply = try client.call(["MIGRATE", row.office, row.service, row.pratica, row.date, row.time,
-                                         "LEGACY", row.legacyID, "REQID", row.requestID(attempt: attempt)])
-            if case .error(let code, let message) = reply {
+        let replies = try client.pipeline(rows.map { row in
+            ["MIGRATE", row.office, row.service, row.pratica, row.date, row.time,
+             "LEGACY", row.legacyID, "REQID", row.requestID(attempt: attempt)]
+        })
+        for (row, reply) in zip(rows, replies) {
+            if case .error(let message) = reply {
                 refused += 1
-                FileHandle.standardError.write(Data("\(file):\(row.line): refused: \(code) \(message)\n".utf8))
+                FileHandle.standardError.write(Data("\(file):\(row.line): refused: \(message)\n".utf8))
                 continue
             }
             let fields = reply.fields
@@ -127,26 +131,24 @@ struct ImportAppointments: ParsableCommand {
     }
 
     /// Every row checked; the good ones and, for the bad ones, the line number and reason.
-    static func parse(_ text: String) -> (rows: [Row], problems: [(line: Int, reason: String)]) {
+    /// The file is read by the importers' shared CSV reader (RFC 4180, `,` or `;`, BOM).
+    static func parse(_ bytes: [UInt8]) -> (rows: [Row], problems: [(line: Int, reason: String)]) {
+        let table = CSVReader.read(bytes)
         var rows: [Row] = []
-        var problems: [(line: Int, reason: String)] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.first, fields(first)?.map({ $0.trimmingCharacters(in: .whitespaces) }) == header else {
-            return ([], [(1, "the header must be \(header.joined(separator: ","))")])
+        var problems: [(line: Int, reason: String)] = table.problems.map { ($0.line, $0.reason) }
+        guard let first = table.records.first,
+              first.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == header else {
+            return ([], [(table.records.first?.line ?? 1, "the header must be \(header.joined(separator: ","))")])
         }
         var seenLegacy: [String: Int] = [:]
-        for (index, line) in lines.enumerated().dropFirst() {
-            let number = index + 1
-            if line.allSatisfy({ $0 == " " || $0 == "\r" || $0 == "\t" }) { continue }
-            guard let parts = fields(line) else {
-                problems.append((number, "a quoted field is not closed"))
+        for record in table.records.dropFirst() {
+            let number = record.line
+            let values = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            if values.allSatisfy(\.isEmpty) { continue }
+            guard values.count == header.count else {
+                problems.append((number, "\(values.count) fields, expected \(header.count) (\(header.joined(separator: ",")))"))
                 continue
             }
-            guard parts.count == header.count else {
-                problems.append((number, "\(parts.count) fields, expected \(header.count) (\(header.joined(separator: ",")))"))
-                continue
-            }
-            let values = parts.map { $0.trimmingCharacters(in: .whitespaces) }
             var reason: String?
             for (name, value) in zip(header, values) where reason == nil {
                 if value.isEmpty { reason = "\(name) is empty" }
@@ -169,42 +171,7 @@ struct ImportAppointments: ParsableCommand {
             rows.append(Row(line: number, office: values[0], service: values[1], pratica: values[2], date: values[3],
                             time: values[4], legacyID: values[5]))
         }
+        problems.sort { $0.line < $1.line }
         return (rows, problems)
-    }
-
-    /// One CSV line's fields (RFC 4180 quoting within the line); nil when a quote is left open.
-    static func fields(_ line: Substring) -> [String]? {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var characters = Array(line)
-        if characters.last == "\r" { characters.removeLast() }
-        var index = 0
-        while index < characters.count {
-            let character = characters[index]
-            if quoted {
-                if character == "\"" {
-                    if index + 1 < characters.count && characters[index + 1] == "\"" {
-                        current.append("\"")
-                        index += 1
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else if character == "\"" {
-                quoted = true
-            } else {
-                current.append(character)
-            }
-            index += 1
-        }
-        if quoted { return nil }
-        fields.append(current)
-        return fields
     }
 }
