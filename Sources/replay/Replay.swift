@@ -10,7 +10,7 @@ struct ReplayTool: ParsableCommand {
             beside a live agenda-node without blocking it. docs/audit.md is the auditor's guide.
             """,
         subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
-                      AsOfCommand.self])
+                      AsOfCommand.self, ReportCommand.self, WhatIfCommand.self])
 }
 
 /// The options every subcommand shares.
