@@ -50,7 +50,7 @@ extension Report.Result {
     public func dailyCSV() -> String {
         var lines = ["office,service,day,closed,capacity,booked_places,utilisation"]
         for row in daily {
-            lines.append([csvField(row.office), csvField(row.service), row.day.description, row.closed ? "1" : "0",
+            lines.append([Report.Result.csvField(row.office), Report.Result.csvField(row.service), row.day.description, row.closed ? "1" : "0",
                           String(row.capacity), String(row.places),
                           row.utilisation.map { JSON.fixed($0, places: 4) } ?? ""].joined(separator: ","))
         }

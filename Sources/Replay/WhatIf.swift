@@ -141,8 +141,9 @@ public enum WhatIf {
         let before = try Report.lastSequence(environment, count: count) { $0 < options.from }
         let last = try Report.lastSequence(environment, count: count) { $0 <= options.to }
         // Both reports count unmarked appointments through the same day: the recorded log's.
+        let lastDay = try Report.recordDay(environment, last)
         let observed = options.observedThrough
-            ?? (last < count ? options.to : (try Report.recordDay(environment, last)?.adding(days: -1) ?? options.from.adding(days: -1)))
+            ?? (last < count ? options.to : (lastDay?.adding(days: -1) ?? options.from.adding(days: -1)))
         var reportOptions = options
         reportOptions.observedThrough = observed
 
@@ -211,7 +212,7 @@ public enum WhatIf {
         var redecided = 0
         var same = 0
         var dropped = 0
-        var differences: [(UInt64, String, String, String)] = []
+        var differences: [(sequence: UInt64, command: String, recorded: String, whatIf: String)] = []
         func map(_ id: AppointmentID) -> AppointmentID? {
             if let to = mapped[id] { return to }
             return missing.contains(id) ? nil : id

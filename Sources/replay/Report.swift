@@ -69,10 +69,14 @@ func printTotals(_ result: Report.Result) {
                   "pickup med", "pickup p90"]
     print(header.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
     for row in result.totals {
-        let cells = [row.office, String(row.booked), String(row.autoDeferred), String(row.cancelled), String(row.noShows),
-                     row.utilisation.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
-                     row.leadMedian.map { String(format: "%.1f", $0) } ?? "-", row.leadP90.map(String.init) ?? "-",
-                     row.pickupMedian.map { String(format: "%.1f", $0) } ?? "-", row.pickupP90.map(String.init) ?? "-"]
+        let utilisation = row.utilisation.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
+        let leadMedian = row.leadMedian.map { String(format: "%.1f", $0) } ?? "-"
+        let leadP90 = row.leadP90.map { String($0) } ?? "-"
+        let pickupMedian = row.pickupMedian.map { String(format: "%.1f", $0) } ?? "-"
+        let pickupP90 = row.pickupP90.map { String($0) } ?? "-"
+        let counts: [String] = [row.office, String(row.booked), String(row.autoDeferred), String(row.cancelled),
+                                String(row.noShows)]
+        let cells: [String] = counts + [utilisation, leadMedian, leadP90, pickupMedian, pickupP90]
         print(cells.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
     }
 }
