@@ -366,8 +366,10 @@ struct ReportBuilder {
     var ready: [UInt64: (start: UInt32, length: UInt16, day: Int32)] = [:]
     var readyArena: [UInt8] = []
     var readyByText: [String: Int32] = [:]
-    /// Per office (−1: a pickup no office can be named for), one tally per week.
-    var weeks: [Int: [WeekTally]] = [:]
+    /// Per office (−1: a pickup no office can be named for), one tally per week, back to back
+    /// from office −1 on; `tallied` says which offices have any.
+    var tallies: [WeekTally] = []
+    var talliedFlags: [Bool] = []
 
     init(from: Day, to: Day) {
         self.from = from
@@ -384,8 +386,13 @@ struct ReportBuilder {
     @inline(__always) func week(_ day: Int32) -> Int { Int(day - firstMonday.daysSinceEpoch) / 7 }
 
     mutating func tally(_ office: Int, _ week: Int, _ body: (inout WeekTally) -> Void) {
-        if weeks[office] == nil { weeks[office] = Array(repeating: WeekTally(), count: weekCount) }
-        body(&weeks[office]![week])  // made just above
+        let index = (office + 1) * weekCount + week
+        if index >= tallies.count {
+            tallies.append(contentsOf: repeatElement(WeekTally(), count: (office + 2) * weekCount - tallies.count))
+            talliedFlags.append(contentsOf: repeatElement(false, count: office + 2 - talliedFlags.count))
+        }
+        talliedFlags[office + 1] = true
+        body(&tallies[index])
     }
 
     mutating func office(_ name: String) -> Int {
@@ -556,6 +563,8 @@ struct ReportBuilder {
         return (serviceConfiguration.slotTimes(on: day.weekday).count * Int(serviceConfiguration.capacityPerSlot), false)
     }
 
+    func tallied(_ office: Int) -> Bool { office + 1 < talliedFlags.count && talliedFlags[office + 1] }
+
     mutating func finish(observedThrough: Day, offices selection: [OfficeID]) -> Report.Result {
         // Every service any configuration of an office names has a calendar, booked or not.
         for (office, timeline) in timelines {
@@ -590,7 +599,7 @@ struct ReportBuilder {
         }
         let wanted = Set(selection.map(\.rawValue))
         let chosen = officeNames.indices
-            .filter { (wanted.isEmpty || wanted.contains(officeNames[$0])) && (weeks[$0] != nil || capacityByWeek[$0] != nil) }
+            .filter { (wanted.isEmpty || wanted.contains(officeNames[$0])) && (tallied($0) || capacityByWeek[$0] != nil) }
             .sorted { officeNames[$0] < officeNames[$1] }
         func row(_ name: String, _ week: Int?, _ tally: WeekTally, capacity: Int, places: Int) -> Report.Row {
             let start = week.map { firstMonday.adding(days: 7 * $0) }
@@ -609,9 +618,11 @@ struct ReportBuilder {
         var allPlaces = Array(repeating: 0, count: weekCount)
         var members = chosen
         // A pickup no office can be named for counts in ALL only, and only when ALL is every office.
-        if wanted.isEmpty && weeks[-1] != nil { members.append(-1) }
+        if wanted.isEmpty && tallied(-1) { members.append(-1) }
         for office in members {
-            let tallies = weeks[office] ?? Array(repeating: WeekTally(), count: weekCount)
+            let start = (office + 1) * weekCount
+            let tallies = tallied(office) ? Array(self.tallies[start..<(start + weekCount)])
+                : Array(repeating: WeekTally(), count: weekCount)
             let capacity = capacityByWeek[office] ?? Array(repeating: 0, count: weekCount)
             let held = placesByWeek[office] ?? Array(repeating: 0, count: weekCount)
             var total = WeekTally()

@@ -194,10 +194,10 @@ enum ReportHTML {
         }
         let offices = result.offices
         let days = (0...result.to.days(since: result.from)).map { result.from.adding(days: $0) }
-        let cell = max(3, min(14, 900 / max(1, days.count)))
+        let cell = max(3, min(24, 900 / max(1, days.count)))
         let left = 90
         let top = 30
-        let width = left + cell * days.count + 10
+        let width = left + max(cell * days.count, 380) + 10
         let height = top + 12 * offices.count + 40
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" "
             + "aria-label=\"utilisation by office and day\">\n"
@@ -233,7 +233,9 @@ enum ReportHTML {
     /// One line per series over the weeks; nil points are gaps.
     static func lineChart(title: String, weeks: [String], series: [(name: String, values: [Double?], colour: String,
                                                                     dashed: Bool, wide: Bool)]) -> String {
-        let maximum = max(1, series.flatMap { $0.values.compactMap { $0 } }.max() ?? 1)
+        // Four gridlines at whole days.
+        let highest = series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0
+        let maximum = max(4, (highest / 4).rounded(.up) * 4)
         let left = 50
         let plotWidth = max(200, min(900, 60 * weeks.count))
         let plotHeight = 220
@@ -249,7 +251,7 @@ enum ReportHTML {
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotHeight)\" stroke=\"#888\"/>\n"
         for step in 0...4 {
             let value = maximum * Double(step) / 4
-            svg += "<text x=\"4\" y=\"\(y(value) + 4)\">\(number(value.rounded()))</text>"
+            svg += "<text x=\"4\" y=\"\(y(value) + 4)\">\(number(value))</text>"
             svg += "<line x1=\"\(left)\" y1=\"\(y(value))\" x2=\"\(left + plotWidth)\" y2=\"\(y(value))\" stroke=\"#eee\"/>\n"
         }
         let labelEvery = max(1, weeks.count / 10)
