@@ -49,8 +49,6 @@ struct ReportChunk {
 /// Reads records into a chunk. One per thread.
 struct ReportScan {
     var chunk = ReportChunk()
-    private var officeIndex: [UInt64: [UInt16]] = [:]
-    private var serviceIndex: [UInt64: [UInt16]] = [:]
     // The Rome day of the last decision time seen, and the UTC span it covers.
     private var dayStart: Int64 = 1
     private var dayEnd: Int64 = 0
@@ -292,39 +290,62 @@ struct ReportScan {
         return value << 8 | suffix
     }
 
-    /// The chunk's index of an office or service id, read from the bytes.
+    /// The chunk's index of an office or service id, read from the bytes: the last one seen
+    /// first (runs of one office are common), then by hash, each match confirmed byte for byte.
     private mutating func intern(_ r: inout ByteReader, offices: Bool) throws(CodecError) -> UInt16 {
         let bytes = try r.bytes(Int(try r.u16()))
-        let hash = ReportScan.hash(bytes)
-        if let candidates = offices ? officeIndex[hash] : serviceIndex[hash] {
-            for candidate in candidates {
-                let known = offices ? chunk.offices[Int(candidate)] : chunk.services[Int(candidate)]
-                if known.utf8.elementsEqual(bytes) { return candidate }
-            }
+        if let found = offices ? ReportScan.find(&officeTable, bytes) : ReportScan.find(&serviceTable, bytes) {
+            return found
         }
         guard let text = String(validating: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw .invalidUTF8(offset: r.offset - bytes.count)
         }
-        return internText(text, hash: hash, offices: offices)
+        return internText(text, offices: offices)
     }
 
-    private mutating func internText(_ text: String, hash: UInt64? = nil, offices: Bool) -> UInt16 {
-        let hash = hash ?? text.utf8.withContiguousStorageIfAvailable { ReportScan.hash(UnsafeRawBufferPointer($0)) }
-            ?? ReportScan.hash(Array(text.utf8).withUnsafeBytes { $0 })
-        if let candidates = offices ? officeIndex[hash] : serviceIndex[hash] {
-            for candidate in candidates where (offices ? chunk.offices : chunk.services)[Int(candidate)] == text {
-                return candidate
-            }
-        }
-        if offices {
-            let index = UInt16(chunk.offices.count)
-            chunk.offices.append(text)
-            officeIndex[hash, default: []].append(index)
+    static func find(_ table: inout InternTable, _ bytes: UnsafeRawBufferPointer) -> UInt16? {
+        if let last = table.last, same(table.bytes[Int(last)], bytes) { return last }
+        if let index = table.byHash[hash(bytes)], same(table.bytes[Int(index)], bytes) {
+            table.last = index
             return index
         }
-        let index = UInt16(chunk.services.count)
-        chunk.services.append(text)
-        serviceIndex[hash, default: []].append(index)
+        return nil
+    }
+
+    @inline(__always) static func same(_ known: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard known.count == bytes.count else { return false }
+        guard let base = bytes.baseAddress, !known.isEmpty else { return true }
+        return known.withUnsafeBytes { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+    }
+
+    /// The ids of one kind a chunk has met, and how to find them.
+    struct InternTable {
+        var bytes: [[UInt8]] = []
+        var byHash: [UInt64: UInt16] = [:]
+        var last: UInt16?
+    }
+    private var officeTable = InternTable()
+    private var serviceTable = InternTable()
+
+    private mutating func internText(_ text: String, offices: Bool) -> UInt16 {
+        let utf8 = Array(text.utf8)
+        let hash = utf8.withUnsafeBytes { ReportScan.hash($0) }
+        var table = offices ? officeTable : serviceTable
+        defer { if offices { officeTable = table } else { serviceTable = table } }
+        if let index = table.byHash[hash], table.bytes[Int(index)] == utf8 {
+            table.last = index
+            return index
+        }
+        // A second id with the same hash (or a new one): a linear look, then a new entry.
+        if let index = table.bytes.firstIndex(of: utf8) {
+            table.last = UInt16(index)
+            return UInt16(index)
+        }
+        let index = UInt16(table.bytes.count)
+        table.bytes.append(utf8)
+        if table.byHash[hash] == nil { table.byHash[hash] = index }
+        table.last = index
+        if offices { chunk.offices.append(text) } else { chunk.services.append(text) }
         return index
     }
 
