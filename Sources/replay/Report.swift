@@ -16,7 +16,8 @@ struct ReportCommand: ParsableCommand {
 
             Examples:
               replay report --data ./data --from 2008-04-14 --to 2008-07-31 --out ./report
-              replay report --data ./data --from 2008-04-14 --to 2008-04-27 --office RM-Q --office LT-Q --out ./rm-lt
+              replay report --data ./data --from 2008-04-14 --to 2008-04-27 \\
+                --office RM-Q --office LT-Q --out ./rm-lt
             """)
 
     @OptionGroup var options: DataOptions

@@ -25,8 +25,10 @@ struct WhatIfCommand: ParsableCommand {
             compare.csv and compare.json (each figure side by side), and whatif.html.
 
             Examples:
-              replay whatif --data ./data --from 2008-04-14 --to 2008-07-31 --set 'RM-Q fotosegnalamento capacity=+20' --out ./whatif
-              replay whatif --data ./data --from 2008-04-14 --to 2008-04-27 --set 'RM-Q * capacity=30 slot=20' --set 'LT-Q * closed=2008-04-21' --out ./w
+              replay whatif --data ./data --from 2008-04-14 --to 2008-07-31 \\
+                --set 'RM-Q fotosegnalamento capacity=+20' --out ./whatif
+              replay whatif --data ./data --from 2008-04-14 --to 2008-04-27 \\
+                --set 'RM-Q * capacity=30 slot=20' --set 'LT-Q * closed=2008-04-21' --out ./w
               replay whatif --data ./data --from 2008-04-14 --to 2008-04-27 --out ./control
             """)
 
