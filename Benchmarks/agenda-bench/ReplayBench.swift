@@ -163,7 +163,9 @@ enum ReplayBench {
             guard let result else { preconditionFailure("report returned") }
             precondition(result.records == records, "the report read \(result.records) of \(records) records")
             let all = result.totals.last
-            report("report \(first)…\(last), \(result.offices.count) offices (\(all?.booked ?? 0) booked)", records, elapsed)
+            report("report (whole log, \(result.offices.count) offices)", records, elapsed)
+            print("    report \(first)…\(last): \(all?.booked ?? 0) booked, \(all?.noShows ?? 0) no-shows, "
+                  + "utilisation \(all?.utilisation.map { String(format: "%.1f%%", $0 * 100) } ?? "-")")
             print("    report total: \(String(format: "%.2f", elapsed)) s (target: under 10 s)")
         case "replay-whatif":
             // Every record after the first day decided again with 10 more places per slot at one office.
@@ -175,8 +177,11 @@ enum ReplayBench {
                                         changes: [WhatIf.Change(office: office, service: nil, edits: [.capacityBy(10)])])
             }
             guard let result else { preconditionFailure("whatif returned") }
-            report("whatif (\(office) +10 places a slot; \(result.redecided) re-decided, "
-                   + "\(result.sameOutcome) same outcome)", UInt64(result.redecided), elapsed)
+            report("whatif (\(office) +10 a slot, re-decided)", UInt64(result.redecided), elapsed)
+            print("    whatif: \(result.redecided) records decided again (\(result.sameOutcome) with the recorded outcome, "
+                  + "\(result.dropped) dropped); fold before the period \(String(format: "%.2f", result.foldSeconds)) s, "
+                  + "decide and write \(String(format: "%.2f", result.decideSeconds)) s, "
+                  + "both reports \(String(format: "%.2f", result.reportSeconds)) s")
         default:
             preconditionFailure("no replay measurement \(what)")
         }

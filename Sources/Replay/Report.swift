@@ -108,7 +108,7 @@ public enum Report {
         } else {
             observed = try recordDay(environment, last)?.adding(days: -1) ?? options.from.adding(days: -1)
         }
-        var builder = ReportBuilder(from: options.from, to: options.to)
+        var builder = ReportBuilder(from: options.from, to: options.to, records: last)
         try scan(environment, first: 1, last: last, workers: options.workers, chunkRecords: max(1, options.chunkRecords),
                  fullDecode: options.fullDecode) { chunk in builder.fold(chunk) }
         var result = builder.finish(observedThrough: min(observed, options.to), offices: options.offices)
@@ -358,12 +358,13 @@ struct ReportBuilder {
     var places: [[Int32]] = []
     var done: [[Int32]] = []
     /// Appointment key → office << 48 | service << 32 | day.
-    var appointments: [UInt64: UInt64] = [:]
+    var appointments: AppointmentTable
     /// Appointment ids of another shape than `SequenceIDs`', numbered here.
     var otherAppointmentIDs: [String: UInt64] = [:]
     /// Pratica (by hash of its id) → the day its permit was marked ready; the id's bytes kept in
     /// `readyArena` to tell two ids with one hash apart (those go to `readyByText`).
-    var ready: [UInt64: (start: UInt32, length: UInt16, day: Int32)] = [:]
+    var ready = HashIndex()
+    var readyEntries: [(start: UInt32, length: UInt16, day: Int32)] = []
     var readyArena: [UInt8] = []
     var readyByText: [String: Int32] = [:]
     /// Per office (−1: a pickup no office can be named for), one tally per week, back to back
@@ -371,7 +372,9 @@ struct ReportBuilder {
     var tallies: [WeekTally] = []
     var talliedFlags: [Bool] = []
 
-    init(from: Day, to: Day) {
+    init(from: Day, to: Day, records: UInt64 = 0) {
+        appointments = AppointmentTable(expectedSequences: records)
+        ready = HashIndex(capacity: Int(records / 8))
         self.from = from
         self.to = to
         firstMonday = from.adding(days: -Int(from.weekday.rawValue))
@@ -448,14 +451,16 @@ struct ReportBuilder {
         let start = Int(fact.praticaStart)
         let bytes = chunk.arena[start..<(start + Int(fact.praticaLength))]
         let hash = bytes.withUnsafeBytes { ReportScan.hash($0) }
-        if let existing = ready[hash] {
+        if let found = ready.find(hash) {
+            let existing = readyEntries[Int(found)]
             let known = readyArena[Int(existing.start)..<(Int(existing.start) + Int(existing.length))]
             if known.elementsEqual(bytes) { return }  // marked once per pratica; keep the first
             let text = String(decoding: bytes, as: UTF8.self)
             if readyByText[text] == nil { readyByText[text] = fact.recordDay }
             return
         }
-        ready[hash] = (UInt32(readyArena.count), fact.praticaLength, fact.recordDay)
+        ready.insert(hash, Int32(readyEntries.count))
+        readyEntries.append((UInt32(readyArena.count), fact.praticaLength, fact.recordDay))
         readyArena.append(contentsOf: bytes)
     }
 
@@ -463,7 +468,7 @@ struct ReportBuilder {
         let start = Int(fact.praticaStart)
         let bytes = chunk.arena[start..<(start + Int(fact.praticaLength))]
         let hash = bytes.withUnsafeBytes { ReportScan.hash($0) }
-        if let existing = ready[hash],
+        if let found = ready.find(hash), case let existing = readyEntries[Int(found)],
            readyArena[Int(existing.start)..<(Int(existing.start) + Int(existing.length))].elementsEqual(bytes) {
             return existing.day
         }

@@ -120,6 +120,11 @@ public enum WhatIf {
         /// The scratch data directory, when kept.
         public var scratch: String?
         public var seconds: Double
+        /// Where the time went: folding the state before the period, deciding again (and writing
+        /// the scratch log and views), the two reports.
+        public var foldSeconds = 0.0
+        public var decideSeconds = 0.0
+        public var reportSeconds = 0.0
         public var recordsPerSecond: Double { seconds > 0 ? Double(redecided) / seconds : 0 }
     }
 
@@ -148,6 +153,7 @@ public enum WhatIf {
         reportOptions.observedThrough = observed
 
         var views = try Rebuild.fold(directory, through: before)
+        let folded = DispatchTime.now().uptimeNanoseconds
         for change in changes {
             guard let office = views.offices[change.office] else {
                 throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
@@ -251,13 +257,19 @@ public enum WhatIf {
         try target.replaceViews(views)
         target.close()
 
+        let decided = DispatchTime.now().uptimeNanoseconds
         let scratchDirectory = try DataDirectory(scratch)
         defer { scratchDirectory.close() }
         let recordedReport = try Report.run(directory, reportOptions)
         let whatIfReport = try Report.run(scratchDirectory, reportOptions)
-        return Result(recorded: recordedReport, whatIf: whatIfReport, redecided: redecided, sameOutcome: same,
-                      dropped: dropped, differences: differences, scratch: keep,
-                      seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        let finished = DispatchTime.now().uptimeNanoseconds
+        var result = Result(recorded: recordedReport, whatIf: whatIfReport, redecided: redecided, sameOutcome: same,
+                            dropped: dropped, differences: differences, scratch: keep,
+                            seconds: Double(finished - started) / 1e9)
+        result.foldSeconds = Double(folded - started) / 1e9
+        result.decideSeconds = Double(decided - folded) / 1e9
+        result.reportSeconds = Double(finished - decided) / 1e9
+        return result
     }
 
     static func booked(_ outcome: Outcome) -> AppointmentID? {

@@ -269,3 +269,45 @@ struct WhatIfTests {
         #expect(throws: ReplayError.self) { try WhatIf.Change(parsing: "TS-Q * capacity=-2").applied(to: testOffice()) }
     }
 }
+
+@Suite("the report's reading: appointment ids as numbers, and its hash index")
+struct ReportReadingTests {
+    @Test("an id SequenceIDs makes reads back as its sequence and suffix; any other shape is refused")
+    func sequenceKeys() {
+        for sequence: UInt64 in [1, 31, 32, 1_000, 33_554_431, 33_554_432, 10_042_520, 1 << 40] {
+            var ids = SequenceIDs(sequence: sequence)
+            for suffix: UInt64 in 0..<3 {
+                let id = ids.nextAppointmentID().rawValue
+                let key = Array(id.utf8).withUnsafeBytes { ReportScan.sequenceKey($0) }
+                #expect(key == sequence << 8 | suffix, "\(id)")
+            }
+        }
+        for other in ["A-0001", "A-000001", "B-00001", "A-00001-0", "A-00001-", "A-00001-01", "A-0000I", "A-00001-256"] {
+            #expect(Array(other.utf8).withUnsafeBytes { ReportScan.sequenceKey($0) } == nil, "\(other)")
+        }
+    }
+
+    @Test("the hash index finds what it holds through growth and keeps the first value of a key")
+    func hashIndex() {
+        var index = HashIndex(capacity: 4)
+        for key: UInt64 in 0..<5_000 { index.insert(key &* 0x9E37_79B9_7F4A_7C15, Int32(key)) }
+        index.insert(7 &* 0x9E37_79B9_7F4A_7C15, -5)
+        #expect(index.find(7 &* 0x9E37_79B9_7F4A_7C15) == 7)
+        #expect(index.find(0) == 0)
+        #expect((0..<5_000).allSatisfy { index.find(UInt64($0) &* 0x9E37_79B9_7F4A_7C15) == Int32($0) })
+        #expect(index.find(12_345) == nil)
+    }
+
+    @Test("the appointment table keeps sequence ids in its array and others aside")
+    func appointmentTable() {
+        var table = AppointmentTable(expectedSequences: 100)
+        table[5 << 8] = 42
+        table[5 << 8 | 1] = 43
+        table[ReportScan.arenaKeyBit | 3] = 44
+        table[1 << 40] = 45
+        #expect(table[5 << 8] == 42 && table[5 << 8 | 1] == 43 && table[ReportScan.arenaKeyBit | 3] == 44)
+        #expect(table[1 << 40] == 45 && table[6 << 8] == nil && table[99_999 << 8] == nil)
+        table[5 << 8] = nil
+        #expect(table[5 << 8] == nil)
+    }
+}
