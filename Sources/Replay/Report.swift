@@ -353,7 +353,7 @@ struct ReportBuilder {
     /// office << 48 | service (0xFFFF: all) << 32 | day.
     var closures: Set<UInt64> = []
     /// Per office << 16 | service, places held and appointments done per day of the period.
-    var counterIndex: [Int: Int] = [:]
+    var counterByOffice: [[Int]] = []
     var counterKeys: [Int] = []
     var places: [[Int32]] = []
     var done: [[Int32]] = []
@@ -413,9 +413,17 @@ struct ReportBuilder {
     }
 
     mutating func counter(_ office: Int, _ service: Int) -> Int {
+        if office < counterByOffice.count, service < counterByOffice[office].count, counterByOffice[office][service] >= 0 {
+            return counterByOffice[office][service]
+        }
         let key = office << 16 | service
-        if let index = counterIndex[key] { return index }
-        counterIndex[key] = places.count
+        if office >= counterByOffice.count {
+            counterByOffice.append(contentsOf: repeatElement([], count: office - counterByOffice.count + 1))
+        }
+        if service >= counterByOffice[office].count {
+            counterByOffice[office].append(contentsOf: repeatElement(-1, count: service - counterByOffice[office].count + 1))
+        }
+        counterByOffice[office][service] = places.count
         counterKeys.append(key)
         places.append(Array(repeating: 0, count: dayCount))
         done.append(Array(repeating: 0, count: dayCount))

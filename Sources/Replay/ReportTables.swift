@@ -45,46 +45,55 @@ struct AppointmentTable {
 }
 
 /// 64-bit hash → small record index, open addressing with linear probing; the caller keeps
-/// the records and tells apart two keys with one hash.
+/// the records and tells apart two keys with one hash. Key and value side by side: one cache
+/// miss a probe (the index of a long log is far bigger than the cache).
 struct HashIndex {
-    private var keys: [UInt64]
-    private var values: [Int32]
+    struct Slot {
+        var key: UInt64 = 0
+        var value: Int32 = -1
+    }
+    private var slots: [Slot]
     private var used = 0
     private var mask: Int
+    private var shift: UInt64
 
     init(capacity: Int = 1 << 10) {
         var size = 1 << 10
         while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: 0, count: size)
-        values = Array(repeating: -1, count: size)
+        slots = Array(repeating: Slot(), count: size)
         mask = size - 1
+        shift = UInt64(64 - size.trailingZeroBitCount)
     }
+
+    /// Fibonacci hashing: the top bits of the key times 2^64/φ, spread whatever the hash's own bits.
+    @inline(__always) private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
 
     /// 0 is the empty slot's key, so a hash of 0 is stored as 1 (the caller confirms by bytes anyway).
     @inline(__always) private static func stored(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
 
     func find(_ hash: UInt64) -> Int32? {
         let key = HashIndex.stored(hash)
-        var index = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-        while true {
-            let found = keys[index]
-            if found == key { return values[index] }
-            if found == 0 { return nil }
-            index = (index + 1) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            var index = home(key)
+            while true {
+                let slot = slots[index]
+                if slot.key == key { return slot.value }
+                if slot.key == 0 { return nil }
+                index = (index + 1) & mask
+            }
         }
     }
 
     /// Adds `hash` → `value` unless `hash` is present (the first one stays).
     mutating func insert(_ hash: UInt64, _ value: Int32) {
-        if (used + 1) * 2 > keys.count { grow() }
+        if (used + 1) * 2 > slots.count { grow() }
         let key = HashIndex.stored(hash)
-        var index = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
+        var index = home(key)
         while true {
-            let found = keys[index]
+            let found = slots[index].key
             if found == key { return }
             if found == 0 {
-                keys[index] = key
-                values[index] = value
+                slots[index] = Slot(key: key, value: value)
                 used += 1
                 return
             }
@@ -93,12 +102,11 @@ struct HashIndex {
     }
 
     private mutating func grow() {
-        let oldKeys = keys
-        let oldValues = values
-        keys = Array(repeating: 0, count: oldKeys.count * 2)
-        values = Array(repeating: -1, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        shift = UInt64(64 - slots.count.trailingZeroBitCount)
         used = 0
-        for (index, key) in oldKeys.enumerated() where key != 0 { insert(key, oldValues[index]) }
+        for slot in old where slot.key != 0 { insert(slot.key, slot.value) }
     }
 }
