@@ -201,7 +201,13 @@ enum ReportHTML {
         let height = top + 12 * offices.count + 40
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" "
             + "aria-label=\"utilisation by office and day\">\n"
+        // A date over every Monday, or every few Mondays when the weeks are narrow.
+        let mondaysPerLabel = max(1, (44 + 7 * cell - 1) / (7 * cell))
+        var mondays = 0
         for (index, day) in days.enumerated() where day.weekday == .monday {
+            defer { mondays += 1 }
+            guard mondays % mondaysPerLabel == 0 else { continue }
+            svg += "<line x1=\"\(left + index * cell)\" y1=\"\(top - 4)\" x2=\"\(left + index * cell)\" y2=\"\(top)\" stroke=\"#888\"/>"
             svg += "<text x=\"\(left + index * cell)\" y=\"\(top - 6)\">\(day.description.suffix(5))</text>\n"
         }
         for (row, office) in offices.enumerated() {

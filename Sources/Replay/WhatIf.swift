@@ -254,7 +254,9 @@ public enum WhatIf {
             }
         }
         try flush()
-        try target.replaceViews(views)
+        // A kept directory is a whole data directory (audit, rebuild and a node open it); the
+        // report reads only the log, so a scratch one to be removed skips writing the views.
+        if keep != nil { try target.replaceViews(views) }
         target.close()
 
         let decided = DispatchTime.now().uptimeNanoseconds

@@ -73,7 +73,9 @@ struct WhatIfCommand: ParsableCommand {
         let paths = try result.write(to: out, changes: sets)
         print("decided again: \(result.redecided) records, \(result.sameOutcome) with the recorded outcome, "
               + "\(result.dropped) dropped, in \(String(format: "%.2f", result.seconds)) s "
-              + "(\(Int(result.recordsPerSecond)) records/s)")
+              + "(\(Int(result.recordsPerSecond)) records/s: state before the period \(String(format: "%.2f", result.foldSeconds)) s, "
+              + "deciding and writing \(String(format: "%.2f", result.decideSeconds)) s, "
+              + "both reports \(String(format: "%.2f", result.reportSeconds)) s)")
         print("recorded:")
         printTotals(result.recorded)
         print("what-if (\(sets.isEmpty ? "no change" : sets.joined(separator: "; "))):")
