@@ -197,7 +197,7 @@ enum ReportHTML {
         let cell = max(3, min(24, 900 / max(1, days.count)))
         let left = 90
         let top = 30
-        let width = left + max(cell * days.count, 380) + 10
+        let width = left + max(cell * days.count, 480) + 40
         let height = top + 12 * offices.count + 40
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" "
             + "aria-label=\"utilisation by office and day\">\n"
@@ -229,7 +229,9 @@ enum ReportHTML {
         }
         svg += "<text x=\"\(left)\" y=\"\(legendY + 24)\">0%</text><text x=\"\(left + 240)\" y=\"\(legendY + 24)\">100%</text>"
         svg += "<rect x=\"\(left + 290)\" y=\"\(legendY)\" width=\"24\" height=\"10\" fill=\"#9e9e9e\"/>"
-        svg += "<text x=\"\(left + 318)\" y=\"\(legendY + 9)\">closed</text>\n"
+        svg += "<text x=\"\(left + 318)\" y=\"\(legendY + 9)\">closed</text>\n
+        svg += "<rect x=\"\(left + 370)\" y=\"\(legendY)\" width=\"24\" height=\"10\" fill=\"#f4f4f4\" stroke=\"#ddd\"/>"
+        svg += "<text x=\"\(left + 398)\" y=\"\(legendY + 9)\">no calendar</text>\n"
         return svg + "</svg>\n"
     }
 
