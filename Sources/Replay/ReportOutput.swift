@@ -229,7 +229,7 @@ enum ReportHTML {
         }
         svg += "<text x=\"\(left)\" y=\"\(legendY + 24)\">0%</text><text x=\"\(left + 240)\" y=\"\(legendY + 24)\">100%</text>"
         svg += "<rect x=\"\(left + 290)\" y=\"\(legendY)\" width=\"24\" height=\"10\" fill=\"#9e9e9e\"/>"
-        svg += "<text x=\"\(left + 318)\" y=\"\(legendY + 9)\">closed</text>\n
+        svg += "<text x=\"\(left + 318)\" y=\"\(legendY + 9)\">closed</text>\n"
         svg += "<rect x=\"\(left + 370)\" y=\"\(legendY)\" width=\"24\" height=\"10\" fill=\"#f4f4f4\" stroke=\"#ddd\"/>"
         svg += "<text x=\"\(left + 398)\" y=\"\(legendY + 9)\">no calendar</text>\n"
         return svg + "</svg>\n"
