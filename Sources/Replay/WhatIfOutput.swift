@@ -81,7 +81,7 @@ extension WhatIf.Result {
             let right = ReportHTML.cells(b)
             let x = Report.Result.figures(a)
             let y = Report.Result.figures(b)
-            let order = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 14, 16, 17, 15]  // figures() index per heading
+            let order = [0, 3, 1, 2, 4, 5, 8, 7, 9, 10, 11, 13, 14, 16, 17, 15]  // figures() index per heading
             for (index, heading) in ReportHTML.headings.enumerated() {
                 let delta = x[order[index]].flatMap { p in y[order[index]].map { $0 - p } }
                 let deltaText = delta.map { ($0 > 0 ? "+" : "") + (index == 10 ? ReportHTML.percent($0) : ReportHTML.number($0)) } ?? "–"

@@ -247,6 +247,17 @@ struct WhatIfTests {
         #expect(more.differences.map(\.command) == ["book", "book"])
         #expect(more.dropped == 0)
 
+        let out = temporaryDirectory()
+        defer { removeDirectory(out) }
+        let paths = try more.write(to: out, changes: ["TS-Q fotosegnalamento capacity=+1"])
+        #expect(paths.count == 13)
+        let compare = try String(contentsOfFile: out + "/compare.csv", encoding: .utf8).split(separator: "\n")
+        #expect(compare.first == "office,week,metric,recorded,whatif,change")
+        #expect(compare.contains("TS-Q,,deferred_at_booking,1,0,-1"))
+        #expect(compare.contains("TS-Q,2008-W16,booked,6,6,0"))
+        let page = try String(contentsOfFile: out + "/whatif.html", encoding: .utf8)
+        #expect(page.contains("<td>TS-Q</td><td>of which at booking</td><td>1</td><td>0</td><td class=\"down\">-1</td>"))
+
         let fewer = try WhatIf.run(data, log.options,
                                    changes: [try WhatIf.Change(parsing: "TS-Q fotosegnalamento capacity=1")])
         let smaller = try #require(fewer.whatIf.totals.first)
