@@ -84,6 +84,8 @@ public enum Report {
         public var records: UInt64
         public var seconds: Double
         public var offices: [String]
+        /// Every office with figures in the period, chosen or not.
+        public var officesInLog: [String] = []
         /// Per office then ALL, each week in order.
         public var weekly: [Row]
         /// Per office then ALL, the whole period.
@@ -661,8 +663,11 @@ struct ReportBuilder {
         let chosenNames = Set(chosen.map { officeNames[$0] })
         daily = daily.filter { chosenNames.contains($0.office) }
             .sorted { ($0.office, $0.service, $0.day) < ($1.office, $1.service, $1.day) }
-        return Report.Result(from: from, to: to, observedThrough: observedThrough, records: 0, seconds: 0,
-                             offices: chosen.map { officeNames[$0] }, weekly: weekly, totals: totals, daily: daily)
+        var result = Report.Result(from: from, to: to, observedThrough: observedThrough, records: 0, seconds: 0,
+                                   offices: chosen.map { officeNames[$0] }, weekly: weekly, totals: totals, daily: daily)
+        result.officesInLog = officeNames.indices.filter { tallied($0) || capacityByWeek[$0] != nil }
+            .map { officeNames[$0] }.sorted()
+        return result
     }
 
     /// ISO 8601 week of a Monday: `2008-W16`.

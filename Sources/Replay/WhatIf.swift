@@ -157,7 +157,9 @@ public enum WhatIf {
         for change in changes {
             guard let office = views.offices[change.office] else {
                 throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
-                                              + "offices then: " + views.offices.keys.map(\.rawValue).sorted().joined(separator: " "))
+                                              + "offices then: "
+                                              + (views.offices.isEmpty ? "none"
+                                                 : views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
             }
             _ = try change.applied(to: office.configuration)
         }

@@ -45,10 +45,10 @@ struct ReportCommand: ParsableCommand {
         let directory = try DataDirectory(self.options.data)
         defer { directory.close() }
         let result = try Report.run(directory, options)
-        let known = Set(result.offices)
+        let known = Set(result.officesInLog)
         for office in offices where !known.contains(office) {
             throw ValidationError("no office \(office) in the log's period; offices there: "
-                                  + result.offices.joined(separator: " "))
+                                  + (result.officesInLog.isEmpty ? "none" : result.officesInLog.joined(separator: " ")))
         }
         let paths = try result.write(to: out, title: "Agenda report \(options.from) to \(options.to)")
         if json {

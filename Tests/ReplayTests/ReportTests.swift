@@ -153,6 +153,26 @@ struct ReportTests {
         #expect(fast.totals.last?.movedByClosure ?? 0 > 0)
     }
 
+    @Test("--office keeps those offices' rows, and ALL sums only them")
+    func officeSelection() throws {
+        let workload = try Workload.write()
+        defer { removeDirectory(workload.directory) }
+        workload.close()
+        let data = try DataDirectory(workload.directory)
+        defer { data.close() }
+        var options = Report.Options(from: pilotMonday, to: pilotMonday.adding(days: 13))
+        let every = try Report.run(data, options)
+        #expect(every.offices == ["TS-P", "TS-Q"] && every.officesInLog == ["TS-P", "TS-Q"])
+        options.offices = ["TS-P"]
+        let one = try Report.run(data, options)
+        #expect(one.offices == ["TS-P"] && one.officesInLog == ["TS-P", "TS-Q"])
+        let (tsp, all) = (one.totals[0], one.totals[1])
+        #expect(tsp.office == "TS-P" && all.office == "ALL")
+        #expect(all.booked == 0 && all.pickupCount == 0 && all.capacity == tsp.capacity && tsp.capacity > 0)
+        #expect(one.daily.allSatisfy { $0.office == "TS-P" })
+        #expect(every.totals.last?.capacity == every.totals[0].capacity + every.totals[1].capacity)
+    }
+
     @Test("the files: CSV tables, JSON and a self-contained HTML page")
     func files() throws {
         let log = try CraftedLog.write()
