@@ -155,8 +155,47 @@ enum ReplayBench {
             guard let result else { preconditionFailure("audit returned") }
             precondition(result.ok, "the audit found \(result.findingsTotal) findings: \(result.findings.prefix(3))")
             report("audit (chain + re-decision + invariants)", records, elapsed)
+        case "replay-report":
+            // The whole log as one period: every record read, every figure computed.
+            let (first, last) = try periodOfLog(data)
+            var result: Report.Result?
+            let elapsed = try seconds { result = try Report.run(data, Report.Options(from: first, to: last)) }
+            guard let result else { preconditionFailure("report returned") }
+            precondition(result.records == records, "the report read \(result.records) of \(records) records")
+            let all = result.totals.last
+            report("report (whole log, \(result.offices.count) offices)", records, elapsed)
+            print("    report \(first)…\(last): \(all?.booked ?? 0) booked, \(all?.noShows ?? 0) no-shows, "
+                  + "utilisation \(all?.utilisation.map { String(format: "%.1f%%", $0 * 100) } ?? "-")")
+            print("    report total: \(String(format: "%.2f", elapsed)) s (target: under 10 s)")
+        case "replay-whatif":
+            // Every record after the first day decided again with 10 more places per slot at one office.
+            let (first, last) = try periodOfLog(data)
+            let office = offices[0].office
+            var result: WhatIf.Result?
+            let elapsed = try seconds {
+                result = try WhatIf.run(data, Report.Options(from: first.adding(days: 1), to: last),
+                                        changes: [WhatIf.Change(office: office, service: nil, edits: [.capacityBy(10)])])
+            }
+            guard let result else { preconditionFailure("whatif returned") }
+            report("whatif (\(office) +10 a slot, re-decided)", UInt64(result.redecided), elapsed)
+            print("    whatif: \(result.redecided) records decided again (\(result.sameOutcome) with the recorded outcome, "
+                  + "\(result.dropped) dropped); fold before the period \(String(format: "%.2f", result.foldSeconds)) s, "
+                  + "decide and write \(String(format: "%.2f", result.decideSeconds)) s, "
+                  + "both reports \(String(format: "%.2f", result.reportSeconds)) s")
         default:
             preconditionFailure("no replay measurement \(what)")
+        }
+    }
+
+    /// The days of the log's first and last records.
+    static func periodOfLog(_ data: DataDirectory) throws -> (Day, Day) {
+        try data.environment.read { txn in
+            guard let first = try txn.record(1), let last = try txn.last("log") else {
+                preconditionFailure("the benchmark's log is empty")
+            }
+            let lastRecord = try RecordCodec.decode(sequence: try last.key.withUnsafeBytes { try LogKey.sequence($0) },
+                                                    value: last.value)
+            return (RomeTime.day(of: first.decidedAt), RomeTime.day(of: lastRecord.decidedAt))
         }
     }
 
@@ -177,11 +216,13 @@ enum ReplayBench {
     }
 
     /// Generates (or reuses) the log, then measures each step in a child process.
-    static func runAll() throws {
+    /// `only`: one measurement (AGENDA_BENCH_REPLAY_STEP=replay-report, say) instead of all.
+    static func runAll(only: String? = ProcessInfo.processInfo.environment["AGENDA_BENCH_REPLAY_STEP"]) throws {
         print("replay over a log of \(grouped(Double(recordsWanted))) records written by the engine (\(directory))")
         try generate()
         fflush(nil)  // the children print on the same stdout: ours first
-        for what in ["replay-scan", "replay-hash", "replay-fold", "replay-rebuild", "replay-audit"] {
+        for what in ["replay-scan", "replay-hash", "replay-fold", "replay-rebuild", "replay-audit", "replay-report",
+                     "replay-whatif"] where only.map({ $0 == what }) ?? true {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
             var environment = ProcessInfo.processInfo.environment
@@ -191,7 +232,7 @@ enum ReplayBench {
             child.waitUntilExit()
             precondition(child.terminationStatus == 0, "\(what) failed")
         }
-        print("  targets: rebuild ≥ 3,000,000 records/s, audit ≥ 1,000,000 records/s")
+        print("  targets: rebuild ≥ 3,000,000 records/s, audit ≥ 1,000,000 records/s, report under 10 s")
     }
 }
 

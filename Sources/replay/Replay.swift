@@ -11,7 +11,7 @@ struct ReplayTool: ParsableCommand {
             docs/audit.md is the auditor's guide, docs/analysts.md the analyst's.
             """,
         subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
-                      AsOfCommand.self, DayListCommand.self, SimulateCommand.self])
+                      AsOfCommand.self, DayListCommand.self, SimulateCommand.self, ReportCommand.self, WhatIfCommand.self])
 }
 
 /// The options every subcommand shares.

@@ -1,0 +1,342 @@
+import Engine
+import Events
+import Foundation
+import Projections
+
+/// `replay whatif`: the recorded demand of a period decided again, by the real `Decider` and
+/// fold, under a changed calendar, in a scratch data directory (the data directory is only
+/// read). docs/analysts.md tells the rules.
+///
+/// 1. The state before the period is the log's, folded up to the last record decided before
+///    `from`; those records are copied into the scratch log unchanged.
+/// 2. The change is one `configure-office` record per office changed, decided at the start of
+///    `from` (or at the last earlier record's time, if later) by the operator `whatif@agenda`.
+///    The engine may refuse it (a capacity below what is already booked): that is an error.
+/// 3. Every recorded command of the period is decided again in log order with its recorded
+///    time, operator and request id. A recorded `configure-office` of a changed office gets
+///    the same change applied.
+/// 4. Appointment ids come from the record's sequence, and step 2 shifts the sequences, so a
+///    recorded appointment maps to the one its booking record made when decided again
+///    (appointments booked before the period keep their ids). A command about an appointment
+///    whose booking the what-if refused (or that booked nothing) is dropped and counted.
+public enum WhatIf {
+    /// One `--set`: `OFFICE SERVICE capacity=+20` (or `capacity=-5`, `capacity=30`,
+    /// `slot=15`, `closed=2008-05-02`; several key=value pairs may follow one another; SERVICE
+    /// `*` means every service of the office).
+    public struct Change: Equatable, Sendable {
+        public enum Edit: Equatable, Sendable {
+            case capacityBy(Int)
+            case capacity(Int)
+            case slotMinutes(Int)
+            case closed(Day)
+        }
+        public var office: OfficeID
+        /// Nil: every service.
+        public var service: ServiceID?
+        public var edits: [Edit]
+
+        public init(office: OfficeID, service: ServiceID?, edits: [Edit]) {
+            self.office = office
+            self.service = service
+            self.edits = edits
+        }
+
+        public init(parsing text: String) throws {
+            let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count >= 3 else {
+                throw ReplayError.badArgument("--set '\(text)': give OFFICE SERVICE key=value, e.g. 'RM-Q fotosegnalamento capacity=+20'")
+            }
+            office = OfficeID(words[0])
+            service = words[1] == "*" ? nil : ServiceID(words[1])
+            edits = try words.dropFirst(2).map { word in
+                let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[1].isEmpty else {
+                    throw ReplayError.badArgument("--set '\(text)': '\(word)' is not key=value")
+                }
+                let value = parts[1]
+                switch parts[0] {
+                case "capacity":
+                    if value.hasPrefix("+") || value.hasPrefix("-") {
+                        guard let delta = Int(value) else { throw ReplayError.badArgument("--set '\(text)': capacity=\(value) is not a number") }
+                        return .capacityBy(delta)
+                    }
+                    guard let capacity = Int(value) else { throw ReplayError.badArgument("--set '\(text)': capacity=\(value) is not a number") }
+                    return .capacity(capacity)
+                case "slot":
+                    guard let minutes = Int(value), (1...1440).contains(minutes) else {
+                        throw ReplayError.badArgument("--set '\(text)': slot takes minutes from 1 to 1440")
+                    }
+                    return .slotMinutes(minutes)
+                case "closed":
+                    guard let day = Day(value) else { throw ReplayError.badArgument("--set '\(text)': closed takes YYYY-MM-DD") }
+                    return .closed(day)
+                default:
+                    throw ReplayError.badArgument("--set '\(text)': unknown key \(parts[0]) (capacity, slot, closed)")
+                }
+            }
+        }
+
+        /// The configuration with this change made, or why it cannot be.
+        public func applied(to configuration: OfficeConfiguration) throws -> OfficeConfiguration {
+            var changed = configuration
+            let indices = changed.services.indices.filter { service == nil || changed.services[$0].id == service }
+            guard !indices.isEmpty else {
+                throw ReplayError.badArgument("office \(office) has no service \(service?.rawValue ?? "*"); it has "
+                                              + configuration.services.map(\.id.rawValue).joined(separator: " "))
+            }
+            for edit in edits {
+                switch edit {
+                case .capacityBy(let delta), .capacity(let delta):
+                    for index in indices {
+                        let old = Int(changed.services[index].capacityPerSlot)
+                        let new = if case .capacityBy = edit { old + delta } else { delta }
+                        guard (1...Int(Limits.capacityPerSlotMax)).contains(new) else {
+                            throw ReplayError.badArgument("\(office) \(changed.services[index].id): capacity per slot would be "
+                                                          + "\(new); it must be 1 to \(Limits.capacityPerSlotMax)")
+                        }
+                        changed.services[index].capacityPerSlot = UInt16(new)
+                    }
+                case .slotMinutes(let minutes):
+                    for index in indices { changed.services[index].slotLengthMinutes = UInt16(minutes) }
+                case .closed(let day):
+                    if !changed.closedDays.contains(day) { changed.closedDays = (changed.closedDays + [day]).sorted() }
+                }
+            }
+            return changed
+        }
+    }
+
+    public struct Result: Sendable {
+        public var recorded: Report.Result
+        public var whatIf: Report.Result
+        /// Records decided again (the period's), and of those whose outcome (ids mapped) equals
+        /// the recorded one.
+        public var redecided: Int
+        public var sameOutcome: Int
+        /// Commands about an appointment the what-if never made.
+        public var dropped: Int
+        /// The first records whose outcome differs: sequence, command, recorded, what-if.
+        public var differences: [(sequence: UInt64, command: String, recorded: String, whatIf: String)]
+        /// The scratch data directory, when kept.
+        public var scratch: String?
+        public var seconds: Double
+        /// Where the time went: folding the state before the period, deciding again (and writing
+        /// the scratch log and views), the two reports.
+        public var foldSeconds = 0.0
+        public var decideSeconds = 0.0
+        public var reportSeconds = 0.0
+        public var recordsPerSecond: Double { seconds > 0 ? Double(redecided) / seconds : 0 }
+    }
+
+    public static let actor = Actor(operator: "whatif", body: "agenda")
+    static let differencesKept = 20
+    /// Records per write transaction of the scratch log.
+    static let recordsPerTransaction = 50_000
+
+    /// Runs the what-if. `keep`: write the scratch directory there and leave it (it must not
+    /// hold data yet); otherwise one under the temporary directory is removed at the end.
+    public static func run(_ directory: DataDirectory, _ options: Report.Options, changes: [Change],
+                           keep: String? = nil) throws -> Result {
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard options.from <= options.to else {
+            throw ReplayError.badArgument("--from \(options.from) is after --to \(options.to)")
+        }
+        let environment = directory.environment
+        let count = try directory.recordCount()
+        let before = try Report.lastSequence(environment, count: count) { $0 < options.from }
+        let last = try Report.lastSequence(environment, count: count) { $0 <= options.to }
+        // Both reports count unmarked appointments through the same day: the recorded log's.
+        let lastDay = try Report.recordDay(environment, last)
+        let observed = options.observedThrough
+            ?? (last < count ? options.to : (lastDay?.adding(days: -1) ?? options.from.adding(days: -1)))
+        var reportOptions = options
+        reportOptions.observedThrough = observed
+
+        var views = try Rebuild.fold(directory, through: before)
+        let folded = DispatchTime.now().uptimeNanoseconds
+        for change in changes {
+            guard let office = views.offices[change.office] else {
+                throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
+                                              + "offices then: "
+                                              + (views.offices.isEmpty ? "none"
+                                                 : views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
+            }
+            _ = try change.applied(to: office.configuration)
+        }
+        let scratch = keep ?? (NSTemporaryDirectory() + "agenda-whatif-\(getpid())-\(UUID().uuidString.prefix(8))")
+        if keep == nil { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        try Environment.writeRebuilt(views, log: environment, into: scratch)
+        let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as? Int) ?? 0
+        let target = try Environment(directory: scratch, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 3))
+        defer { target.close() }
+
+        var writer = ByteWriter(capacity: 512)
+        var pending: [UInt8] = []
+        var spans: [(sequence: UInt64, start: Int, end: Int)] = []
+        var changesScratch = Changes()
+        var lastTime = Instant(millisecondsSinceEpoch: .min)
+        if before > 0, let lastBefore = try environment.read({ try $0.record(before) }) { lastTime = lastBefore.decidedAt }
+
+        func append(_ command: Command, actor: Actor, requestID: String, at now: Instant) -> Record {
+            let sequence = views.headSequence + 1
+            var ids = SequenceIDs(sequence: sequence)
+            let outcome = Decider.decide(command, views, now: now, actor: actor, ids: &ids)
+            let previous = views.headHash
+            let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID,
+                                        command: command, outcome: outcome, previousHash: previous, into: &writer)
+            spans.append((sequence, pending.count, pending.count + writer.bytes.count))
+            pending.append(contentsOf: writer.bytes)
+            let record = Record(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID, command: command,
+                                outcome: outcome, previousHash: previous, hash: hash)
+            views.apply(record, changes: &changesScratch)
+            return record
+        }
+        func flush() throws {
+            guard !spans.isEmpty else { return }
+            try target.appendLog(pending, spans: spans)
+            pending.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+            changesScratch.removeAll()
+        }
+
+        // The change, as the period's first records.
+        let start = max(lastTime, Instant(romeDay: options.from, time: .midnight))
+        var changedOffices: [OfficeID: [Change]] = [:]
+        for change in changes { changedOffices[change.office, default: []].append(change) }
+        for office in changedOffices.keys.sorted() {
+            guard var configuration = views.offices[office]?.configuration else { continue }
+            for change in changedOffices[office] ?? [] { configuration = try change.applied(to: configuration) }
+            let record = append(.configureOffice(configuration), actor: actor, requestID: "", at: start)
+            if case .rejected(let rejection) = record.outcome {
+                throw ReplayError.badArgument("the engine refuses the changed calendar of \(office) on \(options.from): "
+                                              + "\(RecordText.outcome(.rejected(rejection))); "
+                                              + "a capacity below what is already booked cannot apply from that day")
+            }
+        }
+
+        var mapped: [AppointmentID: AppointmentID] = [:]
+        var missing: Set<AppointmentID> = []
+        var redecided = 0
+        var same = 0
+        var dropped = 0
+        var differences: [(sequence: UInt64, command: String, recorded: String, whatIf: String)] = []
+        func map(_ id: AppointmentID) -> AppointmentID? {
+            if let to = mapped[id] { return to }
+            return missing.contains(id) ? nil : id
+        }
+        if last > before {
+            try directory.decodedRecords(from: before + 1, through: last) { records in
+                for recorded in records {
+                    guard var command = remap(recorded.command, map) else {
+                        dropped += 1
+                        continue
+                    }
+                    if case .configureOffice(var configuration) = command, let edits = changedOffices[configuration.office] {
+                        for change in edits { configuration = try change.applied(to: configuration) }
+                        command = .configureOffice(configuration)
+                    }
+                    let decided = append(command, actor: recorded.actor, requestID: recorded.requestID, at: recorded.decidedAt)
+                    redecided += 1
+                    let was = booked(recorded.outcome)
+                    let now = booked(decided.outcome)
+                    if let was {
+                        if let now { if now != was { mapped[was] = now } } else { missing.insert(was) }
+                    }
+                    let expected = remap(recorded.outcome) { map($0) ?? $0 }
+                    if expected == decided.outcome {
+                        same += 1
+                    } else if differences.count < differencesKept {
+                        differences.append((recorded.sequence, recorded.command.name, RecordText.outcome(recorded.outcome),
+                                            RecordText.outcome(decided.outcome)))
+                    }
+                    if spans.count >= recordsPerTransaction { try flush() }
+                }
+                return true
+            }
+        }
+        try flush()
+        // A kept directory is a whole data directory (audit, rebuild and a node open it); the
+        // report reads only the log, so a scratch one to be removed skips writing the views.
+        if keep != nil { try target.replaceViews(views) }
+        target.close()
+
+        let decided = DispatchTime.now().uptimeNanoseconds
+        let scratchDirectory = try DataDirectory(scratch)
+        defer { scratchDirectory.close() }
+        let recordedReport = try Report.run(directory, reportOptions)
+        let whatIfReport = try Report.run(scratchDirectory, reportOptions)
+        let finished = DispatchTime.now().uptimeNanoseconds
+        var result = Result(recorded: recordedReport, whatIf: whatIfReport, redecided: redecided, sameOutcome: same,
+                            dropped: dropped, differences: differences, scratch: keep,
+                            seconds: Double(finished - started) / 1e9)
+        result.foldSeconds = Double(folded - started) / 1e9
+        result.decideSeconds = Double(decided - folded) / 1e9
+        result.reportSeconds = Double(finished - decided) / 1e9
+        return result
+    }
+
+    static func booked(_ outcome: Outcome) -> AppointmentID? {
+        for event in outcome.events {
+            if case .appointmentBooked(let booked) = event { return booked.appointment }
+        }
+        return nil
+    }
+
+    /// The command with its appointment ids mapped; nil when one has no counterpart.
+    static func remap(_ command: Command, _ map: (AppointmentID) -> AppointmentID?) -> Command? {
+        switch command {
+        case .deferAppointment(let id, let target, let reason): map(id).map { .deferAppointment($0, to: target, reason: reason) }
+        case .cancel(let id, let reason): map(id).map { .cancel($0, reason: reason) }
+        case .attend(let id): map(id).map { .attend($0) }
+        case .noShow(let id): map(id).map { .noShow($0) }
+        case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount:
+            command
+        }
+    }
+
+    /// The outcome with every appointment id it names mapped.
+    static func remap(_ outcome: Outcome, _ map: (AppointmentID) -> AppointmentID) -> Outcome {
+        switch outcome {
+        case .accepted(let events):
+            return .accepted(events.map { event in
+                switch event {
+                case .appointmentBooked(var booked):
+                    booked.appointment = map(booked.appointment)
+                    return .appointmentBooked(booked)
+                case .appointmentMoved(var moved):
+                    moved.appointment = map(moved.appointment)
+                    return .appointmentMoved(moved)
+                case .appointmentCancelled(let id, let office, let service, let pratica, let day, let time, let reason):
+                    return .appointmentCancelled(appointment: map(id), office: office, service: service, pratica: pratica,
+                                                 day: day, time: time, reason: reason)
+                case .permitDelivered(let pratica, let completed):
+                    return .permitDelivered(pratica, completedAppointment: completed.map(map))
+                case .appointmentAttended(var closed):
+                    closed.appointment = map(closed.appointment)
+                    return .appointmentAttended(closed)
+                case .appointmentMissed(var closed):
+                    closed.appointment = map(closed.appointment)
+                    return .appointmentMissed(closed)
+                case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated,
+                     .accountDisabled:
+                    return event
+                }
+            })
+        case .rejected(let rejection):
+            switch rejection {
+            case .unknownAppointment(let id): return .rejected(.unknownAppointment(map(id)))
+            case .liveAppointmentExists(let pratica, let service, let id):
+                return .rejected(.liveAppointmentExists(pratica, service: service, appointment: map(id)))
+            case .appointmentNotLive(let id, let state): return .rejected(.appointmentNotLive(map(id), state: state))
+            case .cannotRehouse(let id, let through): return .rejected(.cannotRehouse(map(id), searchedThrough: through))
+            case .notYetDue(let id, let day, let today): return .rejected(.notYetDue(map(id), day: day, today: today))
+            case .unknownOffice, .unknownService, .unknownPratica, .full, .permitNotReady, .permitAlreadyDelivered,
+                 .officeClosed, .beforeLeadTime, .beyondHorizon, .noSuchSlot, .dayInPast, .invalidConfiguration,
+                 .capacityBelowBookings, .praticaAlreadyRegistered, .vistoAlreadyRegistered, .accountExists,
+                 .unknownAccount:
+                return outcome
+            }
+        }
+    }
+}
