@@ -513,6 +513,12 @@ struct ReportBuilder {
                         $0.lead.add(lead)
                     }
                 }
+            case .migrated:
+                // Held a place and may be missed, but was booked in the previous system: no booking, no lead time.
+                let office = offices[Int(fact.office)]
+                let service = services[Int(fact.service)]
+                appointments[resolve(fact.key, chunk)] = ReportBuilder.pack(office, service, fact.day)
+                seat(counterOf(&self, office, service), fact.day, 1)
             case .moved:
                 let office = offices[Int(fact.office)]
                 let service = services[Int(fact.service)]

@@ -12,6 +12,8 @@ import Foundation
 struct ReportFact {
     enum Kind: UInt8 {
         case booked, moved, cancelled, ready, delivered, attended, missed, configured, closed
+        /// Taken over from the previous booking system: holds a place, is not a booking made here.
+        case migrated
     }
     var kind: Kind
     /// booked: 1 when deferred; moved: the cause; delivered: bit 0 a completed appointment in
@@ -402,6 +404,11 @@ struct ReportScan {
                     kind: .booked, flag: booked.deferred ? 1 : 0, office: internText(booked.office.rawValue, offices: true),
                     service: internText(booked.service.rawValue, offices: false), day: booked.day.daysSinceEpoch,
                     recordDay: recordDay, key: textKey(booked.appointment)))
+            case .appointmentMigrated(let migrated):
+                chunk.facts.append(ReportFact(
+                    kind: .migrated, office: internText(migrated.office.rawValue, offices: true),
+                    service: internText(migrated.service.rawValue, offices: false), day: migrated.day.daysSinceEpoch,
+                    recordDay: recordDay, key: textKey(migrated.appointment)))
             case .appointmentMoved(let moved):
                 chunk.facts.append(ReportFact(
                     kind: .moved, flag: moved.cause.rawValue, office: internText(moved.office.rawValue, offices: true),

@@ -279,6 +279,7 @@ public enum WhatIf {
     static func booked(_ outcome: Outcome) -> AppointmentID? {
         for event in outcome.events {
             if case .appointmentBooked(let booked) = event { return booked.appointment }
+            if case .appointmentMigrated(let migrated) = event { return migrated.appointment }
         }
         return nil
     }
@@ -290,7 +291,8 @@ public enum WhatIf {
         case .cancel(let id, let reason): map(id).map { .cancel($0, reason: reason) }
         case .attend(let id): map(id).map { .attend($0) }
         case .noShow(let id): map(id).map { .noShow($0) }
-        case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount:
+        case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount,
+             .amendOffice, .migrate:
             command
         }
     }
@@ -318,6 +320,9 @@ public enum WhatIf {
                 case .appointmentMissed(var closed):
                     closed.appointment = map(closed.appointment)
                     return .appointmentMissed(closed)
+                case .appointmentMigrated(var migrated):
+                    migrated.appointment = map(migrated.appointment)
+                    return .appointmentMigrated(migrated)
                 case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated,
                      .accountDisabled:
                     return event
@@ -334,7 +339,7 @@ public enum WhatIf {
             case .unknownOffice, .unknownService, .unknownPratica, .full, .permitNotReady, .permitAlreadyDelivered,
                  .officeClosed, .beforeLeadTime, .beyondHorizon, .noSuchSlot, .dayInPast, .invalidConfiguration,
                  .capacityBelowBookings, .praticaAlreadyRegistered, .vistoAlreadyRegistered, .accountExists,
-                 .unknownAccount:
+                 .unknownAccount, .outsideTransition:
                 return outcome
             }
         }
