@@ -119,10 +119,15 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
 }
 
 // AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler); =replay only
-// the replay benchmark (ReplayBench.swift); =replay-<step> one of its steps, in this process.
+// the replay benchmark (ReplayBench.swift); =replay-<step> one of its steps, in this process;
+// =analysts only simulate, report and whatif (AnalystsBench.swift).
 let only = ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] ?? ""
 if only == "replay" {
     try ReplayBench.runAll()
+    exit(0)
+}
+if only == "analysts" {
+    try AnalystsBench.runAll()
     exit(0)
 }
 if only.hasPrefix("replay-") {
@@ -169,3 +174,5 @@ print("")
 print("target: at least 200,000 books/s at batch 1,024")
 print("")
 try ReplayBench.runAll()
+print("")
+try AnalystsBench.runAll()
