@@ -4,6 +4,7 @@
 # (redis-cli, redis-benchmark), redis-server, Python's lmdb, redis (redis-py), icalendar and holidays==0.109. Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
+updated=0
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
 for tool in "$@"; do
   case "$tool" in
@@ -23,41 +24,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "installing from Debian: ${missing[*]}" >&2
   $sudo apt-get update -qq
+  updated=1
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if [ "${pip_missing:-0}" = 1 ]; then
-  # Into whichever python3 is first on PATH; Debian's own python refuses pip, so fall back to its package.
-  echo "installing Python's lmdb binding" >&2
-  if ! python3 -m pip install -q lmdb 2>/dev/null; then
-    sudo=""
+# A Python module into whichever python3 is first on PATH, with pip; Debian's own python refuses
+# pip, so fall back to its package (apt-get update once, as above).
+python_module() {  # module, pip name, Debian package, what it is for
+  echo "installing Python's $1 ($4)" >&2
+  if ! python3 -m pip install -q "$2" 2>/dev/null; then
+    local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-lmdb >/dev/null
+    [ "$updated" = 1 ] || { $sudo apt-get update -qq; updated=1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$3" >/dev/null
   fi
-  python3 -c 'import lmdb' || { echo "python3 cannot import lmdb; install python3-lmdb or pip install lmdb" >&2; exit 1; }
-fi
-if [ "${redis_py_missing:-0}" = 1 ]; then
-  # redis-py, for the test that a stock Python client talks to agenda-node unchanged; same fallback.
-  echo "installing Python's redis client" >&2
-  if ! python3 -m pip install -q redis 2>/dev/null; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-redis >/dev/null
-  fi
-  python3 -c 'import redis' || { echo "python3 cannot import redis; install python3-redis or pip install redis" >&2; exit 1; }
-fi
-if [ "${icalendar_missing:-0}" = 1 ]; then
-  # icalendar, an independent RFC 5545 parser the documents' tests read the .ics files back with.
-  echo "installing Python's icalendar" >&2
-  if ! python3 -m pip install -q icalendar 2>/dev/null; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-icalendar >/dev/null
-  fi
-  python3 -c 'import icalendar' || { echo "python3 cannot import icalendar; install python3-icalendar or pip install icalendar" >&2; exit 1; }
-fi
+  python3 -c "import $1" || { echo "python3 cannot import $1; install $3 or pip install $2" >&2; exit 1; }
+}
+[ "${pip_missing:-0}" = 1 ] && python_module lmdb lmdb python3-lmdb "the log-format test's verifier"
+[ "${redis_py_missing:-0}" = 1 ] && python_module redis redis python3-redis "redis-py, a stock client for the process tests"
+[ "${icalendar_missing:-0}" = 1 ] && python_module icalendar icalendar python3-icalendar \
+  "an independent RFC 5545 parser the documents' tests read the .ics files back with"
 if [ "${holidays_missing:-0}" = 1 ]; then
   # PyPI holidays, pinned: the reference the calendar test compares every province's closed days with.
   echo "installing Python's holidays==0.109" >&2
