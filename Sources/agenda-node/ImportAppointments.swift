@@ -80,6 +80,10 @@ struct ImportAppointments: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read \(file)")
         }
+        // The same bound as the registry importer's: an export past it is not one office's bookings.
+        guard data.count <= ImportApplicants.fileBytesMax else {
+            throw ValidationError("\(file) is over \(ImportApplicants.fileBytesMax >> 20) MiB; split it.")
+        }
         let (rows, problems) = ImportAppointments.parse(Array(data))
         for problem in problems {
             FileHandle.standardError.write(Data("\(file):\(problem.line): \(problem.reason)\n".utf8))
