@@ -11,7 +11,10 @@ import Projections
 ///    `from`; those records are copied into the scratch log unchanged.
 /// 2. The change is one `configure-office` record per office changed, decided at the start of
 ///    `from` (or at the last earlier record's time, if later) by the operator `whatif@agenda`.
-///    The engine may refuse it (a capacity below what is already booked): that is an error.
+///    If the engine would refuse it (an appointment already booked left without a place: a
+///    slot over its new capacity, a day now closed), the office first moves those
+///    appointments, the last booked first, to the first place the new calendar has free,
+///    by `defer` records the engine decides (`displacement`); they are counted.
 /// 3. Every recorded command of the period is decided again in log order with its recorded
 ///    time, operator and request id. A recorded `configure-office` of a changed office gets
 ///    the same change applied.
@@ -120,6 +123,9 @@ public enum WhatIf {
         /// The scratch data directory, when kept.
         public var scratch: String?
         public var seconds: Double
+        /// Appointments booked before the period that the changed calendar could not hold where
+        /// they were, moved by `whatif@agenda` before the change (step 2).
+        public var displaced = 0
         /// Where the time went: folding the state before the period, deciding again (and writing
         /// the scratch log and views), the two reports.
         public var foldSeconds = 0.0
@@ -204,14 +210,27 @@ public enum WhatIf {
         let start = max(lastTime, Instant(romeDay: options.from, time: .midnight))
         var changedOffices: [OfficeID: [Change]] = [:]
         for change in changes { changedOffices[change.office, default: []].append(change) }
+        var displaced = 0
         for office in changedOffices.keys.sorted() {
-            guard var configuration = views.offices[office]?.configuration else { continue }
+            guard let previous = views.offices[office]?.configuration else { continue }
+            var configuration = previous
             for change in changedOffices[office] ?? [] { configuration = try change.applied(to: configuration) }
+            // The office first moves what the new calendar cannot hold, as it would have to.
+            while let move = try displacement(office, for: configuration, views, at: start) {
+                let record = append(.deferAppointment(move.appointment, to: .day(move.day, at: move.time),
+                                                      reason: "whatif: the changed calendar has no place for it"),
+                                    actor: actor, requestID: "", at: start)
+                guard case .accepted = record.outcome else {
+                    throw ReplayError.badArgument("the engine refuses the changed calendar of \(office) on \(options.from), "
+                                                  + "and moving appointment \(move.appointment) to \(move.day) \(move.time) "
+                                                  + "to make room was refused: \(RecordText.outcome(record.outcome))")
+                }
+                displaced += 1
+            }
             let record = append(.configureOffice(configuration), actor: actor, requestID: "", at: start)
             if case .rejected(let rejection) = record.outcome {
                 throw ReplayError.badArgument("the engine refuses the changed calendar of \(office) on \(options.from): "
-                                              + "\(RecordText.outcome(.rejected(rejection))); "
-                                              + "a capacity below what is already booked cannot apply from that day")
+                                              + "\(RecordText.outcome(.rejected(rejection)))")
             }
         }
 
@@ -270,10 +289,60 @@ public enum WhatIf {
         var result = Result(recorded: recordedReport, whatIf: whatIfReport, redecided: redecided, sameOutcome: same,
                             dropped: dropped, differences: differences, scratch: keep,
                             seconds: Double(finished - started) / 1e9)
+        result.displaced = displaced
         result.foldSeconds = Double(folded - started) / 1e9
         result.decideSeconds = Double(decided - folded) / 1e9
         result.reportSeconds = Double(finished - decided) / 1e9
         return result
+    }
+
+    /// What `configuration` leaves without a place, one appointment at a time: nil once the
+    /// engine would accept it. The engine names the first slot over its new capacity (or on a
+    /// day now closed); of that slot's appointments the one booked last moves, by a `defer`
+    /// the real engine decides, to the first place after its own that the new calendar has
+    /// free. Each move goes forward, so the caller's loop ends. Throws when an appointment
+    /// finds no place within the booking horizon, or when the change alters the slot grid (a
+    /// defer lands on the grid in force, which the new one may not share).
+    static func displacement(_ office: OfficeID, for configuration: OfficeConfiguration, _ views: Views,
+                             at now: Instant) throws -> (appointment: AppointmentID, day: Day, time: LocalTime)? {
+        guard let current = views.offices[office] else { return nil }
+        var ids = SequenceIDs(sequence: views.headSequence + 1)
+        let trial = Decider.decide(.configureOffice(configuration), views, now: now, actor: actor, ids: &ids)
+        guard case .rejected(.capacityBelowBookings(_, let service, let day, let time, _)) = trial else { return nil }
+        let next = OfficeView(configuration: configuration, closures: current.closures,
+                              serviceClosures: current.serviceClosures)
+        let today = RomeTime.day(of: now)
+        let refusal = "the engine refuses the changed calendar of \(office) from \(today): " + RecordText.outcome(trial)
+        guard next.grids[service] == current.grids[service] else {
+            throw ReplayError.badArgument(refusal + "; a new slot length applies only from a day with nothing booked "
+                                          + "on or after it (choose a later --from)")
+        }
+        let key = OfficeService(office, service)
+        let offGrid = next.freshLoad(service, on: day).slotIndex(time) == nil
+        guard let dayLoad = views.loads[key]?[day],
+              let moving = dayLoad.entries.last(where: { entry in
+                  guard entry.time == time, let appointment = views.appointments[entry.appointment] else { return false }
+                  // Migrated appointments may sit past capacity, but not on a day now closed.
+                  return appointment.state == .booked && (!appointment.migrated || offGrid)
+              }) else {
+            throw ReplayError.badArgument(refusal)
+        }
+        let earliest = today.adding(days: Int(current.configuration.leadDays))
+        let last = today.adding(days: Int(current.configuration.horizonDays))
+        var candidate = max(day, earliest)
+        while candidate <= last {
+            let fresh = next.freshLoad(service, on: candidate)
+            let held = views.loads[key]?[candidate]
+            if !fresh.closed, held?.closed != true {
+                for slot in fresh.slots where candidate > day || slot.time > time {
+                    let booked = held.flatMap { load in load.slotIndex(slot.time).map { load.slots[$0].booked } } ?? 0
+                    if booked < slot.capacity { return (moving.appointment, candidate, slot.time) }
+                }
+            }
+            candidate = candidate.adding(days: 1)
+        }
+        throw ReplayError.badArgument(refusal + "; appointment \(moving.appointment) finds no place under the new "
+                                      + "calendar through \(last), the end of the booking horizon")
     }
 
     static func booked(_ outcome: Outcome) -> AppointmentID? {

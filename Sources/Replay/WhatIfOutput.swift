@@ -35,7 +35,7 @@ extension WhatIf.Result {
             ("from", .string(recorded.from.description)), ("to", .string(recorded.to.description)),
             ("changes", .array(changes.map { .string($0) })),
             ("redecided", .int(Int64(redecided))), ("same_outcome", .int(Int64(sameOutcome))),
-            ("dropped", .int(Int64(dropped))),
+            ("dropped", .int(Int64(dropped))), ("displaced", .int(Int64(displaced))),
             ("differences", .array(differences.map { difference in
                 .object([("sequence", .unsigned(difference.sequence)), ("command", .string(difference.command)),
                          ("recorded", .string(difference.recorded)), ("whatif", .string(difference.whatIf))])
@@ -72,7 +72,10 @@ extension WhatIf.Result {
         html += "<h1>\(ReportHTML.escape(title))</h1>\n"
         html += "<p>\(recorded.from) to \(recorded.to): \(redecided) recorded commands decided again under the changed "
             + "calendar, \(sameOutcome) with the recorded outcome; \(dropped) dropped (about an appointment the what-if "
-            + "never made). Appointments still booked count as missed through \(recorded.observedThrough) in both.</p>\n"
+            + "never made). "
+            + (displaced > 0 ? "Before the change, \(displaced) appointments booked earlier that the new calendar "
+                + "had no place for were moved forward by whatif@agenda (counted as deferred by an operator). " : "")
+            + "Appointments still booked count as missed through \(recorded.observedThrough) in both.</p>\n"
         html += ReportHTML.definitions
         html += "<h2>Totals, recorded and what-if</h2>\n<table><tr><th>office</th><th>figure</th><th>recorded</th>"
             + "<th>what-if</th><th>change</th></tr>\n"

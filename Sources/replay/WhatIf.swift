@@ -10,7 +10,10 @@ struct WhatIfCommand: ParsableCommand {
         discussion: """
             The data directory is only read. The log up to --from is copied into a scratch data \
             directory; the changes are decided there as configure-office records at the start of \
-            --from; then every recorded command of the period is decided again, in order, with its \
+            --from (an appointment already booked that the new calendar has no place for, in a \
+            slot over its new capacity or on a day now closed, is first moved forward to the first \
+            place the new calendar has free, the last booked first, by a defer the engine decides); \
+            then every recorded command of the period is decided again, in order, with its \
             recorded time, operator and request id, by the real engine. Appointment ids are mapped \
             by the booking record that made them; a command about an appointment the what-if never \
             made is dropped and counted. Without --set, the run must reproduce every recorded \
@@ -76,6 +79,10 @@ struct WhatIfCommand: ParsableCommand {
               + "(\(Int(result.recordsPerSecond)) records/s: state before the period \(String(format: "%.2f", result.foldSeconds)) s, "
               + "deciding and writing \(String(format: "%.2f", result.decideSeconds)) s, "
               + "both reports \(String(format: "%.2f", result.reportSeconds)) s)")
+        if result.displaced > 0 {
+            print("moved before the change: \(result.displaced) appointments booked before --from that the new "
+                  + "calendar had no place for")
+        }
         print("recorded:")
         printTotals(result.recorded)
         print("what-if (\(sets.isEmpty ? "no change" : sets.joined(separator: "; "))):")

@@ -26,6 +26,21 @@ struct WorkflowPrintingTests {
         return formatter.string(from: Date())
     }
 
+    /// Today in Rome, for a test that books "today" and then reads that day's list: within
+    /// `margin` seconds of Rome's midnight it first waits for the new day, so one run never
+    /// straddles two days.
+    static func romeTodayAwayFromMidnight(margin: TimeInterval = 180) -> String {
+        var rome = Calendar(identifier: .gregorian)
+        rome.timeZone = TimeZone(identifier: "Europe/Rome")!
+        let now = Date()
+        if let midnight = rome.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0),
+                                        matchingPolicy: .nextTime),
+           midnight.timeIntervalSince(now) < margin {
+            Thread.sleep(forTimeInterval: midnight.timeIntervalSince(now) + 1)
+        }
+        return romeToday()
+    }
+
     static func runPython(_ script: String, _ arguments: [String], in scratch: Scratch) throws -> [String: Any] {
         let result = try runTool(["python3", "-c", script] + arguments, in: scratch.root, timeout: 180)
         #expect(result.status == 0, "python3 exited \(result.status): \(result.stderr)")
@@ -105,7 +120,7 @@ struct WorkflowPrintingTests {
                 out["info_head"] = "%s:%s" % (fields["log_head_seq"], fields["log_head_hash"])
             print(json.dumps(out))
             """#
-        let today = Self.romeToday()
+        let today = Self.romeTodayAwayFromMidnight()
         let out = try Self.runPython(script, [String(node.port), applicant[0], applicant[1], today], in: scratch)
 
         // Looked up by pratica and by visto: the same applicant, not retyped.
@@ -271,7 +286,7 @@ struct WorkflowPrintingTests {
             ]
             print(json.dumps(out))
             """#
-        let offerDay = try #require(Day(Self.romeToday()))
+        let offerDay = try #require(Day(Self.romeTodayAwayFromMidnight()))
         let weekLater = offerDay.adding(days: 7).description
         let encoded = try applicants.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
         let out = try Self.runPython(script, [String(node.port)] + applicants.map { $0[0] } + [weekLater] + encoded,

@@ -287,6 +287,59 @@ struct WhatIfTests {
         #expect(smaller.capacity < recorded.capacity)
     }
 
+    @Test("a cut below what is already booked first moves the excess forward, the last booked first, by defers the engine decides")
+    func capacityCutMakesRoom() throws {
+        // Booked on Sunday the 13th, before the period: 1, 2 → 16 09:00; 3, 4 → 16 09:30; 5 → 17 09:00.
+        // In the period, on Tuesday the 15th: 6 books the first free place (the 15th, 09:00).
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let day = { Day(year: 2008, month: 4, day: $0)! }
+        let clock = TestClock(day(13), 20)
+        let store = try Store(directory: directory, clock: { clock.now })
+        _ = try store.executeAll([.configureOffice(testOffice())] + (1...6).map { .registerPratica(applicant($0)) },
+                                 actor: .system)
+        for index in 1...4 { _ = try store.execute(book(index, on: day(16)), actor: sui) }
+        _ = try store.execute(book(5, on: day(17)), actor: sui)
+        clock.set(day(15), 8)
+        _ = try store.execute(book(6), actor: sui)
+        store.close()
+
+        let data = try DataDirectory(directory)
+        defer { data.close() }
+        let keep = temporaryDirectory()
+        defer { removeDirectory(keep) }
+        let options = Report.Options(from: day(14), to: day(20))
+        let result = try WhatIf.run(data, options, changes: [try WhatIf.Change(parsing: "TS-Q fotosegnalamento capacity=1")],
+                                    keep: keep)
+        // 2 (booked after 1) leaves 16 09:00 for 17 09:30, the first place with room under 1 a slot;
+        // then 4 leaves 16 09:30 for 18 09:00 (17 09:30 now holds 2).
+        #expect(result.displaced == 2)
+        #expect(result.redecided == 1 && result.sameOutcome == 1, "\(result.differences)")
+        let scratch = try DataDirectory(keep)
+        defer { scratch.close() }
+        #expect(try Audit.run(scratch).ok)
+        let views = try Rebuild.fold(scratch)
+        let seats = Dictionary(uniqueKeysWithValues: views.appointments.values.map { ($0.pratica, "\($0.day) \($0.time)") })
+        #expect(seats == [pratica(1): "2008-04-16 09:00", pratica(3): "2008-04-16 09:30", pratica(2): "2008-04-17 09:30",
+                          pratica(4): "2008-04-18 09:00", pratica(5): "2008-04-17 09:00", pratica(6): "2008-04-15 09:00"])
+        for load in views.loads.values {
+            for day in load.days.compactMap({ $0 }) { #expect(day.slots.allSatisfy { $0.booked <= $0.capacity }) }
+        }
+        // The moves count as deferred by an operator (whatif@agenda), in the period's first week.
+        let recorded = try #require(result.recorded.totals.first)
+        let changed = try #require(result.whatIf.totals.first)
+        #expect(changed.deferredByOperator == recorded.deferredByOperator + 2)
+
+        // A day now closed empties the same way; a new slot length over booked days is refused, saying why.
+        let closed = try WhatIf.run(data, options, changes: [try WhatIf.Change(parsing: "TS-Q * closed=2008-04-16")])
+        #expect(closed.displaced == 4)
+        #expect {
+            try WhatIf.run(data, options, changes: [try WhatIf.Change(parsing: "TS-Q fotosegnalamento slot=20")])
+        } throws: { error in
+            "\(error)".contains("slot length") && "\(error)".contains("2008-04-16")
+        }
+    }
+
     @Test("changes are parsed, and a bad one is refused with a reason")
     func parsing() throws {
         let change = try WhatIf.Change(parsing: "RM-Q fotosegnalamento capacity=+20 slot=15 closed=2008-05-02")
