@@ -22,6 +22,10 @@ import Projections
 ///    recorded appointment maps to the one its booking record made when decided again
 ///    (appointments booked before the period keep their ids). A command about an appointment
 ///    whose booking the what-if refused (or that booked nothing) is dropped and counted.
+/// 5. A recorded mark of attendance (attend, no-show, a pickup that completed an appointment)
+///    whose appointment the what-if seats on a later day is held and decided on that day, at
+///    its recorded time of day: the applicant behaves as recorded (`markDue`). Marks due after
+///    the days the report observes stay held, and are counted.
 public enum WhatIf {
     /// One `--set`: `OFFICE SERVICE capacity=+20` (or `capacity=-5`, `capacity=30`,
     /// `slot=15`, `closed=2008-05-02`; several key=value pairs may follow one another; SERVICE
@@ -126,6 +130,9 @@ public enum WhatIf {
         /// Appointments booked before the period that the changed calendar could not hold where
         /// they were, moved by `whatif@agenda` before the change (step 2).
         public var displaced = 0
+        /// Attendance marks (attend, no-show, a pickup at its appointment) whose appointment
+        /// the what-if seats after the period observed: not decided (rule 5).
+        public var held = 0
         /// Where the time went: folding the state before the period, deciding again (and writing
         /// the scratch log and views), the two reports.
         public var foldSeconds = 0.0
@@ -244,9 +251,43 @@ public enum WhatIf {
             if let to = mapped[id] { return to }
             return missing.contains(id) ? nil : id
         }
+        // Attendance marks held back until the day the what-if seats their appointment on (rule 5).
+        var held: [HeldMark] = []
+        var clock = start
+        func decideAgain(_ command: Command, _ recorded: Record, at now: Instant) throws {
+            let decided = append(command, actor: recorded.actor, requestID: recorded.requestID, at: now)
+            clock = now
+            redecided += 1
+            let was = booked(recorded.outcome)
+            let made = booked(decided.outcome)
+            if let was {
+                if let made { if made != was { mapped[was] = made } } else { missing.insert(was) }
+            }
+            let expected = remap(recorded.outcome) { map($0) ?? $0 }
+            if expected == decided.outcome {
+                same += 1
+            } else if differences.count < differencesKept {
+                differences.append((recorded.sequence, recorded.command.name, RecordText.outcome(recorded.outcome),
+                                    RecordText.outcome(decided.outcome)))
+            }
+            if spans.count >= recordsPerTransaction { try flush() }
+        }
+        /// Decides the held marks due by `time`, in the order they fall due; one whose
+        /// appointment has moved on again waits for its new day.
+        func release(through time: Instant) throws {
+            while let first = held.first, first.due <= time {
+                held.removeFirst()
+                if let due = markDue(first.command, first.recorded, views, today: RomeTime.day(of: first.due)) {
+                    hold(HeldMark(due: due, order: first.order, command: first.command, recorded: first.recorded), in: &held)
+                } else {
+                    try decideAgain(first.command, first.recorded, at: max(first.due, clock))
+                }
+            }
+        }
         if last > before {
             try directory.decodedRecords(from: before + 1, through: last) { records in
                 for recorded in records {
+                    try release(through: recorded.decidedAt)
                     guard var command = remap(recorded.command, map) else {
                         dropped += 1
                         continue
@@ -255,25 +296,19 @@ public enum WhatIf {
                         for change in edits { configuration = try change.applied(to: configuration) }
                         command = .configureOffice(configuration)
                     }
-                    let decided = append(command, actor: recorded.actor, requestID: recorded.requestID, at: recorded.decidedAt)
-                    redecided += 1
-                    let was = booked(recorded.outcome)
-                    let now = booked(decided.outcome)
-                    if let was {
-                        if let now { if now != was { mapped[was] = now } } else { missing.insert(was) }
+                    if let due = markDue(command, recorded, views, today: RomeTime.day(of: recorded.decidedAt)) {
+                        hold(HeldMark(due: due, order: recorded.sequence, command: command, recorded: recorded), in: &held)
+                        continue
                     }
-                    let expected = remap(recorded.outcome) { map($0) ?? $0 }
-                    if expected == decided.outcome {
-                        same += 1
-                    } else if differences.count < differencesKept {
-                        differences.append((recorded.sequence, recorded.command.name, RecordText.outcome(recorded.outcome),
-                                            RecordText.outcome(decided.outcome)))
-                    }
-                    if spans.count >= recordsPerTransaction { try flush() }
+                    try decideAgain(command, recorded, at: recorded.decidedAt)
                 }
                 return true
             }
         }
+        // Marks due on days the report observes are decided; later ones stay held (their
+        // appointments are still booked, and the report does not count them as missed).
+        try release(through: Instant(romeDay: observed.adding(days: 1), time: .midnight))
+        let stillHeld = held.count
         try flush()
         // A kept directory is a whole data directory (audit, rebuild and a node open it); the
         // report reads only the log, so a scratch one to be removed skips writing the views.
@@ -290,6 +325,7 @@ public enum WhatIf {
                             dropped: dropped, differences: differences, scratch: keep,
                             seconds: Double(finished - started) / 1e9)
         result.displaced = displaced
+        result.held = stillHeld
         result.foldSeconds = Double(folded - started) / 1e9
         result.decideSeconds = Double(decided - folded) / 1e9
         result.reportSeconds = Double(finished - decided) / 1e9
@@ -343,6 +379,50 @@ public enum WhatIf {
         }
         throw ReplayError.badArgument(refusal + "; appointment \(moving.appointment) finds no place under the new "
                                       + "calendar through \(last), the end of the booking horizon")
+    }
+
+    /// A recorded attendance mark, waiting for the day the what-if seats its appointment on.
+    struct HeldMark {
+        var due: Instant
+        /// The recorded sequence: marks due at the same instant go in log order.
+        var order: UInt64
+        var command: Command
+        var recorded: Record
+    }
+
+    static func hold(_ mark: HeldMark, in held: inout [HeldMark]) {
+        let index = held.firstIndex { ($0.due, $0.order) > (mark.due, mark.order) } ?? held.endIndex
+        held.insert(mark, at: index)
+    }
+
+    /// When a recorded mark of attendance is due, if the what-if seats its appointment on a
+    /// later day than `today`: at the mark's recorded time of day, on the appointment's day.
+    /// The applicant keeps their recorded behaviour (came, did not come, collected the
+    /// permit at the appointment), on the day they now hold. Nil: decide it now.
+    static func markDue(_ command: Command, _ recorded: Record, _ views: Views, today: Day) -> Instant? {
+        // A mark the engine refused stays a refusal, decided where it was.
+        guard case .accepted = recorded.outcome else { return nil }
+        let day: Day?
+        switch command {
+        case .attend(let id), .noShow(let id):
+            guard let appointment = views.appointments[id], appointment.state == .booked else { return nil }
+            day = appointment.day
+        case .pickup(let pratica):
+            // Only a pickup that completed an appointment: a walk-in pickup stays where it was.
+            guard recorded.outcome.events.contains(where: {
+                if case .permitDelivered(_, .some) = $0 { true } else { false }
+            }), let view = views.pratiche[pratica] else { return nil }
+            day = view.live.entries.compactMap { entry -> Day? in
+                guard let appointment = views.appointments[entry.appointment],
+                      views.offices[appointment.office]?.configuration.service(entry.service)?.requiresReadyPermit == true
+                else { return nil }
+                return appointment.day
+            }.min()
+        default:
+            return nil
+        }
+        guard let day, day > today else { return nil }
+        return Instant(romeDay: day, time: RomeTime.time(of: recorded.decidedAt))
     }
 
     static func booked(_ outcome: Outcome) -> AppointmentID? {

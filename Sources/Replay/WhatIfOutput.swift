@@ -36,6 +36,7 @@ extension WhatIf.Result {
             ("changes", .array(changes.map { .string($0) })),
             ("redecided", .int(Int64(redecided))), ("same_outcome", .int(Int64(sameOutcome))),
             ("dropped", .int(Int64(dropped))), ("displaced", .int(Int64(displaced))),
+            ("held", .int(Int64(held))),
             ("differences", .array(differences.map { difference in
                 .object([("sequence", .unsigned(difference.sequence)), ("command", .string(difference.command)),
                          ("recorded", .string(difference.recorded)), ("whatif", .string(difference.whatIf))])
@@ -75,6 +76,8 @@ extension WhatIf.Result {
             + "never made). "
             + (displaced > 0 ? "Before the change, \(displaced) appointments booked earlier that the new calendar "
                 + "had no place for were moved forward by whatif@agenda (counted as deferred by an operator). " : "")
+            + (held > 0 ? "\(held) recorded attendance marks wait for appointments the what-if seats after "
+                + "\(recorded.observedThrough) and are not decided. " : "")
             + "Appointments still booked count as missed through \(recorded.observedThrough) in both.</p>\n"
         html += ReportHTML.definitions
         html += "<h2>Totals, recorded and what-if</h2>\n<table><tr><th>office</th><th>figure</th><th>recorded</th>"

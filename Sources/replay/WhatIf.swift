@@ -16,7 +16,9 @@ struct WhatIfCommand: ParsableCommand {
             then every recorded command of the period is decided again, in order, with its \
             recorded time, operator and request id, by the real engine. Appointment ids are mapped \
             by the booking record that made them; a command about an appointment the what-if never \
-            made is dropped and counted. Without --set, the run must reproduce every recorded \
+            made is dropped and counted. A recorded attend, no-show or pickup at an appointment \
+            the what-if seats on a later day waits for that day: the applicant behaves as \
+            recorded. Without --set, the run must reproduce every recorded \
             outcome (a check of the replay itself).
 
             --set 'OFFICE SERVICE key=value ...', SERVICE or * for all of the office's services:
@@ -79,6 +81,10 @@ struct WhatIfCommand: ParsableCommand {
               + "(\(Int(result.recordsPerSecond)) records/s: state before the period \(String(format: "%.2f", result.foldSeconds)) s, "
               + "deciding and writing \(String(format: "%.2f", result.decideSeconds)) s, "
               + "both reports \(String(format: "%.2f", result.reportSeconds)) s)")
+        if result.held > 0 {
+            print("held: \(result.held) attendance marks wait for appointments the what-if seats after the days "
+                  + "observed, and were not decided")
+        }
         if result.displaced > 0 {
             print("moved before the change: \(result.displaced) appointments booked before --from that the new "
                   + "calendar had no place for")

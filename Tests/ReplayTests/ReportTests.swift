@@ -290,7 +290,9 @@ struct WhatIfTests {
     @Test("a cut below what is already booked first moves the excess forward, the last booked first, by defers the engine decides")
     func capacityCutMakesRoom() throws {
         // Booked on Sunday the 13th, before the period: 1, 2 → 16 09:00; 3, 4 → 16 09:30; 5 → 17 09:00.
-        // In the period, on Tuesday the 15th: 6 books the first free place (the 15th, 09:00).
+        // In the period, on Tuesday the 15th: 6 books the first free place (the 15th, 09:00). On
+        // the 16th at 18:00 the staff mark 1, 2 and 4 attended and 3 a no-show; 5 and 6 are never
+        // marked. One record on the 21st, after the period, makes the report observe through the 20th.
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         let day = { Day(year: 2008, month: 4, day: $0)! }
@@ -298,10 +300,17 @@ struct WhatIfTests {
         let store = try Store(directory: directory, clock: { clock.now })
         _ = try store.executeAll([.configureOffice(testOffice())] + (1...6).map { .registerPratica(applicant($0)) },
                                  actor: .system)
-        for index in 1...4 { _ = try store.execute(book(index, on: day(16)), actor: sui) }
+        let sixteenth = try (1...4).map { try store.execute(book($0, on: day(16)), actor: sui).bookedAppointment }
         _ = try store.execute(book(5, on: day(17)), actor: sui)
         clock.set(day(15), 8)
         _ = try store.execute(book(6), actor: sui)
+        clock.set(day(16), 18)
+        for (index, appointment) in sixteenth.enumerated() {
+            let id = try #require(appointment)
+            _ = try store.execute(index == 2 ? .noShow(id) : .attend(id), actor: questura)
+        }
+        clock.set(day(21), 9)
+        _ = try store.execute(.registerPratica(applicant(7)), actor: .system)
         store.close()
 
         let data = try DataDirectory(directory)
@@ -314,14 +323,20 @@ struct WhatIfTests {
         // 2 (booked after 1) leaves 16 09:00 for 17 09:30, the first place with room under 1 a slot;
         // then 4 leaves 16 09:30 for 18 09:00 (17 09:30 now holds 2).
         #expect(result.displaced == 2)
-        #expect(result.redecided == 1 && result.sameOutcome == 1, "\(result.differences)")
+        // 2's and 4's attendance is decided on the day they now hold (17th, 18th), as it happened:
+        // the other four records come out as recorded.
+        #expect(result.redecided == 5 && result.sameOutcome == 3 && result.held == 0, "\(result.differences)")
+        #expect(result.differences.map(\.command) == ["attend", "attend"])
         let scratch = try DataDirectory(keep)
         defer { scratch.close() }
         #expect(try Audit.run(scratch).ok)
         let views = try Rebuild.fold(scratch)
-        let seats = Dictionary(uniqueKeysWithValues: views.appointments.values.map { ($0.pratica, "\($0.day) \($0.time)") })
-        #expect(seats == [pratica(1): "2008-04-16 09:00", pratica(3): "2008-04-16 09:30", pratica(2): "2008-04-17 09:30",
-                          pratica(4): "2008-04-18 09:00", pratica(5): "2008-04-17 09:00", pratica(6): "2008-04-15 09:00"])
+        let seats = Dictionary(uniqueKeysWithValues: views.appointments.values.map {
+            ($0.pratica, "\($0.day) \($0.time) \($0.state)")
+        })
+        #expect(seats == [pratica(1): "2008-04-16 09:00 attended", pratica(3): "2008-04-16 09:30 missed",
+                          pratica(2): "2008-04-17 09:30 attended", pratica(4): "2008-04-18 09:00 attended",
+                          pratica(5): "2008-04-17 09:00 booked", pratica(6): "2008-04-15 09:00 booked"])
         for load in views.loads.values {
             for day in load.days.compactMap({ $0 }) { #expect(day.slots.allSatisfy { $0.booked <= $0.capacity }) }
         }
@@ -329,10 +344,14 @@ struct WhatIfTests {
         let recorded = try #require(result.recorded.totals.first)
         let changed = try #require(result.whatIf.totals.first)
         #expect(changed.deferredByOperator == recorded.deferredByOperator + 2)
+        // The same applicants came: one no-show marked (3), two never marked (5, 6), in both.
+        #expect(recorded.noShowsMarked == 1 && recorded.noShowsUnmarked == 2)
+        #expect(changed.noShowsMarked == 1 && changed.noShowsUnmarked == 2)
 
         // A day now closed empties the same way; a new slot length over booked days is refused, saying why.
         let closed = try WhatIf.run(data, options, changes: [try WhatIf.Change(parsing: "TS-Q * closed=2008-04-16")])
-        #expect(closed.displaced == 4)
+        #expect(closed.displaced == 4 && closed.held == 0)
+        #expect(closed.whatIf.totals.first?.noShows == recorded.noShows)
         #expect {
             try WhatIf.run(data, options, changes: [try WhatIf.Change(parsing: "TS-Q fotosegnalamento slot=20")])
         } throws: { error in
