@@ -5,7 +5,8 @@ import Projections
 /// office, gathered from the views. Renderers turn it into text, HTML or iCalendar.
 public struct AppointmentNote: Equatable, Sendable {
     public enum Kind: String, Sendable {
-        /// Workflow 1: fingerprinting at the Questura, booked when the SUI releases the Modello 209.
+        /// Workflow 1: fingerprinting at the Questura, booked when the SUI releases the Modello 209;
+        /// at a SUI or a Prefettura, the appointment for the service booked (workflows 2 and 5).
         case convocation
         /// Workflow 3: collecting a ready permit, booked by an affiliated body.
         case pickupReminder = "reminder"
@@ -21,6 +22,9 @@ public struct AppointmentNote: Equatable, Sendable {
     public var nationality: String
     public var visto: String
     public var office: OfficeID
+    /// A Questura's convocation is for fingerprinting (workflow 1); a SUI's or a Prefettura's
+    /// names its service (workflows 2 and 5).
+    public var officeKind: OfficeConfiguration.Kind
     public var officeName: String
     public var officeAddress: String
     public var serviceName: String
@@ -37,7 +41,9 @@ public struct AppointmentNote: Equatable, Sendable {
     public init(kind: Kind, appointment: AppointmentID, pratica: PraticaID, surname: String, name: String,
                 birthDate: Day, nationality: String, visto: String, office: OfficeID, officeName: String,
                 officeAddress: String, serviceName: String, day: Day, time: LocalTime, durationMinutes: Int,
-                bookedBy: String, recordSequence: UInt64, recordedAt: Instant) {
+                bookedBy: String, recordSequence: UInt64, recordedAt: Instant,
+                officeKind: OfficeConfiguration.Kind = .questura) {
+        self.officeKind = officeKind
         self.kind = kind
         self.appointment = appointment
         self.pratica = pratica
@@ -103,7 +109,8 @@ public struct AppointmentNote: Equatable, Sendable {
             office: appointment.office, officeName: office.configuration.name,
             officeAddress: OfficeAddress.of(office.configuration), serviceName: service.name, day: appointment.day,
             time: appointment.time, durationMinutes: Int(service.slotLengthMinutes), bookedBy: appointment.bookedBy,
-            recordSequence: appointment.updatedSequence, recordedAt: Instant(millisecondsSinceEpoch: 0)))
+            recordSequence: appointment.updatedSequence, recordedAt: Instant(millisecondsSinceEpoch: 0),
+            officeKind: office.configuration.kind))
     }
 
     /// The pratica's live pickup appointment: PRINT REMINDER may name the pratica instead.

@@ -6,7 +6,7 @@ import Events
 /// and the file says so instead of converting it to UTC.
 public enum ICalendar {
     public static func render(_ note: AppointmentNote, language: DocumentLanguage) -> String {
-        let wording = Wording.note(note.kind, language)
+        let wording = Wording.note(for: note, language)
         let labels = Wording.labels(language)
         let colon = language.colon
         let end = endOf(note.day, note.time, minutes: note.durationMinutes)

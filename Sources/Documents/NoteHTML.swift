@@ -3,9 +3,9 @@ import Events
 /// The note as a self-contained HTML page laid out for one A4 sheet.
 public enum NoteHTML {
     public static func render(_ note: AppointmentNote, language: DocumentLanguage) -> String {
-        let wording = Wording.note(note.kind, language)
+        let wording = Wording.note(for: note, language)
         let labels = Wording.labels(language)
-        let italian = Wording.note(note.kind, .italian)
+        let italian = Wording.note(for: note, .italian)
         let e = HTML.escape
         let latin = language.isRightToLeft ? HTML.latin : HTML.escape
         var body = "<header class=\"office-head\">\n<div class=\"office-name\"><strong>\(e(note.officeName))</strong></div>\n"

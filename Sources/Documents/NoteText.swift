@@ -3,7 +3,7 @@ import Events
 /// The note as plain text, for a terminal, a text printer or a mail body.
 public enum NoteText {
     public static func render(_ note: AppointmentNote, language: DocumentLanguage) -> String {
-        let wording = Wording.note(note.kind, language)
+        let wording = Wording.note(for: note, language)
         let labels = Wording.labels(language)
         let colon = language.colon
         // In right-to-left text, ids, dates in digits and times are isolated left to right
@@ -16,7 +16,7 @@ public enum NoteText {
         lines.append(wording.title.uppercased())
         lines.append(wording.subtitle)
         if language != .italian {
-            lines.append("(" + Wording.note(note.kind, .italian).title + " – " + Wording.note(note.kind, .italian).subtitle + ")")
+            lines.append("(" + Wording.note(for: note, .italian).title + " – " + Wording.note(for: note, .italian).subtitle + ")")
         }
         lines.append("")
         let fields: [(String, String)] = [

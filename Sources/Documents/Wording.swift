@@ -26,6 +26,80 @@ struct Wording: Sendable {
         var printedFrom: String
     }
 
+    /// The wording of `note`: a Questura's convocation (fingerprinting) and the pickup reminder
+    /// are fixed texts; a convocation at a SUI or a Prefettura names the office and its service.
+    static func note(for note: AppointmentNote, _ language: DocumentLanguage) -> Wording {
+        if note.kind == .convocation && note.officeKind != .questura {
+            return officeConvocation(office: note.officeName, service: note.serviceName, language)
+        }
+        return Self.note(note.kind, language)
+    }
+
+    /// The convocation at a SUI (seed 000: "convocazione, previo appuntamento ... per
+    /// l'acquisizione della documentazione ... sia per la consegna dei nulla osta", booked by
+    /// the operator or by the applicant, "autoconvocazione") or at a Prefettura. The service's
+    /// name is the office's own, in Italian, as on its signs.
+    static func officeConvocation(office: String, service: String, _ language: DocumentLanguage) -> Wording {
+        switch language {
+        case .italian:
+            Wording(
+                title: "Convocazione",
+                subtitle: service,
+                intro: "È stato fissato l'appuntamento presso \(office) per: \(service). L'interessato deve "
+                    + "presentarsi di persona nel giorno e all'ora indicati.",
+                bringHeading: "Da portare con sé",
+                bring: [
+                    "questa convocazione;",
+                    "il passaporto o un altro documento d'identità in corso di validità, e una sua fotocopia;",
+                    "la ricevuta della domanda e i documenti che l'ufficio ha chiesto.",
+                ],
+                closing: "Chi non può presentarsi nel giorno indicato sposti o annulli l'appuntamento, citandone il "
+                    + "codice: presso l'ufficio o, dove l'ufficio lo consente, da sé (autoconvocazione).")
+        case .english:
+            Wording(
+                title: "Appointment notice",
+                subtitle: service,
+                intro: "An appointment has been made for you at the \(office) for: \(service). You must come in "
+                    + "person on the day and at the time shown.",
+                bringHeading: "What to bring",
+                bring: [
+                    "this notice;",
+                    "your valid passport or another valid identity document, and a photocopy of it;",
+                    "the receipt of your application and the documents the office asked you for.",
+                ],
+                closing: "If you cannot come on that day, move or cancel the appointment, quoting its code: at the "
+                    + "office or, where the office allows it, yourself (autoconvocazione).")
+        case .french:
+            Wording(
+                title: "Convocation",
+                subtitle: service,
+                intro: "Un rendez-vous a été fixé pour vous auprès de l'office « \(office) » pour\u{00A0}: "
+                    + "\(service). Vous devez vous présenter en personne le jour et à l'heure indiqués.",
+                bringHeading: "À apporter",
+                bring: [
+                    "la présente convocation\u{00A0};",
+                    "votre passeport ou une autre pièce d'identité en cours de validité, et une photocopie\u{00A0};",
+                    "le récépissé de votre demande et les documents que l'office vous a demandés.",
+                ],
+                closing: "Si vous ne pouvez pas venir ce jour-là, déplacez ou annulez le rendez-vous en indiquant son "
+                    + "code\u{00A0}: auprès de l'office ou, lorsque l'office le permet, vous-même (autoconvocazione).")
+        case .arabic:
+            Wording(
+                title: "إشعار استدعاء",
+                subtitle: service,
+                intro: "حُدِّد لكم موعد لدى \(office) من أجل: \(service). يجب عليكم الحضور شخصيًا في اليوم "
+                    + "والساعة المحدَّدين.",
+                bringHeading: "ما يجب إحضاره",
+                bring: [
+                    "هذا الإشعار؛",
+                    "جواز سفر أو وثيقة هوية أخرى سارية المفعول، مع نسخة مصوّرة منها؛",
+                    "إيصال طلبكم والوثائق التي طلبها منكم المكتب.",
+                ],
+                closing: "إذا تعذّر عليكم الحضور في ذلك اليوم، فأجّلوا الموعد أو ألغوه مع ذكر رمزه: لدى المكتب، "
+                    + "أو بأنفسكم حيث يسمح المكتب بذلك (autoconvocazione).")
+        }
+    }
+
     static func note(_ kind: AppointmentNote.Kind, _ language: DocumentLanguage) -> Wording {
         switch (kind, language) {
         case (.convocation, .italian):

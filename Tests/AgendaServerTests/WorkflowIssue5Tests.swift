@@ -114,6 +114,8 @@ struct WorkflowIssue5Tests {
             out["appt"] = attempt(lambda: record(applicant.execute_command("APPT", booked)))
             out["pratica"] = attempt(lambda: record(applicant.execute_command("PRATICA", own))["pratica"])
             out["defer"] = attempt(lambda: record(applicant.execute_command("DEFER", booked, "NEXT")))
+            # The applicant prints its own convocation (autoconvocazione), by id or, as a reminder, never another's.
+            out["print own"] = attempt(lambda: applicant.execute_command("PRINT", "CONVOCATION", booked, "LANG", "en"))
             # Anything else: refused, and nothing recorded.
             sui = client("sui.roma")
             theirs = record(sui.execute_command("BOOK", "RM-S", service, other))["appointment"]
@@ -132,6 +134,9 @@ struct WorkflowIssue5Tests {
                 "ready": attempt(lambda: applicant.execute_command("READY", own)),
                 "quota": attempt(lambda: applicant.execute_command("QUOTA", "RM-S", service, "APPLICANT", "4")),
                 "history": attempt(lambda: applicant.execute_command("HISTORY", own)),
+                "print other": attempt(lambda: applicant.execute_command("PRINT", "CONVOCATION", theirs)),
+                "print unknown": attempt(lambda: applicant.execute_command("PRINT", "CONVOCATION", "A-NONE")),
+                "print other's reminder": attempt(lambda: applicant.execute_command("PRINT", "REMINDER", other)),
                 "latina books rome's": attempt(lambda: client("self.latina").execute_command("BOOK", "RM-S", service, own)),
             }
             out["head unchanged"] = head(staff) == before
@@ -173,9 +178,14 @@ struct WorkflowIssue5Tests {
         #expect(((out["appt"] as? [String: Any])?["ok"] as? [String: String])?["appointment"] == booked["appointment"])
         #expect((out["pratica"] as? [String: Any])?["ok"] as? String == roma[0])
         #expect(((out["defer"] as? [String: Any])?["ok"] as? [String: String])?["appointment"] == booked["appointment"])
+        let printed = try #require((out["print own"] as? [String: Any])?["ok"] as? String, "\(out["print own"] ?? "")")
+        // A SUI's convocation: its service, never the Questura's fingerprinting.
+        #expect(printed.contains("APPOINTMENT NOTICE") && printed.contains(booked["appointment"] ?? "?"), "\(printed)")
+        #expect(printed.contains("Nulla osta: presentazione e verifica dei documenti") && !printed.contains("fingerprint"),
+                "\(printed)")
         // Everything else is refused with NOPERM, and the log did not grow.
         let refused = try #require(out["refused"] as? [String: [String: Any]])
-        #expect(refused.count == 14)
+        #expect(refused.count == 17)
         for (what, reply) in refused {
             #expect((reply["error"] as? String)?.hasPrefix("NOPERM") == true, "\(what): \(reply)")
         }

@@ -116,6 +116,43 @@ struct NoteTests {
         #expect(AppointmentNote.make(.convocation, appointment: "A-1", log.views).failure?.code == "CONFLICT")
     }
 
+    @Test("a convocation at a SUI or a Prefettura names the office and its service, never fingerprinting at the Questura",
+          arguments: DocumentLanguage.allCases)
+    func officeConvocation(_ language: DocumentLanguage) {
+        var sui = note()
+        sui.officeKind = .sui
+        sui.office = "RM-S"
+        sui.officeName = "Sportello Unico per l'Immigrazione di Roma"
+        sui.serviceName = "Nulla osta: presentazione e verifica dei documenti"
+        let wording = Wording.note(for: sui, language)
+        let text = NoteText.render(sui, language: language)
+        let html = NoteHTML.render(sui, language: language)
+        let ics = ICalendar.render(sui, language: language)
+        for needle in [sui.serviceName, wording.title.uppercased(), "A-0056K", "P-RM-2008-000123"] {
+            #expect(text.contains(needle), "\(language): missing \(needle) in\n\(text)")
+        }
+        #expect(wording.intro.contains(sui.officeName) && wording.intro.contains(sui.serviceName))
+        for item in wording.bring {
+            #expect(text.replacingOccurrences(of: "\n   ", with: " ").contains(item), "\(language): missing \(item)")
+            #expect(html.contains("<li>\(HTML.escape(item))</li>"))
+        }
+        // Nothing of the Questura's fingerprinting: not the wording, not the Modello 209.
+        let questura = Wording.note(.convocation, language)
+        for sentence in [questura.subtitle, questura.intro, questura.closing] + questura.bring.dropFirst() {  // the first: "this notice"
+            #expect(!text.contains(sentence) && !html.contains(HTML.escape(sentence)) && !ics.contains(sentence))
+        }
+        #expect(!text.contains("209") && !text.localizedCaseInsensitiveContains("fotosegnalamento"))
+        // The Questura's own convocation keeps its wording; a Prefettura's reads as a SUI's, with its names.
+        #expect(Wording.note(for: note(), language).intro == questura.intro)
+        var prefettura = sui
+        prefettura.officeKind = .prefettura
+        prefettura.officeName = "Prefettura di Asti"
+        prefettura.serviceName = "Cittadinanza: verifica dei documenti e giuramento"
+        #expect(Wording.note(for: prefettura, language).intro.contains("Prefettura di Asti"))
+        // Translated: every language's intro differs from the Italian one.
+        if language != .italian { #expect(wording.intro != Wording.note(for: sui, .italian).intro) }
+    }
+
     @Test("the address is the office's own (with its telephone), else the province capital")
     func address() {
         var configured = World.questuraConfiguration

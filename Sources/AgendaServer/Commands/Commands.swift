@@ -56,7 +56,8 @@ enum Commands {
         "lookup": Spec(roles: readers, run: Reading.lookup),
         "history": Spec(roles: staff, run: Reading.history),
         // Printed documents (issue 5): convocation notes, pickup reminders, the day's lists.
-        "print": Spec(roles: readers, run: Printing.print),
+        // An applicant prints only its own pratica's notes (autoconvocazione).
+        "print": Spec(roles: ownReaders, run: Printing.print),
         "daylist": Spec(roles: staff, run: Printing.dayList),
         // Offices' configuration and the migration from the previous booking system (Offices.swift).
         "office": Spec(roles: readers, run: Offices.office),

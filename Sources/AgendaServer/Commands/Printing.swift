@@ -40,12 +40,21 @@ enum Printing {
             let reply = call.reply
             store.query({ views -> Result<AppointmentNote, AppointmentNote.Problem> in
                 var id = AppointmentID(target)
+                // An applicant account: its own pratica's notes only; anything else, known or not,
+                // answers the same, so it learns nothing of other pratiche.
+                let applicantRefused = AppointmentNote.Problem(
+                    code: "NOPERM", message: "An applicant account prints only its own pratica's notes.")
+                if let own = account?.ownPratica,
+                   views.appointments[id].map({ $0.pratica != own }) ?? (PraticaID(target) != own) {
+                    return .failure(applicantRefused)
+                }
                 if kind == .pickupReminder && views.appointments[id] == nil {
                     switch AppointmentNote.pickupAppointment(of: PraticaID(target), views) {
                     case .success(let found): id = found
                     case .failure(let problem): return .failure(problem)
                     }
                 }
+                if let own = account?.ownPratica, views.appointments[id]?.pratica != own { return .failure(applicantRefused) }
                 if account?.spec.role == .body, let appointment = views.appointments[id],
                    appointment.bookedBy != account?.spec.body {
                     return .failure(AppointmentNote.Problem(
