@@ -20,6 +20,14 @@ public enum Demo {
         AccountSpec(name: "admin", role: .admin, office: nil, body: "admin"),
     ]
 
+    /// The accounts `seed` creates: one per role, and, when there are demo pratiche, an
+    /// applicant's own (`self.demo`, tied to `P-DEMO-000000000001`) to try self-booking with.
+    public static func accounts(pratiche: Int) -> [AccountSpec] {
+        guard pratiche > 1 else { return accounts }
+        return accounts + [AccountSpec(name: "self.demo", role: .applicant, office: nil, body: pratica(1).rawValue,
+                                       pratica: pratica(1))]
+    }
+
     /// `P-DEMO-000000000042`: twelve digits, as `redis-benchmark` writes `__rand_int__`.
     public static func pratica(_ number: Int) -> PraticaID {
         let digits = String(number)
@@ -59,6 +67,7 @@ public enum Demo {
     public static func seed(_ store: Store, pratiche: Int) throws -> Int {
         var commands: [Command] = [.configureOffice(trainingOffice())]
         commands += (0..<pratiche).map { .registerPratica(applicant($0)) }
+        let accounts = accounts(pratiche: pratiche)
         commands += accounts.map { .createAccount($0) }
         let decisions = try store.executeAll(commands, actor: .system)
         for decision in decisions {

@@ -126,9 +126,10 @@ struct Serve: AsyncParsableCommand {
 
     func printDemo(_ accounts: [String], port: Int) {
         print("Demo accounts (password: \(Demo.password)):")
-        for spec in Demo.accounts where accounts.contains(spec.name) {
+        for spec in Demo.accounts(pratiche: demoPratiche) where accounts.contains(spec.name) {
             print("  \(spec.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(spec.role)"
-                  + (spec.office.map { " at \($0)" } ?? "") + (spec.role == .body ? " for \(spec.body)" : ""))
+                  + (spec.office.map { " at \($0)" } ?? "") + (spec.role == .body ? " for \(spec.body)" : "")
+                  + (spec.pratica.map { " for \($0) only (self-booking)" } ?? ""))
         }
         print("Demo pratiche: \(Demo.pratica(0)) ... \(Demo.pratica(max(0, demoPratiche - 1))); training office \(Demo.office)")
         print("Try: redis-cli -p \(port)   then   AUTH sui.roma demo   and   BOOK \(Demo.office) fotosegnalamento \(Demo.pratica(1))")

@@ -359,6 +359,16 @@ struct NodeProcessTests {
                                 in: scratch.root, timeout: 60)
         #expect(resp2.status == 0, "redis-cli exited \(resp2.status): \(resp2.stderr)")
         #expect(resp2.stdout.contains("1) \"pratica\"") && resp2.stdout.contains("\"P-DEMO-000000000008\""), "\(resp2.stdout)")
+
+        // The demo's applicant account books its own pratica, and only that one.
+        let own = try runTool(["redis-cli", "-p", port, "--user", "self.demo", "--pass", "demo",
+                               "BOOK", "DEMO-Q", "fotosegnalamento", "P-DEMO-000000000001"], in: scratch.root, timeout: 60)
+        #expect(own.stdout.contains("P-DEMO-000000000001") && own.stdout.contains("booked"), "\(own.stdout) \(own.stderr)")
+        let other = try runTool(["redis-cli", "-p", port, "--user", "self.demo", "--pass", "demo",
+                                 "BOOK", "DEMO-Q", "fotosegnalamento", "P-DEMO-000000000009"], in: scratch.root, timeout: 60)
+        #expect(other.stdout.hasPrefix("NOPERM"), "\(other.stdout) \(other.stderr)")
+        #expect(node.log.contains("self.demo        applicant for P-DEMO-000000000001 only (self-booking)"),
+                "the banner lists it")
     }
 
     /// `key, value, key, value …` lines, as redis-cli prints a flat map, up to the first line that is no key.
