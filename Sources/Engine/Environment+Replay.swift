@@ -14,8 +14,10 @@ extension Environment {
     /// Writes a new data directory at `directory`: records 1...`views.headSequence` copied from
     /// `source`'s log, and `views` written whole, in the layout the store writes. A node opens it
     /// like any other (it checks that the views stop where the log does). Refuses a directory
-    /// that already holds data.
-    public static func writeRebuilt(_ views: Views, log source: Environment, into directory: String) throws {
+    /// that already holds data. `writingViews: false` copies only the log (no views, no head):
+    /// for a scratch directory whose views are written at the end, if at all (`replay whatif`).
+    public static func writeRebuilt(_ views: Views, log source: Environment, into directory: String,
+                                    writingViews: Bool = true) throws {
         guard !FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
             throw StoreError.cannotOpen("\(directory) already holds a data directory; give a new or empty one")
         }
@@ -39,6 +41,7 @@ extension Environment {
             }
             next = last + 1
         }
+        guard writingViews else { return }
         try target.writeTransaction { txn in
             for (database, entries) in ViewCodec.allEntries(views) {
                 for entry in entries {

@@ -179,7 +179,9 @@ public enum WhatIf {
         let scratch = keep ?? (NSTemporaryDirectory() + "agenda-whatif-\(getpid())-\(UUID().uuidString.prefix(8))")
         if keep == nil { try? FileManager.default.removeItem(atPath: scratch) }
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: scratch) } }
-        try Environment.writeRebuilt(views, log: environment, into: scratch)
+        // Only the log: the views of the state before would be replaced at the end anyway (and
+        // are not written at all when the directory is not kept: the report reads the log).
+        try Environment.writeRebuilt(views, log: environment, into: scratch, writingViews: false)
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as? Int) ?? 0
         let target = try Environment(directory: scratch, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 3))
         defer { target.close() }
