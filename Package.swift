@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // Debian's liblmdb-dev, found through pkg-config (`lmdb`).
@@ -79,7 +80,12 @@ let package = Package(
             ]
         ),
         // The auditors' and analysts' reading of a log: rebuild, audit, dump, history, as-of.
-        .target(name: "Replay", dependencies: ["Engine", "Projections", "Events", "Documents"]),
+        .target(
+            name: "Replay",
+            dependencies: ["Engine", "Projections", "Events", "Documents",
+                           // what-if's held attendance marks (swift-collections comes with SwiftNIO).
+                           .product(name: "HeapModule", package: "swift-collections")]
+        ),
         .executableTarget(
             name: "replay",
             dependencies: ["Engine", "Projections", "Replay", "Documents", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,6 +1,7 @@
 import Engine
 import Events
 import Foundation
+import HeapModule
 import Projections
 
 /// `replay whatif`: the recorded demand of a period decided again, by the real `Decider` and
@@ -254,7 +255,7 @@ public enum WhatIf {
             return missing.contains(id) ? nil : id
         }
         // Attendance marks held back until the day the what-if seats their appointment on (rule 5).
-        var held: [HeldMark] = []
+        var held = Heap<HeldMark>()
         var clock = start
         func decideAgain(_ command: Command, _ recorded: Record, at now: Instant) throws {
             let decided = append(command, actor: recorded.actor, requestID: recorded.requestID, at: now)
@@ -277,10 +278,10 @@ public enum WhatIf {
         /// Decides the held marks due by `time`, in the order they fall due; one whose
         /// appointment has moved on again waits for its new day.
         func release(through time: Instant) throws {
-            while let first = held.first, first.due <= time {
-                held.removeFirst()
+            while let first = held.min, first.due <= time {
+                held.removeMin()
                 if let due = markDue(first.command, first.recorded, views, today: RomeTime.day(of: first.due)) {
-                    hold(HeldMark(due: due, order: first.order, command: first.command, recorded: first.recorded), in: &held)
+                    held.insert(HeldMark(due: due, order: first.order, command: first.command, recorded: first.recorded))
                 } else {
                     try decideAgain(first.command, first.recorded, at: max(first.due, clock))
                 }
@@ -299,7 +300,7 @@ public enum WhatIf {
                         command = .configureOffice(configuration)
                     }
                     if let due = markDue(command, recorded, views, today: RomeTime.day(of: recorded.decidedAt)) {
-                        hold(HeldMark(due: due, order: recorded.sequence, command: command, recorded: recorded), in: &held)
+                        held.insert(HeldMark(due: due, order: recorded.sequence, command: command, recorded: recorded))
                         continue
                     }
                     try decideAgain(command, recorded, at: recorded.decidedAt)
@@ -384,17 +385,16 @@ public enum WhatIf {
     }
 
     /// A recorded attendance mark, waiting for the day the what-if seats its appointment on.
-    struct HeldMark {
+    /// Ordered by when it falls due, then by the recorded sequence (marks due at the same
+    /// instant go in log order), in a heap: a cut can hold tens of thousands at once.
+    struct HeldMark: Comparable {
         var due: Instant
-        /// The recorded sequence: marks due at the same instant go in log order.
         var order: UInt64
         var command: Command
         var recorded: Record
-    }
 
-    static func hold(_ mark: HeldMark, in held: inout [HeldMark]) {
-        let index = held.firstIndex { ($0.due, $0.order) > (mark.due, mark.order) } ?? held.endIndex
-        held.insert(mark, at: index)
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.due, lhs.order) < (rhs.due, rhs.order) }
+        static func == (lhs: Self, rhs: Self) -> Bool { (lhs.due, lhs.order) == (rhs.due, rhs.order) }
     }
 
     /// When a recorded mark of attendance is due, if the what-if seats its appointment on a
