@@ -222,8 +222,7 @@ public enum WhatIf {
         for change in changes { changedOffices[change.office, default: []].append(change) }
         var displaced = 0
         for office in changedOffices.keys.sorted() {
-            guard let previous = views.offices[office]?.configuration else { continue }
-            var configuration = previous
+            guard var configuration = views.offices[office]?.configuration else { continue }
             for change in changedOffices[office] ?? [] { configuration = try change.applied(to: configuration) }
             // The office first moves what the new calendar cannot hold, as it would have to.
             while let move = try displacement(office, for: configuration, views, at: start) {
@@ -371,10 +370,10 @@ public enum WhatIf {
         var candidate = max(day, earliest)
         while candidate <= last {
             let fresh = next.freshLoad(service, on: candidate)
-            let held = views.loads[key]?[candidate]
-            if !fresh.closed, held?.closed != true {
+            let seated = views.loads[key]?[candidate]
+            if !fresh.closed, seated?.closed != true {
                 for slot in fresh.slots where candidate > day || slot.time > time {
-                    let booked = held.flatMap { load in load.slotIndex(slot.time).map { load.slots[$0].booked } } ?? 0
+                    let booked = seated.flatMap { load in load.slotIndex(slot.time).map { load.slots[$0].booked } } ?? 0
                     if booked < slot.capacity { return (moving.appointment, candidate, slot.time) }
                 }
             }

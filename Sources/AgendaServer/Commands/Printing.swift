@@ -54,7 +54,9 @@ enum Printing {
                     case .failure(let problem): return .failure(problem)
                     }
                 }
-                if let own = account?.ownPratica, views.appointments[id]?.pratica != own { return .failure(applicantRefused) }
+                if let own = account?.ownPratica, let appointment = views.appointments[id], appointment.pratica != own {
+                    return .failure(applicantRefused)
+                }
                 if account?.spec.role == .body, let appointment = views.appointments[id],
                    appointment.bookedBy != account?.spec.body {
                     return .failure(AppointmentNote.Problem(
