@@ -350,7 +350,9 @@ public enum WhatIf {
         let next = OfficeView(configuration: configuration, closures: current.closures,
                               serviceClosures: current.serviceClosures)
         let today = RomeTime.day(of: now)
-        let refusal = "the engine refuses the changed calendar of \(office) from \(today): " + RecordText.outcome(trial)
+        let reason = RecordText.outcome(trial)
+        let refusal = "the engine refuses the changed calendar of \(office) from \(today): "
+            + (reason.hasSuffix(".") ? String(reason.dropLast()) : reason)
         guard next.grids[service] == current.grids[service] else {
             throw ReplayError.badArgument(refusal + "; a new slot length applies only from a day with nothing booked "
                                           + "on or after it (choose a later --from)")
