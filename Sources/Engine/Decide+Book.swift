@@ -26,7 +26,7 @@ extension Decider {
         }
         let window = BookingWindow(office.configuration, now: now)
         calendar.channel = views.channel(of: actor)
-        calendar.today = window.today
+        calendar.seen(from: window)
         let requested: Day
         if let on = request.on {
             if let rejection = checkChosenDay(on, at: request.at, calendar, office.configuration.office, window) {

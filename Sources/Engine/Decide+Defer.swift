@@ -21,7 +21,7 @@ extension Decider {
         }
         // It moves within its own channel's share, as it was booked.
         calendar.channel = appointment.channel
-        calendar.today = window.today
+        calendar.seen(from: window)
         let found: (day: Day, time: LocalTime)?
         switch target {
         case .nextFree:

@@ -42,7 +42,9 @@ public struct SequenceIDs: IDSource, Sendable {
 public enum Decider {
     public static func decide(_ command: Command, _ views: Views, now: Instant, actor: Actor,
                               ids: inout some IDSource) -> Outcome {
-        switch command {
+        // Who may act comes first: a refusal tells nothing of the state it would have met.
+        if let refusal = Permissions.refusal(command, actor: actor, views) { return .rejected(refusal) }
+        return switch command {
         case .configureOffice(let configuration):
             configure(configuration, views, now: now)
         case .closeDay(let office, let day, let service, let reason):
@@ -78,11 +80,14 @@ public enum Decider {
 /// The days an office takes bookings on, seen from `now`.
 struct BookingWindow {
     let today: Day
+    /// The minute of now, Europe/Rome.
+    let time: LocalTime
     let earliest: Day
     let last: Day
 
     init(_ configuration: OfficeConfiguration, now: Instant) {
         today = RomeTime.day(of: now)
+        time = RomeTime.time(of: now)
         earliest = today.adding(days: Int(configuration.leadDays))
         last = today.adding(days: Int(configuration.horizonDays))
     }

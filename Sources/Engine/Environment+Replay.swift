@@ -42,18 +42,6 @@ extension Environment {
             next = last + 1
         }
         guard writingViews else { return }
-        try target.writeTransaction { txn in
-            for (database, entries) in ViewCodec.allEntries(views) {
-                for entry in entries {
-                    try entry.key.withUnsafeBytes { key in
-                        try entry.value.withUnsafeBytes { value in
-                            try target.put(txn, database.rawValue, key, value, flags: UInt32(MDB_APPEND))
-                        }
-                    }
-                }
-            }
-            try target.put(txn, "meta", Array("head".utf8), headEntry(sequence: views.headSequence, hash: views.headHash))
-            try target.put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
-        }
+        try target.writeTransaction { txn in try target.writeWholeViews(views, txn) }
     }
 }

@@ -46,19 +46,6 @@ extension Environment {
     }
 
     private func replaceViewsOnce(_ views: Views) throws {
-        try writeTransaction { txn in
-            for database in ViewDatabase.allCases { try empty(txn, database.rawValue) }
-            for (database, entries) in ViewCodec.allEntries(views) {
-                for entry in entries {
-                    try entry.key.withUnsafeBytes { key in
-                        try entry.value.withUnsafeBytes { value in
-                            try put(txn, database.rawValue, key, value, flags: UInt32(MDB_APPEND))
-                        }
-                    }
-                }
-            }
-            try put(txn, "meta", Array("head".utf8), Environment.headEntry(sequence: views.headSequence, hash: views.headHash))
-            try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
-        }
+        try writeTransaction { txn in try writeWholeViews(views, txn) }
     }
 }

@@ -32,24 +32,14 @@ public enum Queries {
         }
         let window = BookingWindow(office.configuration, now: now)
         calendar.channel = channel
-        calendar.today = window.today
+        calendar.seen(from: window)
         var day = max(window.earliest, notBefore ?? window.earliest)
         if day > window.last { return .failure(.beyondHorizon(requested: day, last: window.last)) }
         var found: [FreeSlot] = []
         while day <= window.last && found.count < count {
-            if calendar.isOpen(day) {
-                if let load = calendar.load?[day] {
-                    for slot in load.slots where found.count < count {
-                        let room = calendar.room(slot, on: day)
-                        if room > 0 { found.append(FreeSlot(day: day, time: slot.time, free: room)) }
-                    }
-                } else {
-                    let room = calendar.room(SlotLoad(time: .midnight, capacity: calendar.service.capacityPerSlot, booked: 0),
-                                             on: day)
-                    for time in calendar.slotTimes(on: day) where found.count < count && room > 0 {
-                        found.append(FreeSlot(day: day, time: time, free: room))
-                    }
-                }
+            calendar.slots(on: day, atOrAfter: nil) { time, room in
+                if room > 0 { found.append(FreeSlot(day: day, time: time, free: room)) }
+                return found.count < count
             }
             day = day.adding(days: 1)
         }

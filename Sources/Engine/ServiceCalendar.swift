@@ -13,8 +13,27 @@ struct ServiceCalendar {
     var pending: [Day: [LocalTime: UInt16]] = [:]
     /// The quota channel searching: `.open` (staff, close-day) sees every free seat.
     var channel: Channel = .open
-    /// The office's today, for releasing unused quota (`releaseDays`).
+    /// The office's today, for releasing unused quota (`releaseDays`) and for the slots that
+    /// have begun.
     var today = Day(daysSinceEpoch: 0)
+    /// The minute of today (Europe/Rome) the decision is made in: a slot of today starting at
+    /// or before it has begun and is not bookable (docs/engine.md, "Begun slots").
+    var nowTime: LocalTime?
+
+    /// Sets today and the minute of now, as the booking window sees them.
+    mutating func seen(from window: BookingWindow) {
+        today = window.today
+        nowTime = window.time
+    }
+
+    /// The earliest start a search on `day` may take, given what the caller asked (`time`):
+    /// on today, strictly after the minute of now.
+    func earliest(on day: Day, atOrAfter time: LocalTime?) -> LocalTime? {
+        guard day == today, let nowTime else { return time }
+        let next = LocalTime(minutesSinceMidnight: nowTime.minutesSinceMidnight + 1)
+        guard let time else { return next }
+        return max(time, next)
+    }
 
     /// Whether the search must look at the channels' counts: a restricted channel on a
     /// service with quotas.
@@ -67,24 +86,38 @@ struct ServiceCalendar {
         return nil
     }
 
-    func firstFree(on day: Day, atOrAfter time: LocalTime?) -> LocalTime? {
+    func firstFree(on day: Day, atOrAfter asked: LocalTime?) -> LocalTime? {
         let taken = pending.isEmpty ? nil : pending[day]
+        if taken == nil, let dayLoad = load?[day], dayLoad.free == 0 { return nil }
+        var found: LocalTime?
+        slots(on: day, atOrAfter: asked) { time, room in
+            if room > Int(taken?[time] ?? 0) { found = time }
+            return found == nil
+        }
+        return found
+    }
+
+    /// Calls `body` with each slot of `day` at or after `asked` that has not begun, in order,
+    /// with the seats this calendar's channel may take there (before `pending`), while `body`
+    /// returns true. A closed day has none. The one walk over a day's slots: BOOK, DEFER,
+    /// close-day and FIRSTFREE all see the same seats.
+    func slots(on day: Day, atOrAfter asked: LocalTime?, _ body: (LocalTime, Int) -> Bool) {
+        let time = earliest(on: day, atOrAfter: asked)
         if let dayLoad = load?[day] {
-            if dayLoad.closed || (taken == nil && dayLoad.free == 0) { return nil }
+            if dayLoad.closed { return }
             let released = quotaBound && office.quotaReleased(service, on: day, today: today)
             for slot in dayLoad.slots where time.map({ slot.time >= $0 }) ?? true {
                 let room = quotaBound ? slot.room(for: channel, quotas: service.quotas, released: released) : Int(slot.free)
-                if room > Int(taken?[slot.time] ?? 0) { return slot.time }
+                if !body(slot.time, room) { return }
             }
-            return nil
+            return
         }
-        guard !office.isClosed(service.id, on: day) else { return nil }
+        guard !office.isClosed(service.id, on: day) else { return }
         let empty = quotaBound ? room(SlotLoad(time: .midnight, capacity: service.capacityPerSlot, booked: 0), on: day)
             : Int(service.capacityPerSlot)
         for slotTime in slotTimes(on: day) where time.map({ slotTime >= $0 }) ?? true {
-            if empty > Int(taken?[slotTime] ?? 0) { return slotTime }
+            if !body(slotTime, empty) { return }
         }
-        return nil
     }
 
     /// The seats this calendar's channel may still take in `slot` on `day`.

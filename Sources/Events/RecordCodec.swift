@@ -456,6 +456,8 @@ public enum RecordCodec {
             writer.u8(22); writer.string(appointment.rawValue); writer.day(day); writer.day(today)
         case .outsideTransition(let office, let day, let window):
             writer.u8(23); writer.string(office.rawValue); writer.day(day); encode(window, &writer)
+        case .notPermitted(let permission, let role, let subject):
+            writer.u8(24); writer.u8(permission.rawValue); writer.u8(role.rawValue); writer.string(subject)
         }
     }
 
@@ -495,6 +497,16 @@ public enum RecordCodec {
         case 23:
             return .outsideTransition(OfficeID(try reader.string()), day: try reader.day(),
                                       window: try decodeTransition(&reader))
+        case 24:
+            let permissionAt = reader.offset
+            let permissionTag = try reader.u8()
+            guard let permission = Permission(rawValue: permissionTag) else {
+                throw .unknownTag(kind: "permission", tag: permissionTag, offset: permissionAt)
+            }
+            let roleAt = reader.offset
+            let roleTag = try reader.u8()
+            guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
+            return .notPermitted(permission, role: role, subject: try reader.string())
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }

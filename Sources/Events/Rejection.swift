@@ -29,6 +29,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case notYetDue(AppointmentID, day: Day, today: Day)
     /// A migrated appointment on a day outside the office's transition window (nil: none set).
     case outsideTransition(OfficeID, day: Day, window: TransitionWindow?)
+    /// Who may act (docs/engine.md, "Who may act"): the account's `role` may not do this to
+    /// `subject` (a command name, an office, an appointment or a pratica, as `permission` says).
+    case notPermitted(Permission, role: Role, subject: String)
 
     /// The protocol's error code for this rejection (PROTOCOL.md).
     public var code: String {
@@ -41,6 +44,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
+        case .notPermitted: "NOPERM"
         }
     }
 
@@ -70,6 +74,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownAccount: "unknown-account"
         case .notYetDue: "not-yet-due"
         case .outsideTransition: "outside-transition"
+        case .notPermitted(let permission, _, _): permission.rule
         }
     }
 
@@ -125,6 +130,71 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
                 + "are accepted only inside it. Widen it with TRANSITION or book the applicant normally."
         case .outsideTransition(let office, let day, nil):
             "\(office) has no transition window, so no migrated appointment (\(day)) is accepted; set one with TRANSITION."
+        case .notPermitted(let permission, let role, let subject):
+            permission.sentence(role: role, subject: subject)
+        }
+    }
+}
+
+/// The rule of who may act that refused a command (docs/engine.md, "Who may act"). Tags are
+/// forever, as every tag of the log: add cases, never reuse one.
+public enum Permission: UInt8, CaseIterable, Sendable {
+    /// The account's role may not send this command at all; `subject` is the command's name.
+    case role = 1
+    /// Only the office's own staff (a prefettura for its province; admin anywhere); `subject` is the office.
+    case office = 2
+    /// The appointment is not one this account may act on: a body's own bookings, an applicant's
+    /// own pratica's, staff's own office's. An unknown id gets the same answer, so nothing leaks.
+    case appointment = 3
+    /// An applicant account acts only on the pratica it is tied to; `subject` is the pratica named.
+    case pratica = 4
+    /// The account was disabled; `subject` is its name.
+    case disabled = 5
+
+    /// The name dumps print for it.
+    public var name: String {
+        switch self {
+        case .role: "role"
+        case .office: "office"
+        case .appointment: "appointment"
+        case .pratica: "pratica"
+        case .disabled: "disabled"
+        }
+    }
+
+    public var rule: String {
+        switch self {
+        case .role: "not-permitted-role"
+        case .office: "not-permitted-office"
+        case .appointment: "not-permitted-appointment"
+        case .pratica: "not-permitted-pratica"
+        case .disabled: "not-permitted-disabled"
+        }
+    }
+
+    /// One sentence whether the subject exists or not: a refusal must not tell a body or an
+    /// applicant which appointments exist.
+    func sentence(role: Role, subject: String) -> String {
+        switch self {
+        case .role:
+            "A \(role) account may not \(subject.uppercased()); ask an operator whose role may."
+        case .office:
+            "Only \(subject)'s own staff, its prefettura or an admin may do that; ask them."
+        case .appointment:
+            switch role {
+            case .body:
+                "\(subject) is not an appointment this body booked, or there is none; a body acts only on its own bookings."
+            case .applicant:
+                "\(subject) is not an appointment of this applicant's pratica, or there is none; "
+                    + "an applicant account acts only on its own pratica."
+            default:
+                "\(subject) is not an appointment this \(role) account may act on, or there is none; "
+                    + "staff act on their own office's appointments and on those they booked."
+            }
+        case .pratica:
+            "An applicant account acts only on its own pratica, not \(subject)."
+        case .disabled:
+            "The account \(subject) is disabled; ask an administrator."
         }
     }
 }

@@ -204,6 +204,9 @@ public enum RecordJSON {
             fields += [("appointment", .string(appointment.rawValue)), ("day", self.day(day)), ("today", self.day(today))]
         case .outsideTransition(let office, let day, let window):
             fields += [("office", .string(office.rawValue)), ("day", self.day(day)), ("window", transition(window))]
+        case .notPermitted(let permission, let role, let subject):
+            fields += [("permission", .string(permission.name)), ("role", .string(role.description)),
+                       ("subject", .string(subject))]
         }
         return .object(fields)
     }

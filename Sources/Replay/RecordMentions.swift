@@ -96,6 +96,13 @@ public struct RecordMentions {
             appointments.append(appointment)
         case .notYetDue(let appointment, _, _):
             appointments.append(appointment)
+        case .notPermitted(let permission, _, let subject):
+            switch permission {
+            case .office: offices.append(OfficeID(subject))
+            case .appointment: appointments.append(AppointmentID(subject))
+            case .pratica: pratiche.append(PraticaID(subject))
+            case .role, .disabled: break
+            }
         case .beforeLeadTime, .beyondHorizon, .dayInPast, .invalidConfiguration, .accountExists, .unknownAccount:
             break
         }

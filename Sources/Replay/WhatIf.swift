@@ -488,10 +488,12 @@ public enum WhatIf {
             case .appointmentNotLive(let id, let state): return .rejected(.appointmentNotLive(map(id), state: state))
             case .cannotRehouse(let id, let through): return .rejected(.cannotRehouse(map(id), searchedThrough: through))
             case .notYetDue(let id, let day, let today): return .rejected(.notYetDue(map(id), day: day, today: today))
+            case .notPermitted(.appointment, let role, let subject):
+                return .rejected(.notPermitted(.appointment, role: role, subject: map(AppointmentID(subject)).rawValue))
             case .unknownOffice, .unknownService, .unknownPratica, .full, .permitNotReady, .permitAlreadyDelivered,
                  .officeClosed, .beforeLeadTime, .beyondHorizon, .noSuchSlot, .dayInPast, .invalidConfiguration,
                  .capacityBelowBookings, .praticaAlreadyRegistered, .vistoAlreadyRegistered, .accountExists,
-                 .unknownAccount, .outsideTransition:
+                 .unknownAccount, .outsideTransition, .notPermitted:
                 return outcome
             }
         }

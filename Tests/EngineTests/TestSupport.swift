@@ -126,16 +126,17 @@ struct GivenRejected: Error, CustomStringConvertible {
     var description: String { "given: \(command) was rejected (\(rejection.rule)): \(rejection)" }
 }
 
-/// The state a test starts from, built by deciding commands in sequence and folding each
-/// record into the views: what `Store.process` does, minus LMDB. The sequence counter and the
-/// head hash are the views' own (`headSequence`, `headHash`), as in the store, so `apply`'s
-/// chain preconditions check every step.
+/// The state a test starts from, built by stepping commands through `EngineCore` (decide,
+/// seal, fold), as the store does, minus LMDB. The sequence counter and the head hash are the
+/// views' own (`headSequence`, `headHash`), so `apply`'s chain preconditions check every step.
 struct Given {
-    private(set) var views = Views()
+    private(set) var core = EngineCore()
+    var views: Views { core.views }
+    /// Every record stepped, in order.
+    private(set) var records: [Record] = []
     /// The clock: every following decision is made at this instant.
     var now: Instant
     var actor: Actor
-    private var writer = ByteWriter(capacity: 512)
 
     init(now: Instant = Fixture.monday, actor: Actor = Fixture.operatorActor) {
         self.now = now
@@ -175,16 +176,10 @@ struct Given {
     /// Decides, seals into the chain and folds, whatever the outcome (a rejection is logged too).
     @discardableResult
     mutating func record(_ command: Command) -> Outcome {
-        let sequence = nextSequence
-        let outcome = decide(command)
-        let previous = views.headHash
-        let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: actor, requestID: "", command: command,
-                                    outcome: outcome, previousHash: previous, into: &writer)
-        let record = Record(sequence: sequence, decidedAt: now, actor: actor, requestID: "", command: command,
-                            outcome: outcome, previousHash: previous, hash: hash)
-        var changes = Changes()
-        views.apply(record, changes: &changes)
-        return outcome
+        let record = core.decide(command, actor: actor, now: now)
+        core.discardChanges()
+        records.append(record)
+        return record.outcome
     }
 
     /// Records a setup step that must be accepted; its events.

@@ -15,25 +15,12 @@ enum Booking {
                 pratica: PraticaID(try Arguments.id(words[2], "pratica")),
                 notBefore: try words.day(option: "NOTBEFORE"), on: try words.day(option: "ON"),
                 at: try words.time(option: "AT"), orExisting: words.flag("EXISTING"))
-            if let own = call.account?.ownPratica, own != request.pratica {
-                return call.fail("NOPERM", "This applicant account books only for \(own).")
-            }
-            // With EXISTING, the live appointment the engine will keep is the reply.
-            let existing = Snapshot<AppointmentView>()
-            let pratica = request.pratica
-            let service = request.service
-            var check: (@Sendable (Views) -> StoreError?)?
-            if request.orExisting {
-                check = { views in
-                    if let live = views.pratiche[pratica]?.live[service] { existing.value = views.appointments[live] }
-                    return nil
-                }
-            }
-            call.submit(.book(request), requestID: try words.requestID, check: check) { decision in
+            call.submit(.book(request), requestID: try words.requestID) { decision in
                 if case .appointmentBooked(let booked)? = decision.record.outcome.events.first {
                     return Replies.booked(booked, seq: decision.record.sequence)
                 }
-                guard let view = existing.value else {
+                // EXISTING: the live appointment the engine kept, as it stood then.
+                guard let view = decision.subjects.appointments.first else {
                     return .error(code: "INTERNAL", message: "BOOK was accepted without a booking; tell the administrator.")
                 }
                 return Replies.appointment(view, seq: decision.record.sequence, existing: true)
@@ -58,6 +45,7 @@ enum Booking {
                 }
                 count = value
             }
+            if call.refuses(.firstFree) { return }
             let now = call.node.clock()
             let wanted = count
             let channel = Channel(role: call.account?.spec.role)
@@ -94,15 +82,8 @@ enum Booking {
             default:
                 throw .syntax("Give NEXT or TO date, not both; expected \(usage).")
             }
-            let snapshot = Snapshot<AppointmentView>()
-            call.submit(.deferAppointment(id, to: target, reason: try words.reason), requestID: try words.requestID,
-                        check: ownAppointment(id, call.account, snapshot)) { decision in
-                guard var view = snapshot.value else { return .error(code: "NOTFOUND", message: "No appointment \(id).") }
-                for case .appointmentMoved(let moved) in decision.record.outcome.events where moved.appointment == id {
-                    view.day = moved.toDay
-                    view.time = moved.toTime
-                }
-                return Replies.appointment(view, seq: decision.record.sequence)
+            call.submit(.deferAppointment(id, to: target, reason: try words.reason), requestID: try words.requestID) { decision in
+                Replies.subject(id, decision)
             }
         } catch {
             call.fail(error)
@@ -114,46 +95,11 @@ enum Booking {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, options: ["REASON", "REQID"], usage: usage)
             let id = AppointmentID(try Arguments.id(words[0], "appointment"))
-            let snapshot = Snapshot<AppointmentView>()
-            call.submit(.cancel(id, reason: try words.reason), requestID: try words.requestID,
-                        check: ownAppointment(id, call.account, snapshot)) { decision in
-                guard var view = snapshot.value else { return .error(code: "NOTFOUND", message: "No appointment \(id).") }
-                view.state = .cancelled
-                return Replies.appointment(view, seq: decision.record.sequence)
+            call.submit(.cancel(id, reason: try words.reason), requestID: try words.requestID) { decision in
+                Replies.subject(id, decision)
             }
         } catch {
             call.fail(error)
         }
     }
-
-    /// A body acts only on appointments it booked, an applicant only on its own pratica's; staff
-    /// on any. Also keeps the appointment as it was, for the reply.
-    static func ownAppointment(_ id: AppointmentID, _ account: AccountView?,
-                               _ snapshot: Snapshot<AppointmentView>) -> @Sendable (Views) -> StoreError? {
-        let body = account?.spec.role == .body ? account?.spec.body : nil
-        let own = account?.ownPratica
-        let isApplicant = account?.spec.role == .applicant
-        return { views in
-            guard let appointment = views.appointments[id] else {
-                // An applicant learns nothing of other appointments, not even that they do not exist.
-                if isApplicant { return .refused(code: "NOPERM", message: "An applicant account acts only on its own pratica.") }
-                return nil  // the engine refuses it, on the record
-            }
-            if isApplicant && appointment.pratica != own {
-                return .refused(code: "NOPERM", message: "\(id) is not an appointment of this applicant's pratica.")
-            }
-            if let body, appointment.bookedBy != body {
-                return .refused(code: "NOPERM", message: "\(id) was booked by another body; only it, or the office's "
-                                + "staff, may change it.")
-            }
-            snapshot.value = appointment
-            return nil
-        }
-    }
-}
-
-/// Written by a check on the writer's thread, read by the reply after the commit: the store's
-/// handoff orders the two.
-final class Snapshot<T>: @unchecked Sendable {
-    var value: T?
 }

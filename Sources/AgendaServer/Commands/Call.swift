@@ -24,12 +24,12 @@ struct Call {
     func fail(_ error: ArgumentError) { reply(.error(code: error.code, message: error.message)) }
 
     /// Sends the command through the single writer and replies, once it is durable, with
-    /// `success(decision)` or the error. `check` runs in the writer's order, just before deciding.
-    func submit(_ command: Command, requestID: String, check: (@Sendable (Views) -> StoreError?)? = nil,
-                success: @escaping @Sendable (Decision) -> Reply) {
+    /// `success(decision)` or the error. Who may send it is the engine's rule: a refusal is a
+    /// rejection like any other, recorded in the log.
+    func submit(_ command: Command, requestID: String, success: @escaping @Sendable (Decision) -> Reply) {
         guard let account else { return fail("NOAUTH", "Authentication required; send AUTH user password.") }
         let reply = self.reply
-        node.store.submit(command, actor: account.spec.actor, requestID: requestID, check: check) { result in
+        node.store.submit(command, actor: account.spec.actor, requestID: requestID) { result in
             switch result {
             case .success(let decision):
                 if case .rejected(let rejection) = decision.record.outcome {
@@ -41,6 +41,14 @@ struct Call {
                 reply(Call.reply(for: error))
             }
         }
+    }
+
+    /// The engine's answer to whether this account may make `read`; a refusal is sent as the
+    /// reply, and true returned. For reads that name no appointment (those check in `query`).
+    func refuses(_ read: Permissions.Read) -> Bool {
+        guard let rejection = Permissions.refusal(reading: read, by: account) else { return false }
+        fail(rejection.code, rejection.description)
+        return true
     }
 
     /// Reads the views in the writer's order and replies with what `body` makes of them.

@@ -17,30 +17,9 @@ enum Desk {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, options: ["REQID"], usage: usage)
             let id = PraticaID(try Arguments.id(words[0], "pratica"))
-            let snapshot = Snapshot<(PraticaView, [AppointmentID: AppointmentView])>()
-            call.submit(command(id), requestID: try words.requestID, check: { views in
-                if let pratica = views.pratiche[id] {
-                    var appointments: [AppointmentID: AppointmentView] = [:]
-                    for appointment in pratica.appointments { appointments[appointment] = views.appointments[appointment] }
-                    snapshot.value = (pratica, appointments)
-                }
-                return nil
-            }) { decision in
-                guard var (pratica, appointments) = snapshot.value else {
-                    return .error(code: "NOTFOUND", message: "No pratica \(id).")
-                }
-                for event in decision.record.outcome.events {
-                    switch event {
-                    case .permitMarkedReady: pratica.permitReady = true
-                    case .permitDelivered(_, let completed):
-                        pratica.permitDelivered = true
-                        if let completed { appointments[completed]?.state = .completed }
-                    case .appointmentCancelled(let appointment, _, _, _, _, _, _):
-                        appointments[appointment]?.state = .cancelled
-                    default: break
-                    }
-                }
-                return Replies.pratica(pratica) { appointments[$0] }
+            call.submit(command(id), requestID: try words.requestID) { decision in
+                guard let pratica = decision.subjects.pratica else { return .error(code: "NOTFOUND", message: "No pratica \(id).") }
+                return Replies.pratica(pratica) { decision.subjects.praticaAppointments[$0] }
             }
         } catch {
             call.fail(error)
@@ -59,20 +38,8 @@ enum Desk {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, options: ["REQID"], usage: usage)
             let id = AppointmentID(try Arguments.id(words[0], "appointment"))
-            let account = call.account
-            let snapshot = Snapshot<AppointmentView>()
-            call.submit(attended ? .attend(id) : .noShow(id), requestID: try words.requestID, check: { views in
-                guard let appointment = views.appointments[id] else { return nil }
-                guard account?.isStaff(of: appointment.office) == true else {
-                    return .refused(code: "NOPERM", message: "\(id) is at \(appointment.office); only that office's "
-                                    + "staff record attendance there.")
-                }
-                snapshot.value = appointment
-                return nil
-            }) { decision in
-                guard var view = snapshot.value else { return .error(code: "NOTFOUND", message: "No appointment \(id).") }
-                view.state = attended ? .attended : .missed
-                return Replies.appointment(view, seq: decision.record.sequence)
+            call.submit(attended ? .attend(id) : .noShow(id), requestID: try words.requestID) { decision in
+                Replies.subject(id, decision)
             }
         } catch {
             call.fail(error)
@@ -87,25 +54,9 @@ enum Desk {
             let day = try Arguments.day(words[1], "date")
             let service = try words.option("SERVICE").map { (text) throws(ArgumentError) in ServiceID(try Arguments.id(text, "service")) }
             guard words.option("REASON") != nil else { throw .syntax("CLOSE needs a REASON; expected \(usage).") }
-            guard call.account?.isStaff(of: office) == true else {
-                return call.fail("NOPERM", "Only \(office)'s own staff, its prefettura or an admin may close its days.")
-            }
-            let snapshot = Snapshot<[AppointmentID: AppointmentView]>()
             call.submit(.closeDay(office: office, day: day, service: service, reason: try words.reason),
-                        requestID: try words.requestID, check: { views in
-                if case .success(let appointments) = Queries.agenda(views, office: office, day: day, service: service) {
-                    snapshot.value = Dictionary(appointments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                }
-                return nil
-            }) { decision in
-                let before = snapshot.value ?? [:]
-                var moved: [Reply] = []
-                for case .appointmentMoved(let move) in decision.record.outcome.events {
-                    guard var view = before[move.appointment] else { continue }
-                    view.day = move.toDay
-                    view.time = move.toTime
-                    moved.append(Replies.appointment(view, seq: decision.record.sequence))
-                }
+                        requestID: try words.requestID) { decision in
+                let moved = decision.subjects.appointments.map { Replies.appointment($0, seq: decision.record.sequence) }
                 return .map([ReplyField("moved", .integer(moved.count)), ReplyField("appointments", .array(moved))])
             }
         } catch {

@@ -9,6 +9,7 @@ enum Offices {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, usage: "OFFICE office")
             let id = OfficeID(try Arguments.id(words[0], "office"))
+            if call.refuses(.operators(verb: "office")) { return }
             call.query { views in
                 guard let office = views.offices[id] else { return Replies.rejection(.unknownOffice(id)) }
                 return configurationReply(office.configuration)
@@ -69,11 +70,8 @@ enum Offices {
         }
     }
 
-    /// Only the office's own staff (its questura, its province's prefettura) or an admin.
+    /// Who may (its questura, its province's prefettura, an admin) is the engine's rule.
     private static func amend(_ call: Call, _ office: OfficeID, _ amendment: OfficeAmendment, requestID: String) {
-        guard call.account?.isStaff(of: office) == true, call.account?.spec.role != .audit else {
-            return call.fail("NOPERM", "Only \(office)'s own staff, its prefettura or an admin may configure it.")
-        }
         call.submit(.amendOffice(office, amendment), requestID: requestID) { decision in
             for case .officeConfigured(let configuration, _) in decision.record.outcome.events {
                 return configurationReply(configuration, seq: decision.record.sequence)
@@ -92,10 +90,6 @@ enum Offices {
                 pratica: PraticaID(try Arguments.id(words[2], "pratica")),
                 day: try Arguments.day(words[3], "date"), time: try Arguments.time(words[4]),
                 legacyID: try words.option("LEGACY").map { (text) throws(ArgumentError) in try Arguments.id(text, "legacy id") } ?? "")
-            guard call.account?.isStaff(of: request.office) == true, call.account?.spec.role != .audit else {
-                return call.fail("NOPERM", "Only \(request.office)'s own staff, its prefettura or an admin may migrate "
-                                 + "appointments into it.")
-            }
             call.submit(.migrate(request), requestID: try words.requestID) { decision in
                 if case .appointmentMigrated(let migrated)? = decision.record.outcome.events.first {
                     let reply = Replies.migrated(migrated, seq: decision.record.sequence)

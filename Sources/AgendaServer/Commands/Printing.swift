@@ -40,28 +40,20 @@ enum Printing {
             let reply = call.reply
             store.query({ views -> Result<AppointmentNote, AppointmentNote.Problem> in
                 var id = AppointmentID(target)
-                // An applicant account: its own pratica's notes only; anything else, known or not,
-                // answers the same, so it learns nothing of other pratiche.
-                let applicantRefused = AppointmentNote.Problem(
-                    code: "NOPERM", message: "An applicant account prints only its own pratica's notes.")
-                if let own = account?.ownPratica,
-                   views.appointments[id].map({ $0.pratica != own }) ?? (PraticaID(target) != own) {
-                    return .failure(applicantRefused)
+                // Who may print what is the engine's read rule: an applicant its own pratica's
+                // notes, a body its own bookings'; anything else, known or not, answers the same.
+                func refused(_ read: Permissions.Read) -> AppointmentNote.Problem? {
+                    Permissions.refusal(reading: read, by: account, appointments: { views.appointments[$0] })
+                        .map { AppointmentNote.Problem(code: $0.code, message: $0.description) }
                 }
                 if kind == .pickupReminder && views.appointments[id] == nil {
+                    if let problem = refused(.pratica(PraticaID(target), verb: "print")) { return .failure(problem) }
                     switch AppointmentNote.pickupAppointment(of: PraticaID(target), views) {
                     case .success(let found): id = found
                     case .failure(let problem): return .failure(problem)
                     }
                 }
-                if let own = account?.ownPratica, let appointment = views.appointments[id], appointment.pratica != own {
-                    return .failure(applicantRefused)
-                }
-                if account?.spec.role == .body, let appointment = views.appointments[id],
-                   appointment.bookedBy != account?.spec.body {
-                    return .failure(AppointmentNote.Problem(
-                        code: "NOPERM", message: "\(id) was booked by another body; a body prints only its own bookings."))
-                }
+                if let problem = refused(.appointment(id, verb: "print")) { return .failure(problem) }
                 return AppointmentNote.make(kind, appointment: id, views)
             }) { result in
                 switch result {
@@ -113,9 +105,7 @@ enum Printing {
             }
             let kind: DayList.Kind = words.flag("AGENDA") ? .agenda : .booked
             let format = try Self.format(words.option("FORMAT"), default: ListFormat.csv, usage: usage)
-            guard call.account?.isStaff(of: office) == true else {
-                return call.fail("NOPERM", "Only \(office)'s own staff (or its prefettura, audit, admin) print its day's list.")
-            }
+            if call.refuses(.officeDay(office, verb: "daylist")) { return }
             let store = call.node.store
             let reply = call.reply
             let answer: @Sendable (Result<Result<DayList, DayList.Problem>, StoreError>) -> Void = { result in

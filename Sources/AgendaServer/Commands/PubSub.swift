@@ -16,9 +16,7 @@ enum PubSub {
                 return call.fail("SYNTAX", "Channels are agenda:OFFICE, e.g. agenda:RM-Q; got '\(channel)'.")
             }
             let office = OfficeID(String(channel.dropFirst(prefix.count)))
-            guard call.account?.isStaff(of: office) == true else {
-                return call.fail("NOPERM", "Only \(office)'s own staff (or its prefettura, audit, admin) may follow its agenda.")
-            }
+            if call.refuses(.officeDay(office, verb: "subscribe")) { return }
             offices.append((channel, office))
         }
         var replies: [Reply] = []

@@ -12,9 +12,7 @@ enum Reading {
             let office = OfficeID(try Arguments.id(words[0], "office"))
             let day = try Arguments.day(words[1], "date")
             let service = try words.option("SERVICE").map { (text) throws(ArgumentError) in ServiceID(try Arguments.id(text, "service")) }
-            guard call.account?.isStaff(of: office) == true else {
-                return call.fail("NOPERM", "Only \(office)'s own staff (or its prefettura, audit, admin) see its agenda.")
-            }
+            if call.refuses(.officeDay(office, verb: "agenda")) { return }
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 switch Queries.agenda(views, office: office, day: day, service: service) {
@@ -39,6 +37,7 @@ enum Reading {
             guard to.days(since: from) < Limits.capacityDaysMax else {
                 throw ArgumentError(code: "LIMIT", message: "CAPACITY spans at most \(Limits.capacityDaysMax) days (capacityDaysMax).")
             }
+            if call.refuses(.capacity) { return }
             call.query { views in
                 switch Queries.capacity(views, office: office, service: service, from: from, through: to) {
                 case .success(let days):
@@ -61,14 +60,11 @@ enum Reading {
             let account = call.account
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
-                let own = account?.ownPratica
-                if let own, views.appointments[id]?.pratica != own {
-                    return .error(code: "NOPERM", message: "An applicant account sees only its own pratica's appointments.")
+                if let refusal = Permissions.refusal(reading: .appointment(id, verb: "appt"), by: account,
+                                                     appointments: { views.appointments[$0] }) {
+                    return Replies.rejection(refusal)
                 }
                 guard let appointment = views.appointments[id] else { return Replies.rejection(.unknownAppointment(id)) }
-                if account?.spec.role == .body && appointment.bookedBy != account?.spec.body {
-                    return .error(code: "NOPERM", message: "\(id) was booked by another body; a body sees only its own.")
-                }
                 return Replies.appointment(appointment, today: today)
             }
         } catch {
@@ -80,9 +76,7 @@ enum Reading {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, usage: "PRATICA pratica")
             let id = PraticaID(try Arguments.id(words[0], "pratica"))
-            if let own = call.account?.ownPratica, own != id {
-                return call.fail("NOPERM", "An applicant account sees only its own pratica, \(own).")
-            }
+            if call.refuses(.pratica(id, verb: "pratica")) { return }
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 guard let pratica = views.pratiche[id] else { return Replies.rejection(.unknownPratica(id)) }
@@ -98,6 +92,7 @@ enum Reading {
             let words = try Arguments(call.arguments, positional: 2, usage: "LOOKUP VISTO number")
             guard words[0].uppercased() == "VISTO" else { throw .syntax("Expected LOOKUP VISTO number.") }
             let visto = try Arguments.id(words[1], "numero di visto")
+            if call.refuses(.operators(verb: "lookup")) { return }
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 guard let id = views.visti[visto], let pratica = views.pratiche[id] else {
@@ -114,6 +109,7 @@ enum Reading {
         do throws(ArgumentError) {
             let words = try Arguments(call.arguments, positional: 1, usage: "HISTORY pratica")
             let id = PraticaID(try Arguments.id(words[0], "pratica"))
+            if call.refuses(.history) { return }
             let store = call.node.store
             let reply = call.reply
             store.query({ views in views.pratiche[id] == nil ? nil : views.history[id] ?? [] }) { result in

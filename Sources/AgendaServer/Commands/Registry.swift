@@ -32,10 +32,6 @@ enum Registry {
             guard let account = call.account else {
                 return call.fail("NOAUTH", "Authentication required; send AUTH user password.")
             }
-            if account.spec.role == .sui && account.spec.office != office {
-                return call.fail("NOPERM", "A SUI operator registers pratiche of their own office "
-                                 + "(\(account.spec.office?.rawValue ?? "none")), not \(office).")
-            }
             let applicant = Applicant(pratica: pratica, visto: visto, surname: surname, name: givenName,
                                       birthDate: birthDate, nationality: nationality, office: office)
             submit(call, applicant, account: account, requestID: requestID)
@@ -62,6 +58,8 @@ enum Registry {
         let office = applicant.office
         call.node.store.submit(.registerPratica(applicant), actor: account.spec.actor, requestID: requestID,
                                check: { views in
+            // Who may act comes first, and is the engine's: let it decide and record the refusal.
+            if Permissions.refusal(.registerPratica(applicant), actor: account.spec.actor, views) != nil { return nil }
             guard views.offices[office]?.configuration.kind == .sui else {
                 return .refused(code: "NOTFOUND", message: "No Sportello Unico \(office); a pratica belongs to the SUI "
                                 + "that opened it (an id like AT-S).")
@@ -96,4 +94,10 @@ enum Registry {
         guard case .map(let fields) = reply else { return reply }
         return .map(fields + more)
     }
+}
+
+/// Written by a check on the writer's thread, read by the reply after the commit: the store's
+/// handoff orders the two.
+final class Snapshot<T>: @unchecked Sendable {
+    var value: T?
 }

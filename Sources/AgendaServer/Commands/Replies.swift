@@ -1,3 +1,4 @@
+import Engine
 import Events
 import Projections
 
@@ -34,6 +35,14 @@ enum Replies {
             requestedDay: migrated.day, day: migrated.day, time: migrated.time, deferred: false, state: .booked,
             bookedBy: migrated.bookedBy, bookedSequence: seq, updatedSequence: seq, migrated: true,
             legacyID: migrated.legacyID))
+    }
+
+    /// The appointment a command was about, as its record left it (the same for a repeat).
+    static func subject(_ id: AppointmentID, _ decision: Decision) -> Reply {
+        guard let view = decision.subjects.appointments.first(where: { $0.id == id }) else {
+            return .error(code: "INTERNAL", message: "\(id) was changed but is not in the views; tell the administrator.")
+        }
+        return appointment(view, seq: decision.record.sequence)
     }
 
     static func booked(_ booked: AppointmentBooked, seq: UInt64) -> Reply {

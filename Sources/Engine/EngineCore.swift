@@ -1,0 +1,98 @@
+import Events
+import Projections
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one path from a command to a record: "this command, from this actor, with this request
+/// id, at this instant, against this state → the sealed record, its outcome, and the state
+/// change". The writer, `replay` (audit, what-if, simulate), the benchmarks and the tests all
+/// step through it; nothing else decides, seals or folds.
+///
+///     step ─▶ CommandCheck (shape)          a failure is refused, not logged
+///          ─▶ request id seen?              the first record answers; nothing is appended
+///          ─▶ Decider.decide                who may act, then the rules        (pure)
+///          ─▶ RecordCodec.seal              the record's bytes and its SHA-256 link
+///          ─▶ Views.apply                   the fold, noting what changed
+public struct EngineCore: Sendable {
+    public private(set) var views: Views
+    /// What the steps since the last `takeChanges` changed, for the views' persistence.
+    public private(set) var changes = Changes()
+    /// The last decided record's stored bytes, valid until the next step.
+    public private(set) var sealed = ByteWriter(capacity: 512)
+    /// When set, each step adds the time of its three phases (the benchmark's breakdown).
+    public var timings: StepTimings?
+
+    public init(views: Views = Views()) { self.views = views }
+
+    /// What a step came to.
+    public enum Step: Sendable {
+        /// Refused before deciding: a named limit passed or a malformed value. Nothing logged.
+        case refused(CommandProblem)
+        /// The request id was seen: the first record, `sequence`, is the answer. Nothing logged.
+        case repeated(sequence: UInt64)
+        /// A new record, sealed onto the chain and folded; `sealed` holds its bytes.
+        case decided(Record)
+    }
+
+    /// Decides, seals and folds one command.
+    public mutating func step(_ command: Command, actor: Actor, requestID: String = "", now: Instant) -> Step {
+        if let problem = CommandCheck.problem(command, actor: actor, requestID: requestID) { return .refused(problem) }
+        if !requestID.isEmpty, let first = views.requests[RequestKey(operator: actor.operator, requestID: requestID)] {
+            return .repeated(sequence: first)
+        }
+        return .decided(decide(command, actor: actor, requestID: requestID, now: now))
+    }
+
+    /// Decides, seals and folds one command, whatever its request id: replay re-running a log
+    /// where ids repeat across operators, and the tests.
+    public mutating func decide(_ command: Command, actor: Actor, requestID: String = "", now: Instant) -> Record {
+        let started = timings == nil ? 0 : StepTimings.now()
+        let sequence = views.headSequence + 1
+        var ids = SequenceIDs(sequence: sequence)
+        let outcome = Decider.decide(command, views, now: now, actor: actor, ids: &ids)
+        let decided = timings == nil ? 0 : StepTimings.now()
+        let previous = views.headHash
+        let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID,
+                                    command: command, outcome: outcome, previousHash: previous, into: &sealed)
+        let record = Record(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID, command: command,
+                            outcome: outcome, previousHash: previous, hash: hash)
+        let sealedAt = timings == nil ? 0 : StepTimings.now()
+        views.apply(record, changes: &changes)
+        if timings != nil {
+            let folded = StepTimings.now()
+            timings?.decideNanoseconds += decided - started
+            timings?.sealNanoseconds += sealedAt - decided
+            timings?.foldNanoseconds += folded - sealedAt
+        }
+        return record
+    }
+
+    /// Folds a record already in a log (rebuild, as-of, the store's refold).
+    public mutating func fold(_ record: Record) {
+        views.apply(record, changes: &changes)
+    }
+
+    /// Hands the changes over to be written, and starts collecting anew.
+    public mutating func takeChanges(_ body: (Views, Changes) throws -> Void) rethrows {
+        try body(views, changes)
+        changes.removeAll()
+    }
+
+    /// Forgets what changed without writing it (a fold whose views are not persisted).
+    public mutating func discardChanges() { changes.removeAll() }
+}
+
+/// Where a step's time went (`EngineCore.timings`).
+public struct StepTimings: Sendable {
+    public var decideNanoseconds: UInt64 = 0
+    public var sealNanoseconds: UInt64 = 0
+    public var foldNanoseconds: UInt64 = 0
+    public init() {}
+
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

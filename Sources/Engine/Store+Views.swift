@@ -1,0 +1,96 @@
+import CLMDB
+import Events
+import Foundation
+import Projections
+
+// Opening a data directory: the persisted views checked against the log's head, and refolded
+// from the log when their layout changed.
+extension Store {
+    func loadViews() throws(StoreError) -> Views {
+        do {
+            return try read { txn in
+                let lastLog = try txn.last("log")
+                let views = try Store.decodeViews(txn)
+                let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
+                guard views.headSequence == logHead else {
+                    throw StoreError.corrupt("the views stop at record \(views.headSequence) but the log at \(logHead)")
+                }
+                if let lastLog {
+                    let stored = try lastLog.value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }
+                    guard stored == views.headHash else {
+                        throw StoreError.corrupt("the head hash does not match the last record's hash")
+                    }
+                }
+                return views
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    /// Views written by an older layout are refolded from the log and written anew, all of
+    /// them, in one transaction: the log is the truth, the views its cache.
+    func rewriteViewsIfTheirLayoutChanged() throws(StoreError) {
+        do {
+            let stale = try read { txn in
+                try txn.last("log") != nil && txn.get("meta", Array("views-format".utf8)) != [Store.viewsFormat]
+            }
+            guard stale else { return }
+            let views = try read { try Store.foldLog($0) }
+            try environment.writeTransaction { txn in try environment.writeWholeViews(views, txn) }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    /// Decodes the persisted views.
+    public static func decodeViews(_ txn: ReadTransaction) throws -> Views {
+        let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
+        return try ViewCodec.load(headSequence: headSequence, headHash: headHash) { database, body in
+            try txn.scan(database.rawValue) { key, value in
+                try body(key, value)
+                return true
+            }
+        }
+    }
+
+    /// Folds the whole log from the first record into fresh views.
+    public static func foldLog(_ txn: ReadTransaction) throws -> Views {
+        var core = EngineCore()
+        try txn.records { record in
+            core.fold(record)
+            core.discardChanges()
+            return true
+        }
+        return core.views
+    }
+}
+
+extension Environment {
+    /// Writes `views` whole, with the head and the views' layout, into emptied view databases:
+    /// the one whole write of views (a store whose views' layout changed, `rebuild --into`,
+    /// what-if's scratch directory). `ViewCodec.allEntries` gives each database's entries in
+    /// key order, so every put appends.
+    func writeWholeViews(_ views: Views, _ txn: OpaquePointer) throws {
+        for database in ViewDatabase.allCases { try empty(txn, database.rawValue) }
+        for (database, entries) in ViewCodec.allEntries(views) {
+            for entry in entries {
+                try entry.key.withUnsafeBytes { key in
+                    try entry.value.withUnsafeBytes { value in
+                        try put(txn, database.rawValue, key, value, flags: UInt32(MDB_APPEND))
+                    }
+                }
+            }
+        }
+        try put(txn, "meta", Array("head".utf8), Environment.headEntry(sequence: views.headSequence, hash: views.headHash))
+        try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+    }
+}

@@ -1,0 +1,117 @@
+import Events
+import Projections
+
+/// What a command's reply shows: the appointments and the pratica it was about, as they stood
+/// right after its record. A repeated request id gets the same, built from the first record
+/// and the log, never from today's views (PROTOCOL.md: a repeat returns the first reply).
+public struct Subjects: Sendable {
+    /// The appointments the command named, booked, kept (BOOK EXISTING) or moved, in that order.
+    public var appointments: [AppointmentView] = []
+    /// For READY and PICKUP: the pratica, and its appointments then.
+    public var pratica: PraticaView?
+    public var praticaAppointments: [AppointmentID: AppointmentView] = [:]
+
+    public init() {}
+}
+
+extension EngineCore {
+    /// The subjects of `record` as they stood right after it. `records` reads the log; it is
+    /// asked only for the records after `record` that changed one of them (a repeat), so for a
+    /// record just folded it is never called.
+    public func subjects(of record: Record, reading records: (UInt64) -> Record?) -> Subjects {
+        var subjects = Subjects()
+        let at = record.sequence
+        func add(_ id: AppointmentID) {
+            if let view = appointment(id, asAt: at, records) { subjects.appointments.append(view) }
+        }
+        switch record.command {
+        case .book(let request):
+            if let id = record.outcome.events.lazy.compactMap(\.bookedAppointment).first {
+                add(id)
+            } else if case .accepted = record.outcome, let kept = keptAppointment(request, at) {
+                add(kept)
+            }
+        case .migrate:
+            if let id = record.outcome.events.lazy.compactMap(\.bookedAppointment).first { add(id) }
+        case .deferAppointment(let id, _, _), .cancel(let id, _), .attend(let id), .noShow(let id):
+            add(id)
+        case .closeDay:
+            for case .appointmentMoved(let moved) in record.outcome.events { add(moved.appointment) }
+        case .permitReady(let id), .pickup(let id):
+            guard var pratica = views.pratiche[id] else { break }
+            if at != views.headSequence { pratica = self.pratica(pratica, asAt: at, records) }
+            pratica.appointments = pratica.appointments.filter { (views.appointments[$0]?.bookedSequence ?? .max) <= at }
+            for appointment in pratica.appointments {
+                subjects.praticaAppointments[appointment] = self.appointment(appointment, asAt: at, records)
+            }
+            subjects.pratica = pratica
+        case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice:
+            break
+        }
+        return subjects
+    }
+
+    /// BOOK EXISTING accepted with no events: the pratica's appointment for the service then,
+    /// the last booked before the record (a pratica holds one live appointment per service).
+    func keptAppointment(_ request: BookRequest, _ at: UInt64) -> AppointmentID? {
+        views.pratiche[request.pratica]?.appointments.last { id in
+            guard let view = views.appointments[id] else { return false }
+            return view.service == request.service && view.bookedSequence < at
+        }
+    }
+
+    /// The appointment as it stood right after record `at`: today's view when nothing changed
+    /// it since; otherwise the first later record that did says what it was before (a move
+    /// names where it came from; every other change leaves a booked appointment in place).
+    public func appointment(_ id: AppointmentID, asAt at: UInt64, _ records: (UInt64) -> Record?) -> AppointmentView? {
+        guard var view = views.appointments[id], view.bookedSequence <= at else { return nil }
+        guard view.updatedSequence > at else { return view }
+        for sequence in views.history[view.pratica] ?? [] where sequence > at {
+            guard let later = records(sequence) else { continue }
+            for event in later.outcome.events {
+                switch event {
+                case .appointmentMoved(let moved) where moved.appointment == id:
+                    view.day = moved.fromDay
+                    view.time = moved.fromTime
+                case .appointmentCancelled(let appointment, _, _, _, _, _, _) where appointment == id: break
+                case .appointmentAttended(let closed) where closed.appointment == id: break
+                case .appointmentMissed(let closed) where closed.appointment == id: break
+                case .permitDelivered(_, let completed?) where completed == id: break
+                default: continue
+                }
+                view.state = .booked
+                view.updatedSequence = at
+                return view
+            }
+        }
+        return view
+    }
+
+    /// The pratica's permit as it stood right after record `at`, from its history up to it.
+    func pratica(_ current: PraticaView, asAt at: UInt64, _ records: (UInt64) -> Record?) -> PraticaView {
+        var pratica = current
+        pratica.permitReady = false
+        pratica.permitDelivered = false
+        for sequence in views.history[current.applicant.pratica] ?? [] where sequence <= at {
+            for event in records(sequence)?.outcome.events ?? [] {
+                switch event {
+                case .permitMarkedReady: pratica.permitReady = true
+                case .permitDelivered: pratica.permitDelivered = true
+                default: break
+                }
+            }
+        }
+        return pratica
+    }
+}
+
+extension Event {
+    /// The appointment a booking or a migration seated.
+    var bookedAppointment: AppointmentID? {
+        switch self {
+        case .appointmentBooked(let booked): booked.appointment
+        case .appointmentMigrated(let migrated): migrated.appointment
+        default: nil
+        }
+    }
+}
