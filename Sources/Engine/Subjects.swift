@@ -66,22 +66,24 @@ extension EngineCore {
     public func appointment(_ id: AppointmentID, asAt at: UInt64, _ records: (UInt64) -> Record?) -> AppointmentView? {
         guard var view = views.appointments[id], view.bookedSequence <= at else { return nil }
         guard view.updatedSequence > at else { return view }
-        for sequence in views.history[view.pratica] ?? [] where sequence > at {
+        let history = views.history[view.pratica] ?? []
+        search: for sequence in history where sequence > at {
             guard let later = records(sequence) else { continue }
-            for event in later.outcome.events {
-                switch event {
-                case .appointmentMoved(let moved) where moved.appointment == id:
+            for event in later.outcome.events where event.appointment == id {
+                if case .appointmentMoved(let moved) = event {
                     view.day = moved.fromDay
                     view.time = moved.fromTime
-                case .appointmentCancelled(let appointment, _, _, _, _, _, _) where appointment == id: break
-                case .appointmentAttended(let closed) where closed.appointment == id: break
-                case .appointmentMissed(let closed) where closed.appointment == id: break
-                case .permitDelivered(_, let completed?) where completed == id: break
-                default: continue
                 }
                 view.state = .booked
-                view.updatedSequence = at
-                return view
+                break search
+            }
+        }
+        // The last record up to `at` that changed it (its booking at least).
+        view.updatedSequence = view.bookedSequence
+        for sequence in history.reversed() where sequence <= at && sequence > view.bookedSequence {
+            if records(sequence)?.outcome.events.contains(where: { $0.appointment == id }) == true {
+                view.updatedSequence = sequence
+                break
             }
         }
         return view
@@ -106,6 +108,19 @@ extension EngineCore {
 }
 
 extension Event {
+    /// The appointment the event changes, if any.
+    var appointment: AppointmentID? {
+        switch self {
+        case .appointmentBooked(let booked): booked.appointment
+        case .appointmentMigrated(let migrated): migrated.appointment
+        case .appointmentMoved(let moved): moved.appointment
+        case .appointmentCancelled(let appointment, _, _, _, _, _, _): appointment
+        case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.appointment
+        case .permitDelivered(_, let completed): completed
+        case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated, .accountDisabled: nil
+        }
+    }
+
     /// The appointment a booking or a migration seated.
     var bookedAppointment: AppointmentID? {
         switch self {
