@@ -99,7 +99,7 @@ let package = Package(
         // A writer the crash test kills with SIGKILL mid-load; not shipped.
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Events", "Projections"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Engine", "Events", "Projections"]),
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
         // Issue5RuleTests audits its logs with Replay: name it, or a clean build may compile the tests first.
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB", "Replay"]),

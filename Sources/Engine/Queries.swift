@@ -46,6 +46,32 @@ public enum Queries {
         return .success(found)
     }
 
+    /// The first place after (`day`, `time`), through the office's horizon, that a proposed
+    /// `configuration` would offer `service`, counting the seats already booked there: where
+    /// `replay whatif` moves an appointment the changed calendar cannot hold. The move itself is
+    /// then decided by the engine like any `defer`.
+    public static func firstFree(under configuration: OfficeConfiguration, _ views: Views, service: ServiceID,
+                                 after day: Day, _ time: LocalTime, now: Instant) -> (day: Day, time: LocalTime)? {
+        guard let current = views.offices[configuration.office] else { return nil }
+        let proposed = OfficeView(configuration: configuration, closures: current.closures,
+                                  serviceClosures: current.serviceClosures)
+        let window = BookingWindow(current.configuration, now: now)
+        let seated = views.loads[OfficeService(configuration.office, service)]
+        var candidate = max(day, window.earliest)
+        while candidate <= window.last {
+            let fresh = proposed.freshLoad(service, on: candidate)
+            let load = seated?[candidate]
+            if !fresh.closed, load?.closed != true {
+                for slot in fresh.slots where candidate > day || slot.time > time {
+                    let booked = load.flatMap { load in load.slotIndex(slot.time).map { load.slots[$0].booked } } ?? 0
+                    if booked < slot.capacity { return (candidate, slot.time) }
+                }
+            }
+            candidate = candidate.adding(days: 1)
+        }
+        return nil
+    }
+
     /// Each day's places from `from` through `to`: capacity, booked, free.
     public static func capacity(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
                                 from: Day, through to: Day) -> Result<[DayCapacity], Rejection> {

@@ -131,3 +131,34 @@ struct ServiceCalendar {
         pending[day, default: [:]][time, default: 0] += 1
     }
 }
+
+/// The calendar a configuration gives, before any `close-day`: the one place the report and the
+/// simulation ask which days open and how many seats they offer (the views' `OfficeView` asks
+/// the same of a configuration in force, with its closures).
+public enum Calendars {
+    /// Whether `configuration` opens `service` (any of its services when nil) on `day`: not one
+    /// of its closed days, and slots on that weekday.
+    public static func opens(_ configuration: OfficeConfiguration, _ service: ServiceID? = nil, on day: Day) -> Bool {
+        guard !isHoliday(configuration, day) else { return false }
+        return configuration.services.contains { (service == nil || $0.id == service) && !$0.slotTimes(on: day.weekday).isEmpty }
+    }
+
+    /// The seats `configuration` offers `service` on `day` (0 on a closed day, or for a service
+    /// it does not have), and whether the day is one of its closed days.
+    public static func seats(_ configuration: OfficeConfiguration, _ service: ServiceID, on day: Day) -> (seats: Int, closed: Bool) {
+        guard let serviceConfiguration = configuration.service(service) else { return (0, false) }
+        if isHoliday(configuration, day) { return (0, true) }
+        return (serviceConfiguration.slotTimes(on: day.weekday).count * Int(serviceConfiguration.capacityPerSlot), false)
+    }
+
+    /// The closed days are sorted (the engine refuses a configuration whose are not): a binary search.
+    static func isHoliday(_ configuration: OfficeConfiguration, _ day: Day) -> Bool {
+        var low = 0
+        var high = configuration.closedDays.count
+        while low < high {
+            let middle = (low + high) / 2
+            if configuration.closedDays[middle] < day { low = middle + 1 } else { high = middle }
+        }
+        return low < configuration.closedDays.count && configuration.closedDays[low] == day
+    }
+}

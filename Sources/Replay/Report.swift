@@ -572,16 +572,14 @@ struct ReportBuilder {
     /// The places a service's calendar offered on a day, and whether the day was closed.
     func offered(_ office: Int, _ service: Int, _ day: Day,
                  _ configuration: OfficeConfiguration?) -> (capacity: Int, closed: Bool) {
-        guard let configuration, let serviceConfiguration = configuration.service(ServiceID(serviceNames[service])) else {
-            return (0, false)
-        }
+        guard let configuration, configuration.service(ServiceID(serviceNames[service])) != nil else { return (0, false) }
         let stamp = UInt64(UInt32(bitPattern: day.daysSinceEpoch))
         if closures.contains(UInt64(office) << 48 | 0xFFFF << 32 | stamp)
-            || closures.contains(UInt64(office) << 48 | UInt64(service) << 32 | stamp)
-            || configuration.closedDays.contains(day) {
+            || closures.contains(UInt64(office) << 48 | UInt64(service) << 32 | stamp) {
             return (0, true)
         }
-        return (serviceConfiguration.slotTimes(on: day.weekday).count * Int(serviceConfiguration.capacityPerSlot), false)
+        let offered = Calendars.seats(configuration, ServiceID(serviceNames[service]), on: day)
+        return (offered.seats, offered.closed)
     }
 
     func tallied(_ office: Int) -> Bool { office + 1 < talliedFlags.count && talliedFlags[office + 1] }

@@ -166,14 +166,14 @@ public enum WhatIf {
         var reportOptions = options
         reportOptions.observedThrough = observed
 
-        var views = try Rebuild.fold(directory, through: before)
+        var core = EngineCore(views: try Rebuild.fold(directory, through: before))
         let folded = DispatchTime.now().uptimeNanoseconds
         for change in changes {
-            guard let office = views.offices[change.office] else {
+            guard let office = core.views.offices[change.office] else {
                 throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
                                               + "offices then: "
-                                              + (views.offices.isEmpty ? "none"
-                                                 : views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
+                                              + (core.views.offices.isEmpty ? "none"
+                                                 : core.views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
             }
             _ = try change.applied(to: office.configuration)
         }
@@ -182,30 +182,21 @@ public enum WhatIf {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: scratch) } }
         // Only the log: the views of the state before would be replaced at the end anyway (and
         // are not written at all when the directory is not kept: the report reads the log).
-        try Environment.writeRebuilt(views, log: environment, into: scratch, writingViews: false)
+        try Environment.writeRebuilt(core.views, log: environment, into: scratch, writingViews: false)
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as? Int) ?? 0
         let target = try Environment(directory: scratch, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 3))
         defer { target.close() }
 
-        var writer = ByteWriter(capacity: 512)
         var pending: [UInt8] = []
         var spans: [(sequence: UInt64, start: Int, end: Int)] = []
-        var changesScratch = Changes()
         var lastTime = Instant(millisecondsSinceEpoch: .min)
         if before > 0, let lastBefore = try environment.read({ try $0.record(before) }) { lastTime = lastBefore.decidedAt }
 
+        /// The engine's one step; its sealed bytes go to the scratch log.
         func append(_ command: Command, actor: Actor, requestID: String, at now: Instant) -> Record {
-            let sequence = views.headSequence + 1
-            var ids = SequenceIDs(sequence: sequence)
-            let outcome = Decider.decide(command, views, now: now, actor: actor, ids: &ids)
-            let previous = views.headHash
-            let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID,
-                                        command: command, outcome: outcome, previousHash: previous, into: &writer)
-            spans.append((sequence, pending.count, pending.count + writer.bytes.count))
-            pending.append(contentsOf: writer.bytes)
-            let record = Record(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID, command: command,
-                                outcome: outcome, previousHash: previous, hash: hash)
-            views.apply(record, changes: &changesScratch)
+            let record = core.decide(command, actor: actor, requestID: requestID, now: now)
+            spans.append((record.sequence, pending.count, pending.count + core.sealed.bytes.count))
+            pending.append(contentsOf: core.sealed.bytes)
             return record
         }
         func flush() throws {
@@ -213,7 +204,7 @@ public enum WhatIf {
             try target.appendLog(pending, spans: spans)
             pending.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)
-            changesScratch.removeAll()
+            core.discardChanges()
         }
 
         // The change, as the period's first records.
@@ -222,10 +213,10 @@ public enum WhatIf {
         for change in changes { changedOffices[change.office, default: []].append(change) }
         var displaced = 0
         for office in changedOffices.keys.sorted() {
-            guard var configuration = views.offices[office]?.configuration else { continue }
+            guard var configuration = core.views.offices[office]?.configuration else { continue }
             for change in changedOffices[office] ?? [] { configuration = try change.applied(to: configuration) }
             // The office first moves what the new calendar cannot hold, as it would have to.
-            while let move = try displacement(office, for: configuration, views, at: start) {
+            while let move = try displacement(office, for: configuration, core.views, at: start) {
                 let record = append(.deferAppointment(move.appointment, to: .day(move.day, at: move.time),
                                                       reason: "whatif: the changed calendar has no place for it"),
                                     actor: actor, requestID: "", at: start)
@@ -279,7 +270,7 @@ public enum WhatIf {
         func release(through time: Instant) throws {
             while let first = held.min, first.due <= time {
                 held.removeMin()
-                if let due = markDue(first.command, first.recorded, views, today: RomeTime.day(of: first.due)) {
+                if let due = markDue(first.command, first.recorded, core.views, today: RomeTime.day(of: first.due)) {
                     held.insert(HeldMark(due: due, order: first.order, command: first.command, recorded: first.recorded))
                 } else {
                     try decideAgain(first.command, first.recorded, at: max(first.due, clock))
@@ -298,7 +289,7 @@ public enum WhatIf {
                         for change in edits { configuration = try change.applied(to: configuration) }
                         command = .configureOffice(configuration)
                     }
-                    if let due = markDue(command, recorded, views, today: RomeTime.day(of: recorded.decidedAt)) {
+                    if let due = markDue(command, recorded, core.views, today: RomeTime.day(of: recorded.decidedAt)) {
                         held.insert(HeldMark(due: due, order: recorded.sequence, command: command, recorded: recorded))
                         continue
                     }
@@ -314,7 +305,7 @@ public enum WhatIf {
         try flush()
         // A kept directory is a whole data directory (audit, rebuild and a node open it); the
         // report reads only the log, so a scratch one to be removed skips writing the views.
-        if keep != nil { try target.replaceViews(views) }
+        if keep != nil { try target.replaceViews(core.views) }
         target.close()
 
         let decided = DispatchTime.now().uptimeNanoseconds
@@ -367,20 +358,10 @@ public enum WhatIf {
               }) else {
             throw ReplayError.badArgument(refusal)
         }
-        let earliest = today.adding(days: Int(current.configuration.leadDays))
-        let last = today.adding(days: Int(current.configuration.horizonDays))
-        var candidate = max(day, earliest)
-        while candidate <= last {
-            let fresh = next.freshLoad(service, on: candidate)
-            let seated = views.loads[key]?[candidate]
-            if !fresh.closed, seated?.closed != true {
-                for slot in fresh.slots where candidate > day || slot.time > time {
-                    let booked = seated.flatMap { load in load.slotIndex(slot.time).map { load.slots[$0].booked } } ?? 0
-                    if booked < slot.capacity { return (moving.appointment, candidate, slot.time) }
-                }
-            }
-            candidate = candidate.adding(days: 1)
+        if let place = Queries.firstFree(under: configuration, views, service: service, after: day, time, now: now) {
+            return (moving.appointment, place.day, place.time)
         }
+        let last = today.adding(days: Int(current.configuration.horizonDays))
         throw ReplayError.badArgument(refusal + "; appointment \(moving.appointment) finds no place under the new "
                                       + "calendar through \(last), the end of the booking horizon")
     }

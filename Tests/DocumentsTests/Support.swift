@@ -1,4 +1,5 @@
 @testable import Documents
+import Engine
 import Events
 import Projections
 
@@ -52,11 +53,12 @@ enum World {
     ]
 }
 
-/// A log being written: each `append` seals a record onto the chain and folds it.
+/// A log being written: each `append` seals a record of crafted events onto the chain and folds
+/// it through the engine's fold (`EngineCore.fold`).
 struct Log {
-    var views = Views()
+    private var core = EngineCore()
+    var views: Views { core.views }
     var records: [Record] = []
-    private var changes = Changes()
 
     init() {
         append(at: Instant(romeDay: .on(2026, 1, 1), time: .at(8, 0)), .system, events: [
@@ -78,7 +80,8 @@ struct Log {
                                     into: &writer)
         let record = Record(sequence: sequence, decidedAt: instant, actor: actor, requestID: "", command: command,
                             outcome: .accepted(events), previousHash: views.headHash, hash: hash)
-        views.apply(record, changes: &changes)
+        core.fold(record)
+        core.discardChanges()
         records.append(record)
     }
 

@@ -499,8 +499,7 @@ struct Simulator {
 
     func isOpen(_ office: OfficeConfiguration, service: ServiceID? = nil, on day: Day) -> Bool {
         if closedByUs.contains(ClosedKey(office: office.office, day: day.daysSinceEpoch)) { return false }
-        if office.closedDays.contains(day) { return false }
-        return office.services.contains { ($0.id == service || service == nil) && !$0.slotTimes(on: day.weekday).isEmpty }
+        return Calendars.opens(office, service, on: day)
     }
 
     // MARK: Submitting and reading the outcomes
