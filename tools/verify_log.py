@@ -217,6 +217,7 @@ class Reader:
 OFFICE_KINDS = {1: "questura", 2: "prefettura", 3: "sui"}
 MOVE_CAUSES = {1: "deferred", 2: "day-closed"}
 ROLES = {1: "sui", 2: "body", 3: "questura", 4: "prefettura", 5: "audit", 6: "admin", 7: "applicant"}
+PERMISSIONS = {1: "role", 2: "office", 3: "appointment", 4: "pratica", 5: "disabled"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -443,6 +444,8 @@ REJECTIONS = {
                                    "today": r.day("today")}),
     23: ("outside-transition", lambda r: {"office": r.str("office"), "day": r.day("day"),
                                           "window": read_transition(r, "window")}),
+    24: ("not-permitted", lambda r: {"permission": PERMISSIONS[r.tag("permission", PERMISSIONS, "permission")],
+                                     "role": ROLES[r.tag("role", ROLES, "role")], "subject": r.str("subject")}),
 }
 
 OUTCOMES = {1: "accepted", 2: "rejected"}

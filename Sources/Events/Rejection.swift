@@ -74,7 +74,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownAccount: "unknown-account"
         case .notYetDue: "not-yet-due"
         case .outsideTransition: "outside-transition"
-        case .notPermitted(let permission, _, _): permission.rule
+        case .notPermitted: "not-permitted"
         }
     }
 
@@ -159,16 +159,6 @@ public enum Permission: UInt8, CaseIterable, Sendable {
         case .appointment: "appointment"
         case .pratica: "pratica"
         case .disabled: "disabled"
-        }
-    }
-
-    public var rule: String {
-        switch self {
-        case .role: "not-permitted-role"
-        case .office: "not-permitted-office"
-        case .appointment: "not-permitted-appointment"
-        case .pratica: "not-permitted-pratica"
-        case .disabled: "not-permitted-disabled"
         }
     }
 

@@ -174,7 +174,7 @@ struct ServerCommandTests {
         // The refused attempts are in the log like every refusal: the pratica's history shows who tried.
         let history = try node.client("audit").call("HISTORY", "P-TS-2008-7").list.map(\.fields)
         #expect(history.count == 5)
-        #expect(history.map { $0["outcome"]?.hasPrefix("rejected (not-permitted-appointment)") == true }
+        #expect(history.map { $0["outcome"]?.hasPrefix("rejected (not-permitted)") == true }
             == [false, false, true, true, false])
         #expect(history[2]["actor"]?.hasPrefix("caf.b@") == true)
     }

@@ -86,6 +86,8 @@ struct LogFormatTests {
                                     day: later.day, time: later.time, legacyID: "DED-1")),
         ]
         _ = try store.executeAll(accountCommands, actor: sui)
+        // A refusal of who may act is a record too (rejection tag 24): the audit account changes nothing.
+        _ = try store.execute(.cancel("A-00001", reason: "not mine"), actor: Actor(operator: "audit.trieste", body: "audit"))
 
         var records: [Record] = []
         try store.read { txn in
@@ -152,6 +154,11 @@ struct LogFormatTests {
                 }
                 if case .accountExists(let name) = rejection { #expect(decoded["name"] as? String == name) }
                 if case .unknownAccount(let name) = rejection { #expect(decoded["name"] as? String == name) }
+                if case .notPermitted(let permission, let role, let subject) = rejection {
+                    #expect(decoded["permission"] as? String == permission.name)
+                    #expect(decoded["role"] as? String == role.description)
+                    #expect(decoded["subject"] as? String == subject)
+                }
                 names.insert("rejection " + rejection.rule)
                 outcomeKinds.insert("rejected")
             }
@@ -164,7 +171,7 @@ struct LogFormatTests {
             "event account-created", "event account-disabled", "event appointment-attended", "event appointment-missed",
             "rejection account-exists", "rejection unknown-account", "rejection not-yet-due",
             "command amend-office", "command migrate-appointment", "event appointment-migrated",
-            "rejection outside-transition",
+            "rejection outside-transition", "rejection not-permitted",
         ]
         #expect(added.subtracting(names).isEmpty, "not in the log: \(added.subtracting(names).sorted())")
 

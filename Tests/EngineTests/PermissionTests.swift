@@ -189,7 +189,8 @@ struct PermissionTests {
         let head = world.given.views.headSequence
         world.given.actor = Self.actor("caf.b")
         let outcome = world.given.record(.cancel(world.a, reason: "not mine"))
-        #expect(outcome.rejection?.rule == "not-permitted-appointment")
+        #expect(outcome.rejection == .notPermitted(.appointment, role: .body, subject: world.a.rawValue))
+        #expect(outcome.rejection?.rule == "not-permitted")
         #expect(outcome.rejection?.code == "NOPERM")
         #expect(world.given.views.headSequence == head + 1)
         #expect(world.given.views.history[Fixture.pratica(1)]?.last == head + 1)
@@ -226,6 +227,6 @@ struct PermissionTests {
             previousHash: world.given.views.headHash, hash: world.given.views.headHash)
         auditor.audit(forged, findings: &findings)
         #expect(findings.map(\.kind) == [.outcomeDiffers])
-        #expect(findings.first?.detail.contains("not-permitted-appointment") == true, "\(findings)")
+        #expect(findings.first?.detail.contains("not-permitted") == true, "\(findings)")
     }
 }
