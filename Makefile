@@ -27,10 +27,12 @@ test:
 
 # Prints numbers; asserts no timing.
 bench: deps
-	@scripts/ensure-deps.sh redis-benchmark redis-server
+	@scripts/ensure-deps.sh redis-benchmark redis-server valgrind
 	$(SWIFT) build -c release --product agenda-bench
 	$(SWIFT) build -c release --product agenda-node
 	.build/release/agenda-bench
+	scripts/bench-instructions.sh
+	scripts/bench-node.sh
 	scripts/bench-protocol.sh
 
 clean:

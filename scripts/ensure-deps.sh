@@ -12,6 +12,7 @@ for tool in "$@"; do
     redis-cli) command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools) ;;
     redis-benchmark) command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools) ;;
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
+    valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
     python-redis) python3 -c 'import redis' >/dev/null 2>&1 || redis_py_missing=1 ;;
     python-icalendar) python3 -c 'import icalendar' >/dev/null 2>&1 || icalendar_missing=1 ;;

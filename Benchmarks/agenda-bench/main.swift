@@ -82,12 +82,23 @@ let office = OfficeConfiguration(
     closedDays: [])
 let operatorActor = Actor(operator: "sui.bench", body: "BN-S")
 
+/// Bytes this process has caused to be written to storage (`write_bytes` of /proc/self/io):
+/// divided by the commits, the pages a commit writes, the cost that sets a durable commit's pace.
+func storageBytesWritten() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+        return Int(line.dropFirst("write_bytes:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    return 0
+}
+
 struct EngineRun {
     let commands: Int
     let seconds: Double
     let batches: Int
     let decideSeconds: Double
     let commitSeconds: Double
+    let bytesWritten: Int
     var perSecond: Double { Double(commands) / seconds }
 }
 
@@ -106,6 +117,7 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
         actor: .system)
     let commands = pratiche.map { Command.book(BookRequest(office: "BN-Q", service: "fotosegnalamento", pratica: $0)) }
     let before = store.statistics
+    let bytesBefore = storageBytesWritten()
     var decisions: [Decision] = []
     let elapsed = try seconds {
         decisions = try store.executeAll(commands, actor: operatorActor)
@@ -115,12 +127,14 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
     precondition(booked == count, "only \(booked) of \(count) bookings were accepted")
     return EngineRun(commands: count, seconds: elapsed, batches: after.batches - before.batches,
                      decideSeconds: Double(after.decideNanoseconds - before.decideNanoseconds) / 1e9,
-                     commitSeconds: Double(after.commitNanoseconds - before.commitNanoseconds) / 1e9)
+                     commitSeconds: Double(after.commitNanoseconds - before.commitNanoseconds) / 1e9,
+                     bytesWritten: storageBytesWritten() - bytesBefore)
 }
 
 // AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler); =replay only
 // the replay benchmark (ReplayBench.swift); =replay-<step> one of its steps, in this process;
-// =analysts only simulate, report and whatif (AnalystsBench.swift).
+// =analysts only simulate, report and whatif (AnalystsBench.swift); =writer the raw append and
+// the writer only; =instructions the book loop scripts/bench-instructions.sh counts.
 let only = ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] ?? ""
 if only == "replay" {
     try ReplayBench.runAll()
@@ -139,6 +153,10 @@ if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "breakdown" {
     print(String(format: "per book: decide %.2f µs, seal %.2f µs, fold %.2f µs", decide, seal, fold))
     exit(0)
 }
+if only == "instructions" {
+    instructionsRun(count: ProcessInfo.processInfo.environment["AGENDA_BENCH_BOOKS"].flatMap { Int($0) } ?? 20_000)
+    exit(0)
+}
 if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "engine" {
     let run = try engineBooks(count: 400_000, batch: 1_024)
     print("\(grouped(run.perSecond)) books/s; deciding \(String(format: "%.2f", run.decideSeconds)) s, "
@@ -151,11 +169,13 @@ print("")
 print("raw LMDB append, 200-byte records, one commit per batch")
 var rawRates: [Int: Double] = [:]
 for (batch, records) in [(1, 3_000), (64, 64_000), (1_024, 1_024_000)] {
+    let bytesBefore = storageBytesWritten()
     let elapsed = rawAppend(records: records, batch: batch)
+    let pages = Double(storageBytesWritten() - bytesBefore) / Double(records / batch) / 4_096
     rawRates[batch] = Double(records) / elapsed
     print("  batch \(String(batch).padding(toLength: 5, withPad: " ", startingAt: 0)) \(grouped(Double(records))) records "
           + "in \(String(format: "%.2f", elapsed)) s: \(grouped(Double(records) / elapsed)) records/s, "
-          + "\(grouped(Double(records / batch) / elapsed)) commits/s")
+          + "\(grouped(Double(records / batch) / elapsed)) commits/s, \(String(format: "%.1f", pages)) pages a commit")
 }
 print("")
 print("engine writer: book decided, sealed into the chain, log + views written, one commit per batch")
@@ -169,10 +189,14 @@ for (batch, count) in [(1, 3_000), (64, 64_000), (1_024, 400_000)] {
     print("        writer time: deciding \(String(format: "%.2f", run.decideSeconds)) s "
           + "(\(String(format: "%.2f", run.decideSeconds * 1e6 / Double(run.commands))) µs a book), "
           + "from decided to durable \(String(format: "%.2f", run.commitSeconds)) s (overlaps the next batch's deciding)")
+    print("        written to storage: \(grouped(Double(run.bytesWritten) / Double(max(run.batches, 1)) / 4_096)) pages "
+          + "of 4 KiB a commit, \(grouped(Double(run.bytesWritten) / Double(run.commands))) bytes a book")
 }
 print("")
-print("target: at least 200,000 books/s at batch 1,024")
+print("target: at least 200,000 books/s at batch 1,024, and at least 0.5 of raw append at batch 1,024")
 print("")
+// AGENDA_BENCH_ONLY=writer: the raw append and the writer only.
+if only == "writer" { exit(0) }
 try ReplayBench.runAll()
 print("")
 try AnalystsBench.runAll()
