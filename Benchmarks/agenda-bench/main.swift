@@ -158,7 +158,8 @@ if only == "instructions" {
     exit(0)
 }
 if ProcessInfo.processInfo.environment["AGENDA_BENCH_ONLY"] == "engine" {
-    let run = try engineBooks(count: 400_000, batch: 1_024)
+    let batch = ProcessInfo.processInfo.environment["AGENDA_BENCH_BATCH"].flatMap { Int($0) } ?? 1_024
+    let run = try engineBooks(count: batch == 1_024 ? 400_000 : 64_000, batch: batch)
     print("\(grouped(run.perSecond)) books/s; deciding \(String(format: "%.2f", run.decideSeconds)) s, "
           + "committing \(String(format: "%.2f", run.commitSeconds)) s")
     exit(0)

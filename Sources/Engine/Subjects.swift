@@ -41,8 +41,11 @@ extension EngineCore {
             guard var pratica = views.pratiche[id] else { break }
             if at != views.headSequence { pratica = self.pratica(pratica, asAt: at, records) }
             pratica.appointments = pratica.appointments.filter { (views.appointments[$0]?.bookedSequence ?? .max) <= at }
+            pratica.live = LiveAppointments()
             for appointment in pratica.appointments {
-                subjects.praticaAppointments[appointment] = self.appointment(appointment, asAt: at, records)
+                let view = self.appointment(appointment, asAt: at, records)
+                subjects.praticaAppointments[appointment] = view
+                if let view, view.state == .booked { pratica.live[view.service] = appointment }
             }
             subjects.pratica = pratica
         case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice:
