@@ -29,17 +29,12 @@ struct SimulationRandom {
 
 @Suite("A deterministic simulation of the engine: every command, every role, failures and restarts")
 struct EngineSimulationTests {
-    static let accounts = [
-        AccountSpec(name: "sui.ts", role: .sui, office: "TS-S", body: "TS-S"),
-        AccountSpec(name: "questura.ts", role: .questura, office: "TS-Q", body: "TS-Q"),
-        AccountSpec(name: "questura.rm", role: .questura, office: "RM-Q", body: "RM-Q"),
-        AccountSpec(name: "prefettura.ts", role: .prefettura, office: "TS-P", body: "TS-P"),
-        AccountSpec(name: "caf.a", role: .body, office: nil, body: "CAF-A"),
-        AccountSpec(name: "caf.b", role: .body, office: nil, body: "CAF-B"),
-        AccountSpec(name: "self.1", role: .applicant, office: nil, body: "self", pratica: pratica(1)),
-        AccountSpec(name: "audit", role: .audit, office: nil, body: "audit"),
-        AccountSpec(name: "admin", role: .admin, office: nil, body: "admin"),
-    ]
+    /// One account per role, as the permission tests have them; the applicant's pratica is one of ours.
+    static let accounts = PermissionTests.accounts.map { spec in
+        var spec = spec
+        if spec.role == .applicant { spec.pratica = pratica(1) }
+        return spec
+    }
     static let actors = accounts.map(\.actor) + [.system]
     static let offices: [OfficeID] = ["TS-Q", "RM-Q"]
     static let services: [ServiceID] = ["fotosegnalamento", "consegna-permesso"]
