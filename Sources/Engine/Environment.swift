@@ -18,6 +18,8 @@ public final class Environment: @unchecked Sendable {
     /// LMDB resizes the map only while this process has no transaction open: readers hold the
     /// shared side, a resize the exclusive one.
     private let resizeLock = ResizeLock()
+    /// The log entries this process's read transactions of this environment have visited.
+    public let reads = ReadCounts()
     /// Guarded by `resizeLock`'s exclusive side.
     private var mapBytes: Int
     private let closeLock = NSLock()
@@ -95,7 +97,7 @@ public final class Environment: @unchecked Sendable {
                 try LMDBError.check(code, "read txn_begin")
                 guard let txn else { throw LMDBError(code: -1, operation: "read txn_begin") }
                 defer { mdb_txn_abort(txn) }
-                return try body(ReadTransaction(txn: txn, databases: databases))
+                return try body(ReadTransaction(txn: txn, databases: databases, counts: reads))
             }
             if let result { return result }
             try resizeLock.exclusive {

@@ -22,6 +22,8 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable {
 public struct ReadTransaction {
     let txn: OpaquePointer
     let databases: [String: MDB_dbi]
+    /// Where the log entries this transaction visits are counted (`Environment.logEntriesRead`).
+    var counts: ReadCounts? = nil
 
     func dbi(_ name: String) throws(StoreError) -> MDB_dbi {
         guard let dbi = databases[name] else { throw .corrupt("no database named \(name)") }
@@ -33,6 +35,7 @@ public struct ReadTransaction {
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var value = MDB_val()
         let code = mdb_get(txn, try dbi(database), &keyValue, &value)
+        if database == "log" { counts?.add(1) }
         if code == MDB_NOTFOUND { return nil }
         do { try LMDBError.check(code, "get \(database)") } catch { throw .lmdb(error) }
         return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
@@ -61,7 +64,10 @@ public struct ReadTransaction {
         } else {
             code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
         }
+        var visited = 0
+        defer { if database == "log" { counts?.add(visited) } }
         while code == 0 {
+            visited += 1
             let keep = try body(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
                                 UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
             if !keep { return }
@@ -119,6 +125,7 @@ extension ReadTransaction {
         var key = MDB_val()
         var value = MDB_val()
         let code = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+        if database == "log" { counts?.add(1) }
         if code == MDB_NOTFOUND { return nil }
         try LMDBError.check(code, "last \(database)")
         return (Array(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)),
@@ -140,5 +147,25 @@ extension ReadTransaction {
         try scan("log", from: LogKey.bytes(start)) { key, value in
             try body(try RecordCodec.decode(sequence: try LogKey.sequence(key), value: value))
         }
+    }
+}
+
+/// How many log entries an environment's read transactions have visited, in this process: a
+/// test asks it how much of the log opening a store read (it must not refold the log).
+public final class ReadCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var logEntries = 0
+
+    func add(_ entries: Int) {
+        guard entries > 0 else { return }
+        lock.lock()
+        logEntries += entries
+        lock.unlock()
+    }
+
+    public var logEntriesRead: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return logEntries
     }
 }

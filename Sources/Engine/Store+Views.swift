@@ -6,10 +6,11 @@ import Projections
 // Opening a data directory: the persisted views checked against the log's head, and refolded
 // from the log when their layout changed.
 extension Store {
-    func loadViews() throws(StoreError) -> Views {
+    /// The persisted views, checked against the log's last entry (read anew unless given).
+    func loadViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws(StoreError) -> Views {
         do {
             return try read { txn in
-                let lastLog = try txn.last("log")
+                let lastLog = try given ?? txn.last("log")
                 let views = try Store.decodeViews(txn)
                 let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
                 guard views.headSequence == logHead else {
@@ -34,10 +35,10 @@ extension Store {
 
     /// Views written by an older layout are refolded from the log and written anew, all of
     /// them, in one transaction: the log is the truth, the views its cache.
-    func rewriteViewsIfTheirLayoutChanged() throws(StoreError) {
+    func rewriteViewsIfTheirLayoutChanged(logIsEmpty: Bool) throws(StoreError) {
         do {
             let stale = try read { txn in
-                try txn.last("log") != nil && txn.get("meta", Array("views-format".utf8)) != [Store.viewsFormat]
+                try !logIsEmpty && txn.get("meta", Array("views-format".utf8)) != [Store.viewsFormat]
             }
             guard stale else { return }
             let views = try read { try Store.foldLog($0) }
