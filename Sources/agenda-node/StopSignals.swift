@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// SIGTERM and SIGINT, caught from the moment `serve` starts, before the store opens and long
@@ -9,14 +8,16 @@ import ServiceLifecycle
 /// its default action (exit 143, no orderly stop). Caught here, a signal asks for the graceful
 /// shutdown whenever it comes: before the group runs, it is remembered and the group stops at once.
 ///
-/// `@unchecked Sendable`: `sources` is set in `init` and only kept alive after; the rest is locked.
+/// `@unchecked Sendable`: `sources` is set in `init` and only kept alive after; `state` is
+/// read and written under `lock`.
 final class StopSignals: @unchecked Sendable {
     private struct State {
         var requested = false
         var group: ServiceGroup?
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let lock = NSLock()
+    private var state = State()
     /// Kept for the life of the process: a cancelled or released source stops catching.
     private let sources: [any DispatchSourceSignal]
 
@@ -34,11 +35,11 @@ final class StopSignals: @unchecked Sendable {
     }
 
     /// Whether a signal has come (checked before listening: a node told to stop does not start).
-    var requested: Bool { state.withLockedValue { $0.requested } }
+    var requested: Bool { lock.withLock { state.requested } }
 
     /// From now on a signal shuts `group` down; one that came already does so at once.
     func stop(_ group: ServiceGroup) {
-        let already = state.withLockedValue { state -> Bool in
+        let already = lock.withLock { () -> Bool in
             state.group = group
             return state.requested
         }
@@ -46,7 +47,7 @@ final class StopSignals: @unchecked Sendable {
     }
 
     private func requestStop() {
-        let group = state.withLockedValue { state -> ServiceGroup? in
+        let group = lock.withLock { () -> ServiceGroup? in
             state.requested = true
             return state.group
         }

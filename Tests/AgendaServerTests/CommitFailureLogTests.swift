@@ -2,7 +2,6 @@
 @testable import Engine
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import Testing
 
 /// The node's own log when the store fails: once per distinct cause, with a count.
@@ -61,8 +60,8 @@ struct CommitFailureLogTests {
     }
 }
 
-/// A logger whose entries a test reads back.
-final class CapturedLog: Sendable {
+/// A logger whose entries a test reads back. `@unchecked Sendable`: the entries are behind a lock.
+final class CapturedLog: @unchecked Sendable {
     struct Entry: Sendable, CustomStringConvertible {
         let level: Logger.Level
         let message: String
@@ -70,16 +69,16 @@ final class CapturedLog: Sendable {
         var description: String { "\(level) \(message) \(metadata)" }
     }
 
-    private let box = NIOLockedValueBox([Entry]())
-    var entries: [Entry] { box.withLockedValue { $0 } }
+    private let lock = NSLock()
+    private var captured: [Entry] = []
+    var entries: [Entry] { lock.withLock { captured } }
 
-    var logger: Logger {
-        let box = self.box
-        return Logger(label: "captured") { _ in Handler(box: box) }
-    }
+    var logger: Logger { Logger(label: "captured") { _ in Handler(log: self) } }
+
+    func append(_ entry: Entry) { lock.withLock { captured.append(entry) } }
 
     struct Handler: LogHandler {
-        let box: NIOLockedValueBox<[Entry]>
+        let log: CapturedLog
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
 
@@ -90,7 +89,7 @@ final class CapturedLog: Sendable {
 
         func log(event: LogEvent) {
             let flat = (event.metadata ?? [:]).mapValues { "\($0)" }
-            box.withLockedValue { $0.append(Entry(level: event.level, message: "\(event.message)", metadata: flat)) }
+            log.append(Entry(level: event.level, message: "\(event.message)", metadata: flat))
         }
     }
 }

@@ -34,11 +34,14 @@ struct NodeProcessHardeningTests {
 
     @Test("a client pipelining large replies without reading: the node's memory stays bounded and another connection's PING is answered")
     func unreadRepliesBoundMemory() throws {
-        let scratch = try Scratch("unread")
-        defer { scratch.remove() }
-        let node = try NodeProcess(data: scratch.data, log: scratch.path("node.log"), extra: ["--demo", "--demo-pratiche", "10"])
-        defer { node.killHard() }
-        let audit = try node.client(account: "audit")
+        let (scratch, node) = try Self.smallDemo("unread")
+        defer {
+            node.killHard()
+            scratch.remove()
+        }
+        // Its INFO waits behind the flooder's requests in the writer: slow in a debug build beside other tests.
+        let audit = try RESPClient(port: node.port, timeoutSeconds: 300)
+        #expect(try audit.call("AUTH", "audit", "demo") == .simple("OK"))
         let capacity = ["CAPACITY", NodeProcessTests.office, NodeProcessTests.service, Self.day(offset: 1), Self.day(offset: 200)]
         #expect(try audit.call(capacity).list.count == 200)
         let before = try #require(Self.anonymousKilobytes(node.pid))
@@ -62,10 +65,11 @@ struct NodeProcessHardeningTests {
     @Test("redis-cli QUIT gets OK and redis-cli exits, in RESP2 and RESP3",
           .enabled(if: NodeProcessTests.redisCLIAvailable, "redis-cli is not installed (make test installs redis-tools)"))
     func redisCLIQuit() throws {
-        let scratch = try Scratch("quit")
-        defer { scratch.remove() }
-        let node = try NodeProcess(data: scratch.data, log: scratch.path("node.log"), extra: ["--demo", "--demo-pratiche", "10"])
-        defer { node.killHard() }
+        let (scratch, node) = try Self.smallDemo("quit")
+        defer {
+            node.killHard()
+            scratch.remove()
+        }
         for version in [["-2"], ["-3"]] {
             let result = try runTool(["redis-cli"] + version + ["-p", String(node.port), "QUIT"], in: scratch.root, timeout: 10)
             #expect(result.status == 0 && result.stdout == "OK\n", "redis-cli \(version) QUIT: \(result.status) \(result.stdout) \(result.stderr)")
@@ -75,10 +79,11 @@ struct NodeProcessHardeningTests {
     @Test("the docs' REGISTER with D'Angelo works typed inline as shown, and in redis-cli with the quotes it needs",
           .enabled(if: NodeProcessTests.redisCLIAvailable, "redis-cli is not installed (make test installs redis-tools)"))
     func registerAsDocumented() throws {
-        let scratch = try Scratch("register")
-        defer { scratch.remove() }
-        let node = try NodeProcess(data: scratch.data, log: scratch.path("node.log"), extra: ["--demo", "--demo-pratiche", "10"])
-        defer { node.killHard() }
+        let (scratch, node) = try Self.smallDemo("register")
+        defer {
+            node.killHard()
+            scratch.remove()
+        }
         let inline = try node.client()
         try inline.sendRaw(Array(("AUTH comune.roma demo\r\n"
             + "REGISTER P-AT-2009-900001 ITA9000001 D'Angelo \"Anna Maria\" 1984-02-29 MAR AT-S\r\n").utf8))
@@ -91,6 +96,18 @@ struct NodeProcessHardeningTests {
                                     + "REGISTER P-AT-2009-900001 ITA9000001 \"D'Angelo\" \"Anna Maria\" 1984-02-29 MAR AT-S\n",
                                 in: scratch.root, timeout: 30)
         #expect(typed.status == 0 && typed.stdout.contains("existing\n1"), "\(typed.stdout) \(typed.stderr)")
+    }
+
+    /// A demo node with ten pratiche on a fresh directory.
+    static func smallDemo(_ name: String) throws -> (Scratch, NodeProcess) {
+        let scratch = try Scratch(name)
+        do {
+            return (scratch, try NodeProcess(data: scratch.data, log: scratch.path("node.log"),
+                                             extra: ["--demo", "--demo-pratiche", "10"]))
+        } catch {
+            scratch.remove()
+            throw error
+        }
     }
 
     /// `YYYY-MM-DD`, `offset` days from today in Rome.

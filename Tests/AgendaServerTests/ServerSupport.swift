@@ -173,10 +173,11 @@ final class RESPClient {
 
     /// `receiveBufferBytes`, `sendBufferBytes`: small kernel buffers, so that a client that stops
     /// reading, or a server that stops reading it, shows soon.
-    init(port: Int, receiveBufferBytes: Int32? = nil, sendBufferBytes: Int32? = nil) throws {
+    /// `timeoutSeconds`: how long a read waits before it fails.
+    init(port: Int, receiveBufferBytes: Int32? = nil, sendBufferBytes: Int32? = nil, timeoutSeconds: Int = 30) throws {
         socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TestFailure("socket failed") }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         for (option, value) in [(SO_RCVBUF, receiveBufferBytes), (SO_SNDBUF, sendBufferBytes)] {
             guard var bytes = value else { continue }
