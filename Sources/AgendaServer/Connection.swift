@@ -198,10 +198,24 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         writeReady()
     }
 
+    /// Bytes of replies encoded in one turn before the rest wait for the next. Encoding is the
+    /// event loop's work, and a loop serves many connections: one client's thousand large
+    /// replies must not hold up another's PING until all are encoded. 256 KiB is a thousand
+    /// ordinary replies, or one large one, per turn.
+    private static let encodedBytesPerTurnMax = 262_144
+    /// The pause before the next turn. A NIO event loop runs every task it has, including those
+    /// queued while it runs, before it looks at its sockets; a timer not yet due lets it look.
+    private static let pauseBetweenTurns = TimeAmount.milliseconds(1)
+
+    /// A turn to write more is scheduled (`encodedBytesPerTurnMax` was reached); it writes
+    /// whatever is ready by then, so nothing is written before it.
+    private var writeScheduled = false
+
     private func writeReady() {
-        guard let context, ready[nextToWrite] != nil else { return }
+        guard !writeScheduled, let context, ready[nextToWrite] != nil else { return }
         var buffer = context.channel.allocator.buffer(capacity: 256)
         var closing = false
+        var more = false
         while let reply = ready.removeValue(forKey: nextToWrite) {
             let asked = received.removeValue(forKey: nextToWrite)
             let version = asked?.version ?? session.version
@@ -216,6 +230,10 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             if closeAfter == nextToWrite { closing = true }
             nextToWrite += 1
             if closing { break }
+            if buffer.readableBytes >= Self.encodedBytesPerTurnMax, ready[nextToWrite] != nil {
+                more = true
+                break
+            }
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         if closing {
@@ -224,6 +242,13 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         guard !closeIfOverHardLimit(context) else { return }
+        if more {
+            writeScheduled = true
+            context.eventLoop.scheduleTask(in: Self.pauseBetweenTurns) { [self] in
+                writeScheduled = false
+                writeReady()
+            }
+        }
         drain()
     }
 
