@@ -267,13 +267,18 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
+    /// Closes with a reset (SO_LINGER 0): a plain close would leave the replies the kernel
+    /// already holds queued before the FIN, for a client that never reads them, so it would
+    /// never see the close and the kernel would keep the bytes for minutes.
     private func close(_ context: ChannelHandlerContext, because reason: String, unsentBytes: Int) {
         closed = true
         node.metrics.outputLimitCloses.increment()
         node.logger.warning("closing a connection that does not read its replies", metadata: [
             "connection": "\(session.id)", "account": "\(session.account?.spec.name ?? "")",
             "reason": "\(reason)", "unsentBytes": "\(unsentBytes)"])
-        context.close(promise: nil)
+        let channel = context.channel
+        guard let options = channel as? SocketOptionProvider else { return context.close(promise: nil) }
+        options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// From any thread.

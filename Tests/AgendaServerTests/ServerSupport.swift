@@ -246,6 +246,15 @@ final class RESPClient {
         }
     }
 
+    /// Waits, reading nothing, until the server closes the connection (a FIN or a reset);
+    /// false if it is still open after `seconds`.
+    func waitForPeerClose(seconds: Int) -> Bool {
+        // POLLRDHUP (0x2000, Linux): the peer closed, even while its data waits unread here.
+        var descriptor = pollfd(fd: socket, events: Int16(0x2000), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(seconds * 1_000))
+        return ready > 0 && descriptor.revents & Int16(0x2000 | POLLHUP | POLLERR) != 0
+    }
+
     /// Sends what the server takes without blocking, until it has taken everything or has taken
     /// nothing for `stallSeconds` (it stopped reading); returns the bytes it took.
     func sendUntilStalled(_ bytes: [UInt8], stallSeconds: Double = 3) -> Int {

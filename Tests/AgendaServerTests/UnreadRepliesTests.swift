@@ -23,6 +23,8 @@ struct UnreadRepliesTests {
         _ = flooder.sendUntilStalled(Array(repeating: RESPClient.encode(Self.capacity), count: requests).flatMap { $0 })
 
         #expect(try node.client().call("PING") == .simple("PONG"))
+        // Without reading a byte, the client sees the node close the connection.
+        #expect(flooder.waitForPeerClose(seconds: 300), "the node did not close a connection that never read")
         let replies = try #require(flooder.repliesUntilClosed(), "the connection that never read is still open")
         #expect(replies.count < requests, "every reply was sent to a client that did not read")
         #expect(replies.allSatisfy { $0.list.count == days }, "the replies it did get are whole CAPACITY replies")
