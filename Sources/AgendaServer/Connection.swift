@@ -15,6 +15,10 @@ import Projections
 ///
 /// AUTH and HELLO ... AUTH hold the requests behind them until the password is checked, so a
 /// pipelined `AUTH; BOOK` books as the signed-in account (redis-benchmark sends exactly that).
+///
+/// Output is bounded per connection, as Redis's `client-output-buffer-limit`: past
+/// `outputBytesSoftMax` unsent the connection is neither read nor dispatched until the client
+/// reads (the channel's write-buffer water mark); past `outputBytesHardMax` it is closed.
 final class Connection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = Request
     typealias OutboundOut = ByteBuffer
@@ -24,7 +28,14 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     private var context: ChannelHandlerContext?
     private var inbox: ReplyInbox?
 
-    private var backlog: [Request] = []
+    /// What a connection has received and not yet handed on, in order: requests, and at most
+    /// one last reply (a framing error, a limit), answered after every request before it.
+    private enum Received {
+        case request(Request)
+        case last(Reply)
+    }
+
+    private var backlog: [Received] = []
     private var backlogStart = 0
     private var nextIndex = 0
     private var nextToWrite = 0
@@ -37,6 +48,8 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     private var readingPaused = false
     /// Close once the reply with this index is written (QUIT, a framing error, a limit).
     private var closeAfter: Int?
+    /// A last reply is queued or given: nothing more is read.
+    private var ending = false
     private var closed = false
 
     init(node: NodeContext, id: Int, remoteHost: String) {
@@ -61,15 +74,22 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard closeAfter == nil else { return }
+        guard !ending else { return }
         let request = unwrapInboundIn(data)
         if backlog.count - backlogStart >= Limits.backlogCommandsMax {
             finish(with: .error(code: "LIMIT", message: "more than \(Limits.backlogCommandsMax) commands waiting on one "
                                 + "connection (backlogCommandsMax); wait for replies before sending more"))
             return
         }
-        backlog.append(request)
+        backlog.append(.request(request))
         drain()
+    }
+
+    /// The client has read enough of its replies (below the low water mark), or stopped reading
+    /// (above `outputBytesSoftMax`): resume or pause reading and dispatching.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        drain()
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -85,9 +105,16 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !session.isSubscribed, inFlight == 0 {
-            errorCaught(context: context, error: IdleTimeout())
-            return
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !session.isSubscribed {
+            if !isReading {
+                // Paused on its unread replies all this time: nothing more will be read or written.
+                return close(context, because: "its replies have not been read for \(Limits.idleSecondsMax) s (idleSecondsMax)",
+                             unsentBytes: unsentBytes(context))
+            }
+            if inFlight == 0 {
+                errorCaught(context: context, error: IdleTimeout())
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -96,11 +123,25 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: - Dispatch
 
+    /// Whether the client keeps up with its replies: below `outputBytesSoftMax` unsent.
+    private var isReading: Bool { context?.channel.isWritable ?? false }
+
     private func drain() {
-        while !waitingForSignIn, closeAfter == nil, backlogStart < backlog.count, inFlight < Limits.inFlightPerConnectionMax {
-            let request = backlog[backlogStart]
-            backlogStart += 1
-            dispatch(request)
+        while !waitingForSignIn, closeAfter == nil, !closed, backlogStart < backlog.count,
+              inFlight < Limits.inFlightPerConnectionMax {
+            switch backlog[backlogStart] {
+            case .request(let request):
+                // A client that does not read its replies gets no more of them made.
+                guard isReading else { break }
+                backlogStart += 1
+                dispatch(request)
+                continue
+            case .last(let reply):
+                backlogStart += 1
+                answerLast(reply)
+                continue
+            }
+            break
         }
         if backlogStart == backlog.count {
             backlog.removeAll(keepingCapacity: backlog.capacity <= 4_096)
@@ -109,8 +150,8 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             backlog.removeFirst(backlogStart)
             backlogStart = 0
         }
-        let shouldPause = inFlight >= Limits.inFlightPerConnectionMax || waitingForSignIn
-        if shouldPause != readingPaused, let context {
+        let shouldPause = inFlight >= Limits.inFlightPerConnectionMax || waitingForSignIn || !isReading
+        if shouldPause != readingPaused, !closed, let context {
             readingPaused = shouldPause
             context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
         }
@@ -157,10 +198,24 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         writeReady()
     }
 
+    /// Bytes of replies encoded in one turn before the rest wait for the next. Encoding is the
+    /// event loop's work, and a loop serves many connections: one client's thousand large
+    /// replies must not hold up another's PING until all are encoded. 256 KiB is a thousand
+    /// ordinary replies, or one large one, per turn.
+    private static let encodedBytesPerTurnMax = 262_144
+    /// The pause before the next turn. A NIO event loop runs every task it has, including those
+    /// queued while it runs, before it looks at its sockets; a timer not yet due lets it look.
+    private static let pauseBetweenTurns = TimeAmount.milliseconds(1)
+
+    /// A turn to write more is scheduled (`encodedBytesPerTurnMax` was reached); it writes
+    /// whatever is ready by then, so nothing is written before it.
+    private var writeScheduled = false
+
     private func writeReady() {
-        guard let context, ready[nextToWrite] != nil else { return }
+        guard !writeScheduled, let context, ready[nextToWrite] != nil else { return }
         var buffer = context.channel.allocator.buffer(capacity: 256)
         var closing = false
+        var more = false
         while let reply = ready.removeValue(forKey: nextToWrite) {
             let asked = received.removeValue(forKey: nextToWrite)
             let version = asked?.version ?? session.version
@@ -175,6 +230,10 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             if closeAfter == nextToWrite { closing = true }
             nextToWrite += 1
             if closing { break }
+            if buffer.readableBytes >= Self.encodedBytesPerTurnMax, ready[nextToWrite] != nil {
+                more = true
+                break
+            }
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         if closing {
@@ -182,7 +241,44 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             context.close(promise: nil)
             return
         }
+        guard !closeIfOverHardLimit(context) else { return }
+        if more {
+            writeScheduled = true
+            context.eventLoop.scheduleTask(in: Self.pauseBetweenTurns) { [self] in
+                writeScheduled = false
+                writeReady()
+            }
+        }
         drain()
+    }
+
+    /// Past `outputBytesHardMax` unsent, the client has stopped reading (or reads far slower
+    /// than it asks): close, and say so in the node's log, since the client cannot be told.
+    private func closeIfOverHardLimit(_ context: ChannelHandlerContext) -> Bool {
+        let unsent = unsentBytes(context)
+        guard unsent > node.outputLimits.hardBytes else { return false }
+        close(context, because: "more than \(node.outputLimits.hardBytes) bytes of replies unread (outputBytesHardMax)",
+              unsentBytes: unsent)
+        return true
+    }
+
+    /// Bytes written to the channel and not yet taken by the kernel.
+    private func unsentBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    /// Closes with a reset (SO_LINGER 0): a plain close would leave the replies the kernel
+    /// already holds queued before the FIN, for a client that never reads them, so it would
+    /// never see the close and the kernel would keep the bytes for minutes.
+    private func close(_ context: ChannelHandlerContext, because reason: String, unsentBytes: Int) {
+        closed = true
+        node.metrics.outputLimitCloses.increment()
+        node.logger.warning("closing a connection that does not read its replies", metadata: [
+            "connection": "\(session.id)", "account": "\(session.account?.spec.name ?? "")",
+            "reason": "\(reason)", "unsentBytes": "\(unsentBytes)"])
+        let channel = context.channel
+        guard let options = channel as? SocketOptionProvider else { return context.close(promise: nil) }
+        options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// From any thread.
@@ -190,11 +286,28 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         inbox?.post(index, reply)
     }
 
-    /// Answers everything queued so far, then this, then closes.
+    /// Answers every request received so far, then this, then closes (a framing error, a limit).
     func finish(with reply: Reply) {
+        guard !ending else { return }
+        ending = true
+        backlog.append(.last(reply))
+        drain()
+    }
+
+    /// The reply to request `index` is the connection's last: the requests behind it are
+    /// dropped unanswered, and it closes once that reply and those before it are written
+    /// (QUIT, the last wrong password).
+    func finish(at index: Int, with reply: Reply) {
         guard closeAfter == nil else { return }
+        ending = true
         backlog.removeAll()
         backlogStart = 0
+        closeAfter = index
+        complete(index, reply)
+    }
+
+    /// The last reply queued by `finish(with:)`, once every request before it is dispatched.
+    private func answerLast(_ reply: Reply) {
         let index = nextIndex
         nextIndex += 1
         closeAfter = index
@@ -207,6 +320,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         var buffer = context.channel.allocator.buffer(capacity: 128)
         reply.write(to: &buffer, version: session.version)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        _ = closeIfOverHardLimit(context)
     }
 
     // MARK: - Session changes (event loop only)

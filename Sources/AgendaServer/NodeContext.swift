@@ -18,15 +18,36 @@ public final class NodeContext: Sendable {
     /// scrypt runs here, off the event loops: a tenth of a second would stall every connection on the loop.
     let passwordQueue = DispatchQueue(label: "agenda-passwords", attributes: .concurrent)
     let clock: @Sendable () -> Instant
+    let outputLimits: OutputLimits
+    /// Failed commits and reads of the store, logged once per cause (CommitFailureLog.swift).
+    let commitFailures: CommitFailureLog
 
     public init(store: Store, logger: Logger, metrics: NodeMetrics = NodeMetrics(),
-                clock: @escaping @Sendable () -> Instant = Store.systemClock) {
+                clock: @escaping @Sendable () -> Instant = Store.systemClock,
+                outputLimits: OutputLimits = OutputLimits()) {
         self.store = store
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
+        self.outputLimits = outputLimits
+        commitFailures = CommitFailureLog(logger: logger, metrics: metrics)
         let hub = self.hub
         store.observe { records in hub.publish(records) }
+    }
+}
+
+/// How much unread output a connection may hold (Limits.outputBytesSoftMax, outputBytesHardMax);
+/// a test gives smaller ones, so a few replies reach them.
+public struct OutputLimits: Sendable {
+    /// Past it the connection is not read (the channel's high water mark; reading resumes below half).
+    public var softBytes: Int
+    /// Past it the connection is closed.
+    public var hardBytes: Int
+
+    public init(softBytes: Int = Limits.outputBytesSoftMax, hardBytes: Int = Limits.outputBytesHardMax) {
+        precondition(0 < softBytes && softBytes <= hardBytes, "the soft output limit is positive and at most the hard one")
+        self.softBytes = softBytes
+        self.hardBytes = hardBytes
     }
 }
 

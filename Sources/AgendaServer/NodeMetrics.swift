@@ -15,6 +15,9 @@ public final class NodeMetrics: Sendable {
     let connectionsRefused = CoreMetrics.Counter(label: "agenda_connections_refused_total")
     let connectionsOpen = CoreMetrics.Gauge(label: "agenda_connections_open")
     let authFailures = CoreMetrics.Counter(label: "agenda_auth_failures_total")
+    /// Connections closed for not reading their replies (outputBytesHardMax, or paused idleSecondsMax).
+    let outputLimitCloses = CoreMetrics.Counter(label: "agenda_connections_closed_unread_total")
+    private let storeFailures = NIOLockedValueBox([String: CoreMetrics.Counter]())
 
     public init() {}
 
@@ -34,12 +37,22 @@ public final class NodeMetrics: Sendable {
     }
 
     func error(_ code: String) {
-        let counter = errors.withLockedValue { table in
-            if let found = table[code] { return found }
-            let made = CoreMetrics.Counter(label: "agenda_errors_total", dimensions: [("code", code)])
-            table[code] = made
+        Self.counter(in: errors, key: code, label: "agenda_errors_total", dimension: "code").increment()
+    }
+
+    /// A commit or read the store refused to make: `kind` is `lmdb`, `corrupt` or `cannot-open`,
+    /// a short list, so the label stays bounded whatever the causes' sentences say.
+    func storeFailed(_ kind: String) {
+        Self.counter(in: storeFailures, key: kind, label: "agenda_store_failures_total", dimension: "kind").increment()
+    }
+
+    private static func counter(in table: NIOLockedValueBox<[String: CoreMetrics.Counter]>, key: String,
+                                label: String, dimension: String) -> CoreMetrics.Counter {
+        table.withLockedValue { table in
+            if let found = table[key] { return found }
+            let made = CoreMetrics.Counter(label: label, dimensions: [(dimension, key)])
+            table[key] = made
             return made
         }
-        counter.increment()
     }
 }

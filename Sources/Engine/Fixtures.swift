@@ -14,7 +14,7 @@ public struct Fixtures: Sendable {
         public var description: String {
             switch self {
             case .missing(let path):
-                "no fixture file at \(path); run from the project folder or pass --fixtures DIR"
+                "no fixture file at \(path); pass --fixtures DIR, the project's fixtures folder"
             case .invalid(let file, let line, let why):
                 "\(file)\(line.map { ":\($0)" } ?? ""): \(why); regenerate with python3 fixtures/generate.py"
             }
@@ -25,6 +25,15 @@ public struct Fixtures: Sendable {
         self.offices = offices
         self.applicants = applicants
     }
+
+    /// The project's `fixtures/` folder, as this file was compiled (`#filePath`): a node built
+    /// from the project finds its fixtures from any working directory, and `--fixtures DIR`
+    /// names another (a binary copied to another machine, without the source tree).
+    public static let builtInDirectory: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // Sources/Engine
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()  // the package
+        .appendingPathComponent("fixtures").path
 
     /// Reads `offices.json` and `pratiche.csv` from `directory`.
     public static func load(from directory: String) throws -> Fixtures {

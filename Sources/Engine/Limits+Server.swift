@@ -12,6 +12,18 @@ extension Limits {
     /// (64 KiB) holds at most about 4,700 of the shortest commands, so this is never reached by
     /// a client that waits for TCP; one that floods beyond it gets `-LIMIT`.
     public static let backlogCommandsMax = 16_384
+    /// Bytes of replies a connection may leave unread before the server stops reading its
+    /// requests and making its replies (Redis's `client-output-buffer-limit` soft limit; TCP then
+    /// pushes back on the client). The largest single reply, a busy day's AGENDA or DAYLIST, is
+    /// about 2 MiB; 4 MiB lets one leave whole while the next is made, and bounds what a client
+    /// that never reads costs to the replies it already had in flight.
+    public static let outputBytesSoftMax = 4 * 1_048_576
+    /// Bytes of replies unread past which the connection is closed (and the node logs why). Past
+    /// the soft limit only the replies already in flight are added (at most
+    /// `inFlightPerConnectionMax`), so a client gets here only by pipelining dozens of large
+    /// replies (AGENDA, CAPACITY over a year) without reading them, or by subscribing and never
+    /// reading 100,000 events (about 300 bytes each). 32 MiB is Redis's hard limit for pub/sub clients.
+    public static let outputBytesHardMax = 32 * 1_048_576
     /// A connection that sends nothing for this long is closed (subscribers excepted): a
     /// forgotten terminal should not hold a slot for ever.
     public static let idleSecondsMax: Int64 = 900

@@ -24,7 +24,7 @@ extension Store {
             var failed = doomed
             if doomed {
                 for index in sealed.results.indices {
-                    sealed.results[index] = .failure(.corrupt("an earlier batch failed to commit; send the command again"))
+                    sealed.results[index] = .failure(.notCommitted)
                 }
             } else {
                 do {

@@ -17,6 +17,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case lmdb(LMDBError)
     /// The data directory does not hold what Agenda wrote; check its log with tools/verify_log.py.
     case corrupt(String)
+    /// Decided on top of a batch whose commit failed (the disk full, say): nothing of it was
+    /// written, and the writer refolds from the last commit; send the command again.
+    case notCommitted
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .closed: "the store is closed"
         case .cannotOpen(let why): why
         case .lmdb(let error): "\(error)"
+        case .notCommitted:
+            "an earlier batch failed to commit, so this one was not written; nothing was recorded, send it again"
         case .corrupt(let why):
             "the data directory is damaged: \(why); check its log with python3 tools/verify_log.py DIR"
         }

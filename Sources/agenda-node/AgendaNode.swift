@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 @main
 struct AgendaNode: AsyncParsableCommand {
@@ -24,6 +25,6 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The data directory (created and seeded from the fixtures on first start).")
     var data: String = "data"
 
-    @Option(help: "The fixtures directory a new data directory is seeded from.")
-    var fixtures: String = "fixtures"
+    @Option(help: "The fixtures directory a new data directory is seeded from (default: the project's, as built).")
+    var fixtures: String = Fixtures.builtInDirectory
 }

@@ -55,6 +55,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First of all: a SIGTERM while seeding or just after listening stops the node in order.
+        let signals = StopSignals()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -77,24 +79,30 @@ struct Serve: AsyncParsableCommand {
             try await endpoint.start(host: host, port: metricsPort)
             logger.info("metrics", metadata: ["url": "http://\(host):\(metricsPort)/metrics"])
         }
-        let boundPort: Int
-        do {
-            boundPort = try await server.start()
-        } catch {
-            store.close()
-            throw error
-        }
-        if demo {
-            printDemo(try store.persistedViews().accounts.keys.sorted(), port: boundPort)
-            // At once, so the banner reaches a pipe or a service manager's log, not only a terminal.
-            fflush(nil)
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            logger.error("server stopped", metadata: ["error": "\(error)"])
+        if signals.requested {
+            logger.info("stop asked before listening; not listening")
+        } else {
+            let boundPort: Int
+            do {
+                boundPort = try await server.start()
+            } catch {
+                store.close()
+                throw error
+            }
+            // The signals are StopSignals', caught since the start, not the group's.
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
+            signals.stop(group)
+            if demo {
+                printDemo(try store.persistedViews().accounts.keys.sorted(), port: boundPort)
+                // At once, so the banner reaches a pipe or a service manager's log, not only a terminal.
+                fflush(nil)
+            }
+            do {
+                try await group.run()
+            } catch {
+                logger.error("server stopped", metadata: ["error": "\(error)"])
+            }
         }
         // The listener is closed; let the writer finish what is queued (its replies leave), then close.
         store.close()

@@ -487,7 +487,11 @@ final class NodeProcess {
     let logPath: String
     private(set) var port = 0
 
-    init(data: String, log: String, extra: [String], startTimeout: TimeInterval = 180) throws {
+    /// `fixtures` nil: the node's own default; `workingDirectory` nil: the test's; `waitForPing`
+    /// false: return the moment the node says it listens.
+    init(data: String, log: String, extra: [String], startTimeout: TimeInterval = 180,
+         fixtures: String? = NodeProcessTests.fixturesPath, workingDirectory: String? = nil,
+         waitForPing: Bool = true) throws {
         logPath = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -496,14 +500,15 @@ final class NodeProcess {
             throw TestFailure("no agenda-node at \(NodeProcessTests.nodePath): build it with swift build --build-tests")
         }
         process.executableURL = URL(fileURLWithPath: NodeProcessTests.nodePath)
-        process.arguments = ["serve", "--data", data, "--port", "0", "--fixtures", NodeProcessTests.fixturesPath] + extra
+        process.arguments = ["serve", "--data", data, "--port", "0"] + (fixtures.map { ["--fixtures", $0] } ?? []) + extra
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
         do {
             port = try waitForListening(timeout: startTimeout)
-            try waitForPing(timeout: 30)
+            if waitForPing { try self.waitForPing(timeout: 30) }
         } catch {
             killHard()
             throw error
@@ -531,7 +536,7 @@ final class NodeProcess {
             guard process.isRunning else {
                 throw TestFailure("agenda-node exited (\(process.terminationStatus)) before listening:\n\(logTail)")
             }
-            usleep(50_000)
+            usleep(5_000)
         }
         throw TestFailure("agenda-node did not say it was listening within \(Int(timeout)) s:\n\(logTail)")
     }

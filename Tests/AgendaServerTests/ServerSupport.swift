@@ -54,10 +54,12 @@ final class TestNode: @unchecked Sendable {
     let directory: String
     let store: Store
     let server: AgendaServer
+    let context: NodeContext
     let port: Int
 
     init(pratiche: Int = 20, office: OfficeConfiguration = serverOffice(), name: String = #function,
-         clock: @escaping @Sendable () -> Instant = { serverMorning }) async throws {
+         clock: @escaping @Sendable () -> Instant = { serverMorning },
+         outputLimits: OutputLimits = OutputLimits()) async throws {
         directory = NSTemporaryDirectory() + "agenda-server-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
         store = try Store(directory: directory, clock: clock)
         var commands: [Command] = [.configureOffice(office)]
@@ -72,7 +74,8 @@ final class TestNode: @unchecked Sendable {
         for account in TestNode.accounts { try store.setCredential(account.name, testPasswordHash) }
         var logger = Logger(label: "agenda-test")
         logger.logLevel = .warning
-        let node = NodeContext(store: store, logger: logger, clock: clock)
+        let node = NodeContext(store: store, logger: logger, clock: clock, outputLimits: outputLimits)
+        context = node
         server = AgendaServer(node: node, configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 2))
         port = try await server.start()
     }
@@ -168,11 +171,18 @@ final class RESPClient {
     private var buffer: [UInt8] = []
     private var position = 0
 
-    init(port: Int) throws {
+    /// `receiveBufferBytes`, `sendBufferBytes`: small kernel buffers, so that a client that stops
+    /// reading, or a server that stops reading it, shows soon.
+    /// `timeoutSeconds`: how long a read waits before it fails.
+    init(port: Int, receiveBufferBytes: Int32? = nil, sendBufferBytes: Int32? = nil, timeoutSeconds: Int = 30) throws {
         socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TestFailure("socket failed") }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        for (option, value) in [(SO_RCVBUF, receiveBufferBytes), (SO_SNDBUF, sendBufferBytes)] {
+            guard var bytes = value else { continue }
+            setsockopt(socket, SOL_SOCKET, option, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -220,6 +230,50 @@ final class RESPClient {
     func isClosed() -> Bool {
         var byte: UInt8 = 0
         return recv(socket, &byte, 1, 0) == 0
+    }
+
+    /// Every reply until the server closes the connection (a FIN, or a reset when it closed
+    /// with requests unread); nil if the connection is still open when a read times out.
+    func repliesUntilClosed() -> [RESPValue]? {
+        var replies: [RESPValue] = []
+        while true {
+            guard let reply = try? read() else {
+                var byte: UInt8 = 0
+                let count = recv(socket, &byte, 1, 0)
+                return count == 0 || (count < 0 && errno == ECONNRESET) ? replies : nil
+            }
+            replies.append(reply)
+        }
+    }
+
+    /// Waits, reading nothing, until the server closes the connection (a FIN or a reset);
+    /// false if it is still open after `seconds`.
+    func waitForPeerClose(seconds: Int) -> Bool {
+        // POLLRDHUP (0x2000, Linux): the peer closed, even while its data waits unread here.
+        var descriptor = pollfd(fd: socket, events: Int16(0x2000), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(seconds * 1_000))
+        return ready > 0 && descriptor.revents & Int16(0x2000 | POLLHUP | POLLERR) != 0
+    }
+
+    /// Sends what the server takes without blocking, until it has taken everything or has taken
+    /// nothing for `stallSeconds` (it stopped reading); returns the bytes it took.
+    func sendUntilStalled(_ bytes: [UInt8], stallSeconds: Double = 3) -> Int {
+        var sent = 0
+        var stalledSince = Date()
+        while sent < bytes.count, Date().timeIntervalSince(stalledSince) < stallSeconds {
+            let count = bytes[sent...].withUnsafeBytes {
+                Foundation.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count > 0 {
+                sent += count
+                stalledSince = Date()
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                usleep(10_000)
+            } else {
+                break
+            }
+        }
+        return sent
     }
 
     private func fill() throws {

@@ -29,6 +29,7 @@ struct Call {
     func submit(_ command: Command, requestID: String, success: @escaping @Sendable (Decision) -> Reply) {
         guard let account else { return fail("NOAUTH", "Authentication required; send AUTH user password.") }
         let reply = self.reply
+        let failures = node.commitFailures
         node.store.submit(command, actor: account.spec.actor, requestID: requestID) { result in
             switch result {
             case .success(let decision):
@@ -38,6 +39,8 @@ struct Call {
                     reply(success(decision))
                 }
             case .failure(let error):
+                // A failed commit (a full disk) is logged once per cause, counted in INFO and metrics.
+                failures.record(error)
                 reply(Call.reply(for: error))
             }
         }
@@ -54,10 +57,13 @@ struct Call {
     /// Reads the views in the writer's order and replies with what `body` makes of them.
     func query(_ body: @escaping @Sendable (Views) -> Reply) {
         let reply = self.reply
+        let failures = node.commitFailures
         node.store.query(body) { result in
             switch result {
             case .success(let answer): reply(answer)
-            case .failure(let error): reply(Call.reply(for: error))
+            case .failure(let error):
+                failures.record(error)
+                reply(Call.reply(for: error))
             }
         }
     }
@@ -74,6 +80,9 @@ struct Call {
             .error(code: code, message: message)
         case .closed:
             .error(code: "BUSY", message: "The node is shutting down; retry once it is back.")
+        case .notCommitted:
+            .error(code: "INTERNAL", message: "An earlier batch failed to commit (the node's log says why), so this "
+                   + "command was not recorded; send it again.")
         case .cannotOpen, .lmdb, .corrupt:
             .error(code: "INTERNAL", message: "The store failed (\(error)); nothing was recorded. Tell the administrator.")
         }

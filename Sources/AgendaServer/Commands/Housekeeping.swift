@@ -19,8 +19,9 @@ enum Housekeeping {
         }
     }
 
+    /// QUIT's own reply is the last: the connection closes once it and those before it are written.
     static func quit(_ call: Call) {
-        call.connection.finish(with: .status("OK"))
+        call.connection.finish(at: call.index, with: .status("OK"))
     }
 
     static func auth(_ call: Call) {
@@ -107,9 +108,10 @@ enum Housekeeping {
                     let failures = connection.session.authFailures + 1
                     let message = "Wrong account name or password, or the account is disabled."
                     if failures >= Limits.authFailuresMax {
-                        connection.signedIn(nil, failed: true)
-                        connection.finish(with: .error(code: "WRONGPASS", message: message
+                        // This AUTH's reply is the last; nothing behind it is dispatched.
+                        connection.finish(at: index, with: .error(code: "WRONGPASS", message: message
                                           + " Too many attempts (authFailuresMax); connection closed."))
+                        connection.signedIn(nil, failed: true)
                     } else {
                         connection.complete(index, .error(code: "WRONGPASS", message: message))
                         connection.signedIn(nil, failed: true)
@@ -138,24 +140,49 @@ enum Housekeeping {
         }
     }
 
+    /// The sections a client may read before AUTH: what start-up probes ask for (the server's
+    /// name and versions). The log head and the counts of offices, pratiche and appointments
+    /// are the register's own figures, for signed-in accounts only.
+    static let infoSectionsBeforeAuth: Set<String> = ["server"]
+
     static func info(_ call: Call) {
         let section = call.arguments.first?.lowercased() ?? "default"
+        let everything = ["default", "all", "everything"].contains(section)
         let node = call.node
         let version = call.session.version
         let reply = call.reply
+        let answer: @Sendable ([(String, [(String, String)])]) -> Void = { sections in
+            let chosen = everything ? sections : sections.filter { $0.0.lowercased() == section }
+            let text = chosen.map { name, lines in
+                (["# \(name)"] + lines.map { "\($0.0):\($0.1)" }).joined(separator: "\r\n")
+            }.joined(separator: "\r\n\r\n") + "\r\n"
+            reply(version == .resp3 ? .verbatim(text) : .bulk(text))
+        }
+        let server = ("Server", [("agenda_version", AgendaServer.version), ("redis_version", "7.0.0"),
+                                 ("redis_mode", "standalone"), ("process_id", String(getpid())),
+                                 ("uptime_in_seconds", String(Int(Date().timeIntervalSince(node.startedAt))))])
+        guard call.account != nil else {
+            guard everything || infoSectionsBeforeAuth.contains(section) else {
+                return call.fail("NOAUTH", "INFO \(section) needs AUTH; before it only INFO server is answered.")
+            }
+            return answer([server])
+        }
         node.store.query({ views in (views.headSequence, views.headHash, views.offices.count, views.pratiche.count,
                                      views.appointments.count) }) { result in
             guard case .success(let (sequence, hash, offices, pratiche, appointments)) = result else {
                 return reply(.error(code: "BUSY", message: "The node is shutting down."))
             }
             let statistics = node.store.statistics
-            var sections: [(String, [(String, String)])] = [
-                ("Server", [("agenda_version", AgendaServer.version), ("redis_version", "7.0.0"),
-                            ("redis_mode", "standalone"), ("process_id", String(getpid())),
-                            ("uptime_in_seconds", String(Int(Date().timeIntervalSince(node.startedAt))))]),
+            let failures = node.commitFailures.summary
+            answer([
+                server,
                 ("Clients", [("connected_clients", String(node.connections.withLockedValue { $0 }))]),
                 ("Persistence", [("log_head_seq", String(sequence)), ("log_head_hash", hash.description),
-                                 ("aof_enabled", "1"), ("durability", "fsync per batch")]),
+                                 ("aof_enabled", "1"), ("durability", "fsync per batch"),
+                                 ("store_failures", String(failures.total)),
+                                 ("store_failure_causes", String(failures.causes.count)),
+                                 ("last_store_failure", infoValue(failures.last?.cause ?? "")),
+                                 ("last_store_failure_unix", failures.last.map { String(Int($0.at.timeIntervalSince1970)) } ?? "0")]),
                 ("Stats", [("total_commands_processed", String(statistics.commands)),
                            ("writer_batches", String(statistics.batches)),
                            ("writer_decide_ms", String(statistics.decideNanoseconds / 1_000_000)),
@@ -163,15 +190,14 @@ enum Housekeeping {
                 ("Agenda", [("offices", String(offices)), ("pratiche", String(pratiche)),
                             ("appointments", String(appointments))]),
                 ("Keyspace", []),
-            ]
-            if !["default", "all", "everything"].contains(section) {
-                sections = sections.filter { $0.0.lowercased() == section }
-            }
-            let text = sections.map { name, lines in
-                (["# \(name)"] + lines.map { "\($0.0):\($0.1)" }).joined(separator: "\r\n")
-            }.joined(separator: "\r\n\r\n") + "\r\n"
-            reply(version == .resp3 ? .verbatim(text) : .bulk(text))
+            ])
         }
+    }
+
+    /// A sentence as one INFO value: on one line, and without the `,` that with an `=` makes
+    /// redis-py read a value as a dictionary.
+    static func infoValue(_ text: String) -> String {
+        String(text.map { $0 == "," ? ";" : $0.isNewline ? " " : $0 })
     }
 
     static func client(_ call: Call) {

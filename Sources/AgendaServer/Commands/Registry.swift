@@ -53,6 +53,7 @@ enum Registry {
 
     private static func submit(_ call: Call, _ applicant: Applicant, account: AccountView, requestID: String) {
         let reply = call.reply
+        let failures = call.node.commitFailures
         // Set by the check when the pratica is already there with these very data.
         let existing = Snapshot<(PraticaView, [AppointmentID: AppointmentView])>()
         let office = applicant.office
@@ -85,6 +86,7 @@ enum Registry {
                     reply(with(registered, [ReplyField("seq", .bulk(String(decision.record.sequence)))]))
                 }
             case .failure(let error):
+                failures.record(error)
                 reply(Call.reply(for: error))
             }
         }

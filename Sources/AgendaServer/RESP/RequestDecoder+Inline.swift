@@ -29,13 +29,20 @@ extension RequestDecoder {
     }
 }
 
-/// Splits an inline line into words exactly as Redis's sdssplitargs does, so what works typed
-/// into `nc` against Redis works here:
+/// Splits an inline line into words as Redis's sdssplitargs does, with one difference: a quote
+/// opens a quoted word only at the start of a word; inside a word it is a character, so a
+/// surname typed as it is written goes through:
 ///
 ///     SET key "two words"      →  SET, key, two words
 ///     ECHO "a\"b\\c\x41\n"     →  ECHO, a"b\cA + newline     (\n \r \t \b \a \" \\ \xHH)
 ///     ECHO 'it\'s'             →  ECHO, it's                 (single quotes: only \' escapes)
-///     a"b c"d                  →  malformed: a closing quote must be followed by a space
+///     REGISTER … D'Angelo …    →  REGISTER, …, D'Angelo, …    (sdssplitargs would open a quote)
+///     a"b c"d                  →  a"b, c"d
+///     "a"b                     →  malformed: a closing quote must be followed by a space
+///
+/// Why the difference: Italian surnames (D'Angelo, Dell'Acqua) are typed every day, and Redis's
+/// rule reads them as an unbalanced quote and closes the connection. Only a quote in the middle
+/// of a word reads differently: `ab"c d"` is two words here, one (`abc d`) for Redis.
 enum InlineLine {
     static func split(_ line: UnsafeRawBufferPointer) throws -> [String] {
         // Redis reads the line as a C string: a NUL byte ends it.
@@ -55,6 +62,7 @@ enum InlineLine {
                 throw RequestDecoderError.limitExceeded(limit: "argumentsMax", max: Limits.argumentsMax)
             }
             word.removeAll(keepingCapacity: true)
+            let wordStart = index
             var quoting = Quoting.none
             reading: while true {
                 let current = byte(at: index)
@@ -97,9 +105,9 @@ enum InlineLine {
                     case UInt8(ascii: " "), RESPByte.lineFeed, RESPByte.carriageReturn, UInt8(ascii: "\t"):
                         index += 1
                         break reading
-                    case RESPByte.doubleQuote:
+                    case RESPByte.doubleQuote where index == wordStart:
                         quoting = .double
-                    case RESPByte.singleQuote:
+                    case RESPByte.singleQuote where index == wordStart:
                         quoting = .single
                     default:
                         word.append(current)
