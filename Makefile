@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA ?= data
 
-.PHONY: run test bench build deps clean
+.PHONY: run test bench build deps clean fuzz soak
 
 deps:
 	@scripts/ensure-deps.sh
@@ -33,5 +33,24 @@ bench: deps
 	.build/release/agenda-bench
 	scripts/bench-protocol.sh
 
+# The abuse tests of `make test` (protocol fuzz, crash loop, full disk), long, printing their
+# figures: minutes by default, AGENDA_ABUSE_* to change them (docs/reliability.md).
+soak:
+	@scripts/ensure-deps.sh redis-cli
+	$(SWIFT) build --build-tests
+	SWIFT="$(SWIFT)" scripts/soak.sh
+
+# Coverage-guided fuzzing of the request decoder and the record decoder (libFuzzer, in .build-fuzz):
+# FUZZ_SECONDS each (default 300), from the seeds in Fuzz/corpus/; prints execs, cov, ft, corpus
+# size and crashes per harness. -parse-as-library: libFuzzer brings main; -DFUZZING selects the
+# harnesses' libFuzzer entry point. docs/reliability.md has the figures and how to read a crash.
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz \
+	-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+fuzz: deps
+	$(FUZZ_BUILD) --product agenda-fuzz-resp
+	$(FUZZ_BUILD) --product agenda-fuzz-record
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
