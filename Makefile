@@ -42,12 +42,18 @@ soak:
 
 # Coverage-guided fuzzing of the request decoder and the record decoder (libFuzzer, in .build-fuzz):
 # FUZZ_SECONDS each (default 300), from the seeds in Fuzz/corpus/; prints execs, cov, ft, corpus
-# size and crashes per harness. -parse-as-library: libFuzzer brings main; -DFUZZING selects the
-# harnesses' libFuzzer entry point. docs/reliability.md has the figures and how to read a crash.
+# size and crashes per harness. -DFUZZING makes each harness's @main hand its check to libFuzzer's
+# driver (SwiftPM links main to the module's entry point; plainly built, a harness checks saved
+# inputs). Linked with the toolchain's lld: -sanitize=fuzzer links all of libFuzzer, its main too,
+# which gold cannot reconcile with SwiftPM's --defsym main=… (it stops with an internal error).
+# docs/reliability.md has the figures and how to read a crash.
 FUZZ_SECONDS ?= 300
-FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz \
+FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz --toolset .build-fuzz/lld-toolset.json \
 	-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 fuzz: deps
+	@mkdir -p .build-fuzz
+	@printf '{"schemaVersion": "1.0", "linker": {"path": "%s/ld.lld"}}\n' \
+		"$$(dirname "$$(readlink -f "$$(command -v swiftc)")")" > .build-fuzz/lld-toolset.json
 	$(FUZZ_BUILD) --product agenda-fuzz-resp
 	$(FUZZ_BUILD) --product agenda-fuzz-record
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -102,14 +102,17 @@ let package = Package(
         // the request decoder and the record decoder. Built plainly, each checks saved inputs
         // (`agenda-fuzz-resp Fuzz/corpus/resp`) with the same properties; not shipped.
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        // libFuzzer's driver entry point, declared for the harnesses (defined by -sanitize=fuzzer).
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .executableTarget(
             name: "agenda-fuzz-resp",
-            dependencies: ["AgendaServer", "Engine", "FuzzSupport",
+            dependencies: ["AgendaServer", "Engine", "FuzzSupport", "CLibFuzzer",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             path: "Fuzz/RESPDecoder"
         ),
-        .executableTarget(name: "agenda-fuzz-record", dependencies: ["Events", "FuzzSupport"], path: "Fuzz/RecordDecoder"),
+        .executableTarget(name: "agenda-fuzz-record", dependencies: ["Events", "FuzzSupport", "CLibFuzzer"],
+                         path: "Fuzz/RecordDecoder"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Events", "Projections"]),
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
