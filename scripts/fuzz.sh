@@ -3,13 +3,14 @@
 # from the seed corpus in Fuzz/corpus/<name>/ and the inputs earlier runs found
 # (.build-fuzz/corpus/<name>/, kept between runs), then prints one line of figures per harness.
 # Exits 1 if a harness failed; its input is saved under .build-fuzz/crashes/<name>/.
+# FUZZ_ONLY=resp (or record) runs one harness.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-${FUZZ_SECONDS:-300}}"
 bin=".build-fuzz/release"
 status=0
 summary=()
-for name in resp record; do
+for name in ${FUZZ_ONLY:-resp record}; do
   work=".build-fuzz/corpus/$name"
   crashes=".build-fuzz/crashes/$name"
   log=".build-fuzz/fuzz-$name.log"
