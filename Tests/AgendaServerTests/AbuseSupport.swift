@@ -57,6 +57,16 @@ func rssAnonKB(pid: Int32) -> Int? {
     return nil
 }
 
+/// The CPU seconds a process has used (user and system), from /proc/PID/stat; nil without /proc.
+func cpuSeconds(pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let afterName = stat.range(of: ") ") else { return nil }
+    // Fields after the command name, from the third (state): utime and stime are the 14th and 15th.
+    let fields = stat[afterName.upperBound...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// `replay` and `agenda-node` are built side by side (`swift build --build-tests`).
 let replayPath = URL(fileURLWithPath: NodeProcessTests.nodePath).deletingLastPathComponent()
     .appendingPathComponent("replay").path

@@ -59,7 +59,8 @@ struct ProtocolFuzzTests {
             "seed": String(parameters.seed), "inputs": String(sent.inputs), "sessions": String(sent.sessions),
             "replies": String(sent.replies), "connections closed by the node": String(sent.closedByNode),
             "batches": String(parameters.fuzzBatches), "RssAnon after start-up kB": String(baseline),
-            "peak RssAnon kB": String(peak), "problems": String(problems.count),
+            "peak RssAnon kB": String(peak), "node CPU s": String(format: "%.1f", cpuSeconds(pid: node.pid) ?? -1),
+            "problems": String(problems.count),
             "known defects": String(problems.filter { $0.knownDefect != nil }.count),
         ])
     }
