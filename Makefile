@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA ?= data
 
-.PHONY: run test bench build deps clean
+.PHONY: run test bench build deps clean fuzz soak
 
 deps:
 	@scripts/ensure-deps.sh
@@ -35,5 +35,30 @@ bench: deps
 	scripts/bench-node.sh
 	scripts/bench-protocol.sh
 
+# The abuse tests of `make test` (protocol fuzz, crash loop, full disk), long, printing their
+# figures: minutes by default, AGENDA_ABUSE_* to change them (docs/reliability.md).
+soak:
+	@scripts/ensure-deps.sh redis-cli
+	$(SWIFT) build --build-tests
+	SWIFT="$(SWIFT)" scripts/soak.sh
+
+# Coverage-guided fuzzing of the request decoder and the record decoder (libFuzzer, in .build-fuzz):
+# FUZZ_SECONDS each (default 300), from the seeds in Fuzz/corpus/; prints execs, cov, ft, corpus
+# size and crashes per harness. -DFUZZING makes each harness's @main hand its check to libFuzzer's
+# driver (SwiftPM links main to the module's entry point; plainly built, a harness checks saved
+# inputs). Linked with the toolchain's lld: -sanitize=fuzzer links all of libFuzzer, its main too,
+# which gold cannot reconcile with SwiftPM's --defsym main=… (it stops with an internal error).
+# docs/reliability.md has the figures and how to read a crash.
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz --toolset .build-fuzz/lld-toolset.json \
+	-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+fuzz: deps
+	@mkdir -p .build-fuzz
+	@printf '{"schemaVersion": "1.0", "linker": {"path": "%s/ld.lld"}}\n' \
+		"$$(dirname "$$(readlink -f "$$(command -v swiftc)")")" > .build-fuzz/lld-toolset.json
+	$(FUZZ_BUILD) --product agenda-fuzz-resp
+	$(FUZZ_BUILD) --product agenda-fuzz-record
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -98,6 +98,22 @@ let package = Package(
         ),
         // A writer the crash test kills with SIGKILL mid-load; not shipped.
         .executableTarget(name: "agenda-crash-probe", dependencies: ["Engine"], path: "Tests/CrashProbe"),
+        // Coverage-guided fuzzing (`make fuzz`, built with -sanitize=fuzzer -DFUZZING in .build-fuzz):
+        // the request decoder and the record decoder. Built plainly, each checks saved inputs
+        // (`agenda-fuzz-resp Fuzz/corpus/resp`) with the same properties; not shipped.
+        // CLibFuzzer declares libFuzzer's driver (defined by -sanitize=fuzzer); FuzzSupport is the
+        // harnesses' shared main and corpus reading.
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support"),
+        .executableTarget(
+            name: "agenda-fuzz-resp",
+            dependencies: ["AgendaServer", "Engine", "FuzzSupport",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Fuzz/RESPDecoder"
+        ),
+        .executableTarget(name: "agenda-fuzz-record", dependencies: ["Events", "FuzzSupport"],
+                         path: "Fuzz/RecordDecoder"),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Engine", "Events", "Projections"]),
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
