@@ -131,36 +131,14 @@ struct CrashLoopTests {
         for answer in answered where answer.isAppointment && seq(answer) > latest[answer.appointment].map(seq) ?? -1 {
             latest[answer.appointment] = answer
         }
-        // Replies about an appointment that a later record changed, or a command lost in flight
-        // may have; a refusal (no seq) counts as changed later when anything else touched it.
-        let touched = Dictionary(grouping: answered, by: \.appointment).mapValues(\.count)
-        let laterChanged = Set(answered.filter { answer in
-            unsure.contains(answer.appointment)
-                || (answer.isAppointment ? latest[answer.appointment].map(seq) != seq(answer) : touched[answer.appointment, default: 0] > 1)
-        }.map(\.requestID))
-
         // Repeats: the same command under the same REQID gives the first reply back.
-        var knownDefectShown: [String] = []
         for (answer, repeated) in try zip(answered, sui.pipeline(answered.map(\.command))) {
             let same = answer.isAppointment
                 ? firstReplyFields(repeated.fields) == firstReplyFields(answer.reply.fields)
                 : repeated == answer.reply
-            guard !same else { continue }
-            let message = Comment(rawValue: "after round \(round)'s kill, \(answer.command.joined(separator: " ")) "
-                + "(answered in round \(answer.round)) repeated answers \(repeated), first \(answer.reply)")
-            if laterChanged.contains(answer.requestID) {
-                knownDefectShown.append(message.rawValue)
-            } else {
-                Issue.record(message)
-            }
-        }
-        if !knownDefectShown.isEmpty {
-            // Fixed on another branch (issue 17, 1): the repeat is built from today's views. One
-            // issue for all of them, with the first as an example.
-            withKnownIssue("issue 17: a repeated REQID does not return the first reply after the appointment changed",
-                           isIntermittent: true) {
-                Issue.record("\(knownDefectShown.count) repeats; the first: \(knownDefectShown[0])")
-            }
+            let message = "after round \(round)'s kill, \(answer.command.joined(separator: " ")) "
+                + "(answered in round \(answer.round)) repeated answers \(repeated), first \(answer.reply)"
+            #expect(same, Comment(rawValue: message))
         }
         #expect(try audit.logHead() == before, "after round \(round)'s kill: the repeats recorded something")
 

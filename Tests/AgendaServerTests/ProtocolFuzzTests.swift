@@ -493,13 +493,13 @@ struct SessionReading {
                 if session.kind == .oversized, outcome.closedByNode { return outcome }
                 outcome.problem = ended(outcome.closedByNode
                     ? "the node closed the connection" : "no reply within \(replySecondsMax) s")
+                // Issue 17's QUIT, AUTH and inline-quote defects are fixed: those sessions are owed
+                // every reply. Still known: a half-close (F2), and junk whose framing error closes
+                // the connection while earlier replies are in flight, which can still lose the last
+                // replies (seed 2908587402, batch 0, session 43: 19 replies, no LIMIT or SYNTAX).
                 switch session.kind {
                 case .broken where outcome.closedByNode, .junk where outcome.closedByNode:
-                    // The issue saw it after AUTH; any reply still in flight (AUTH, INFO, a BOOK: those
-                    // answered off the event loop) when the framing breaks is dropped, and the error too.
-                    outcome.knownDefect = "replies dropped on a framing error after AUTH"
-                case .quoteInWord:
-                    outcome.knownDefect = "inline D'Angelo is an unbalanced quote"
+                    outcome.knownDefect = "replies in flight dropped when junk breaks the framing (docs/reliability.md)"
                 case .halfClose where outcome.closedByNode:
                     outcome.knownDefect = "replies in flight dropped when the client shuts its side (found by this test, "
                         + "docs/reliability.md F2; not yet fixed)"
@@ -515,9 +515,6 @@ struct SessionReading {
             guard reply == .bulk(session.token) else {
                 outcome.closedByNode = connection.closedByPeer()
                 outcome.problem = ended("PING \(session.token) answered \(String(describing: reply))")
-                if session.kind == .quoteInWord, reply?.errorCode == "SYNTAX" {
-                    outcome.knownDefect = "inline D'Angelo is an unbalanced quote"
-                }
                 return outcome
             }
         case .broken, .oversized:
@@ -559,7 +556,6 @@ struct SessionReading {
             guard reply == .simple("OK"), next() == nil, connection.closedByPeer() else {
                 outcome.closedByNode = connection.closedByPeer()
                 outcome.problem = ended("QUIT answered \(String(describing: reply)), connection closed: \(outcome.closedByNode)")
-                outcome.knownDefect = reply == nil ? "QUIT never answers" : nil
                 return outcome
             }
             outcome.closedByNode = true
@@ -573,7 +569,6 @@ struct SessionReading {
             outcome.closedByNode = connection.closedByPeer()
             if !outcome.closedByNode || replies.count > 5 {
                 outcome.problem = ended("six wrong passwords in one write: closed \(outcome.closedByNode)")
-                outcome.knownDefect = outcome.closedByNode ? nil : "five wrong AUTH in one write leave the connection open"
             }
         }
         return outcome
