@@ -8,8 +8,8 @@ import Projections
 extension Store {
     /// The persisted views, checked against the log's last entry (read anew unless given).
     func loadViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws(StoreError) -> Views {
-        do {
-            return try read { txn in
+        try StoreError.typed {
+            try read { txn in
                 let lastLog = try given ?? txn.last("log")
                 let views = try Store.decodeViews(txn)
                 let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
@@ -24,31 +24,24 @@ extension Store {
                 }
                 return views
             }
-        } catch let error as StoreError {
-            throw error
-        } catch let error as LMDBError {
-            throw .lmdb(error)
-        } catch {
-            throw .corrupt("\(error)")
         }
     }
 
     /// Views written by an older layout are refolded from the log and written anew, all of
     /// them, in one transaction: the log is the truth, the views its cache.
     func rewriteViewsIfTheirLayoutChanged(logIsEmpty: Bool) throws(StoreError) {
-        do {
+        try StoreError.typed {
             let stale = try read { txn in
                 try !logIsEmpty && txn.get("meta", Array("views-format".utf8)) != [Store.viewsFormat]
             }
             guard stale else { return }
+            let records = try read { try $0.count("log") }
+            let note = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            note("agenda: the views of \(directory) were written in another layout; refolding them from the log "
+                 + "(\(records) records), once")
             let views = try read { try Store.foldLog($0) }
             try environment.writeTransaction { txn in try environment.writeWholeViews(views, txn) }
-        } catch let error as StoreError {
-            throw error
-        } catch let error as LMDBError {
-            throw .lmdb(error)
-        } catch {
-            throw .corrupt("\(error)")
+            note("agenda: views refolded up to record \(views.headSequence)")
         }
     }
 

@@ -123,22 +123,21 @@ public final class Store: @unchecked Sendable {
         // views load.
         let views: Views
         let lastDecidedAt: Instant?
-        do {
-            let last = try read { try $0.last("log") }
+        do throws(StoreError) {
+            let last = try StoreError.typed { try read { try $0.last("log") } }
             try rewriteViewsIfTheirLayoutChanged(logIsEmpty: last == nil)
             views = try loadViews(last: last)
             // Decision times continue from the last record's, whatever the clock says after a restart.
-            lastDecidedAt = try last.map { last in
-                try RecordCodec.decode(sequence: last.key.withUnsafeBytes { try LogKey.sequence($0) }, value: last.value).decidedAt
+            lastDecidedAt = try StoreError.typed {
+                try last.map { last in
+                    try RecordCodec.decode(sequence: last.key.withUnsafeBytes { try LogKey.sequence($0) },
+                                           value: last.value).decidedAt
+                }
             }
-        } catch let error as StoreError {
-            environment.close()
-            writerLock.release()
-            throw error
         } catch {
             environment.close()
             writerLock.release()
-            throw .corrupt("\(error)")
+            throw error
         }
         let decider = Thread { [self] in runDecider(views, lastDecidedAt: lastDecidedAt) }
         decider.name = "agenda-decider"

@@ -37,3 +37,19 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         }
     }
 }
+
+extension StoreError {
+    /// Runs `body`, giving any error it throws as a `StoreError`: LMDB's as `.lmdb`, anything
+    /// else (a record that does not decode) as `.corrupt`.
+    static func typed<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .lmdb(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+}
