@@ -15,18 +15,27 @@ public enum Permissions {
     /// Who books, moves and cancels (and asks FIRSTFREE): an applicant only for its own pratica.
     static let bookers: Set<Role> = [.sui, .body, .questura, .admin, .applicant]
 
-    /// The roles that may send each change. Reads have theirs in `Read.roles`.
+    static let admins: Set<Role> = [.admin]
+    /// A SUI closes the days of its own agenda (the Sportello's), as a Questura does its own.
+    static let closers: Set<Role> = [.sui, .questura, .prefettura, .admin]
+    static let desk: Set<Role> = [.questura, .admin]
+    static let registrars: Set<Role> = [.sui, .body, .admin]
+    static let attendance: Set<Role> = [.sui, .questura, .prefettura, .admin]
+    static let configurers: Set<Role> = [.questura, .prefettura, .admin]
+    static let migrators: Set<Role> = [.questura, .prefettura, .sui, .admin]
+
+    /// The roles that may send each change (sets made once: this runs for every command).
+    /// Reads have theirs in `Read.roles`.
     static func roles(_ command: Command) -> Set<Role> {
         switch command {
-        case .configureOffice, .createAccount, .disableAccount: [.admin]
-        // A SUI closes the days of its own agenda (the Sportello's), as a Questura does its own.
-        case .closeDay: [.sui, .questura, .prefettura, .admin]
+        case .configureOffice, .createAccount, .disableAccount: admins
+        case .closeDay: closers
         case .book, .deferAppointment, .cancel: bookers
-        case .permitReady, .pickup: [.questura, .admin]
-        case .registerPratica: [.sui, .body, .admin]
-        case .attend, .noShow: [.sui, .questura, .prefettura, .admin]
-        case .amendOffice: [.questura, .prefettura, .admin]
-        case .migrate: [.questura, .prefettura, .sui, .admin]
+        case .permitReady, .pickup: desk
+        case .registerPratica: registrars
+        case .attend, .noShow: attendance
+        case .amendOffice: configurers
+        case .migrate: migrators
         }
     }
 
