@@ -242,6 +242,12 @@ def read_configuration_v2(r):
     for index, service in enumerate(configuration["services"]):
         with r.within(f"services[{index}]"):
             read_quotas(r, service)
+    # Written under tag 13/14 only when it sets something of version 2 (log-format.md); otherwise
+    # it would be a second encoding of a version-1 configuration.
+    if not (configuration["address"] or configuration["phone"] or configuration["transition"]
+            or any(service["releaseDays"] or any(service["quotas"].values()) for service in configuration["services"])):
+        raise DecodeError(f"{r.where('configuration')}: a version-2 configuration that sets nothing of version 2; "
+                          "the record is damaged", r.offset)
     return configuration
 
 

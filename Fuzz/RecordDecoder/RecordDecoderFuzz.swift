@@ -9,7 +9,7 @@ import FuzzSupport
 /// - a record it gives, sealed again from its fields and its stated previous hash, is the same
 ///   payload and previous hash byte for byte — one encoding per record, so the chain's hash
 ///   covers exactly what the reader understood — and the same hash whenever the stored one
-///   verifies (one exception found, and tolerated narrowly: finding F1 below);
+///   verifies (finding F1, a second encoding of a configuration, is now refused by the codec);
 /// - the chain check (`ChainWalker`) agrees: it passes the entry exactly when it decodes and
 ///   its hash verifies, reports the decoder's own error when it does not decode, a broken link
 ///   when started from another previous hash, and a gap when it expected another sequence.
@@ -43,8 +43,7 @@ enum RecordDecoderProperty {
                                           previousHash: record.previousHash, into: &writer)
             let hashBytes = 32
             let canonical = writer.bytes.count == value.count && writer.bytes.dropLast(hashBytes) == value.dropLast(hashBytes)
-            precondition(canonical || isVersion2TagWithVersion1Fields(record, reencoded: writer.bytes),
-                         "record \(record) re-encodes to other bytes: \(writer.bytes.count) against \(value.count)")
+            precondition(canonical, "record \(record) re-encodes to other bytes: \(writer.bytes.count) against \(value.count)")
             // The chain's hash is over the bytes as stored; sealing the record again gives the same
             // one exactly when the bytes are the encoder's own.
             let recomputed = recomputedHash(sequence: sequence, value)
@@ -66,32 +65,6 @@ enum RecordDecoderProperty {
                              == .gap(expected: sequence + 1, found: sequence), "a gap went unseen")
             }
         }
-    }
-
-    /// The one way found (docs/reliability.md, finding F1) in which two encodings decode to one
-    /// record: an office configuration under its version-2 tag whose version-2 fields are all
-    /// empty decodes to the same value as under its version-1 tag, and the encoder writes that
-    /// value with the version-1 tag, shorter. Tolerated only there, and only if the shorter
-    /// bytes decode to the same record; remove this when the codec refuses it.
-    static func isVersion2TagWithVersion1Fields(_ record: Record, reencoded: [UInt8]) -> Bool {
-        var holdsConfiguration: Bool
-        switch record.command {
-        case .configureOffice: holdsConfiguration = true
-        default: holdsConfiguration = false
-        }
-        if case .accepted(let events) = record.outcome {
-            for event in events {
-                switch event {
-                case .officeConfigured: holdsConfiguration = true
-                default: break
-                }
-            }
-        }
-        guard holdsConfiguration,
-              let again = try? RecordCodec.decode(sequence: record.sequence, value: reencoded) else { return false }
-        var same = again
-        same.hash = record.hash
-        return same == record
     }
 
     /// The hash of a value that decoded (so it has a trailer).

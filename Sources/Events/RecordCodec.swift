@@ -570,6 +570,7 @@ public enum RecordCodec {
     /// `version` 2 reads the extension after the version-1 layout (docs/log-format.md).
     package static func decodeConfiguration(_ reader: inout ByteReader, version: Int = 1) throws(CodecError)
         -> OfficeConfiguration {
+        let start = reader.offset
         let office = OfficeID(try reader.string())
         let kindAt = reader.offset
         let kindValue = try reader.u8()
@@ -611,6 +612,12 @@ public enum RecordCodec {
                 let (quotas, releaseDays) = try decodeQuotas(&reader)
                 configuration.services[index].quotas = quotas
                 configuration.services[index].releaseDays = releaseDays
+            }
+            // The encoder writes a configuration that sets nothing of version 2 under the
+            // version-1 tags; under a version-2 tag it would be a second encoding of the same
+            // record (fuzzing found it, docs/reliability.md F1), so it is refused.
+            guard !configuration.isVersion1 else {
+                throw .invalidValue(kind: "version-2 office configuration that sets nothing of version 2", offset: start)
             }
         }
         return configuration

@@ -153,6 +153,34 @@ struct CodecTests {
         #expect(!onlyRelease.isVersion1)
     }
 
+    @Test("a version-2 configuration that sets nothing of version 2 is refused: it would be a second encoding")
+    func emptyVersion2ConfigurationIsRefused() throws {
+        var onlyRelease = Self.configuration
+        onlyRelease.services[0].releaseDays = 1
+        var writer = ByteWriter()
+        RecordCodec.encode(onlyRelease, &writer)
+        var bytes = writer.bytes
+        func decode(_ bytes: [UInt8]) throws(CodecError) -> OfficeConfiguration {
+            let result = bytes.withUnsafeBytes { buffer in
+                Result { () throws(CodecError) -> OfficeConfiguration in
+                    var reader = ByteReader(buffer)
+                    return try RecordCodec.decodeConfiguration(&reader, version: 2)
+                }
+            }
+            return try result.get()
+        }
+        #expect(try decode(bytes) == onlyRelease)
+        // The extension: address, phone (empty: 2 bytes each), no transition (1), then per
+        // service sui, body, applicant, releaseDays (u16 each). Clear service 0's releaseDays.
+        let extensionStart = bytes.count - (5 + 8 * onlyRelease.services.count)
+        bytes[extensionStart + 11] = 0
+        bytes[extensionStart + 12] = 0
+        #expect(throws: CodecError.invalidValue(kind: "version-2 office configuration that sets nothing of version 2",
+                                                offset: 0)) {
+            try decode(bytes)
+        }
+    }
+
     @Test("a record cut short or carrying an unknown tag or version is refused, not guessed")
     func damagedRecordsAreRefused() throws {
         var writer = ByteWriter()
