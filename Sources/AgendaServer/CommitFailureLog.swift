@@ -16,7 +16,6 @@ import NIOConcurrencyHelpers
 final class CommitFailureLog: Sendable {
     struct Cause: Sendable {
         var count = 0
-        var lastAt = Date.distantPast
     }
 
     struct Summary: Sendable {
@@ -56,7 +55,6 @@ final class CommitFailureLog: Sendable {
             if summary.causes[cause] == nil, summary.causes.count >= Self.causesMax { cause = Self.otherCauses }
             summary.total += 1
             summary.causes[cause, default: Cause()].count += 1
-            summary.causes[cause]?.lastAt = now
             summary.last = (cause, now)
             return (cause, summary.causes[cause]?.count ?? 0, summary.total)
         }

@@ -198,16 +198,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         writeReady()
     }
 
-    /// Bytes of replies encoded in one turn before the rest wait for the next. Encoding is the
-    /// event loop's work, and a loop serves many connections: one client's thousand large
-    /// replies must not hold up another's PING until all are encoded. 256 KiB is a thousand
-    /// ordinary replies, or one large one, per turn.
-    private static let encodedBytesPerTurnMax = 262_144
-    /// The pause before the next turn. A NIO event loop runs every task it has, including those
-    /// queued while it runs, before it looks at its sockets; a timer not yet due lets it look.
-    private static let pauseBetweenTurns = TimeAmount.milliseconds(1)
-
-    /// A turn to write more is scheduled (`encodedBytesPerTurnMax` was reached); it writes
+    /// A turn to write more is scheduled (`Limits.replyBytesPerTurnMax` was reached); it writes
     /// whatever is ready by then, so nothing is written before it.
     private var writeScheduled = false
 
@@ -230,7 +221,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             if closeAfter == nextToWrite { closing = true }
             nextToWrite += 1
             if closing { break }
-            if buffer.readableBytes >= Self.encodedBytesPerTurnMax, ready[nextToWrite] != nil {
+            if buffer.readableBytes >= Limits.replyBytesPerTurnMax, ready[nextToWrite] != nil {
                 more = true
                 break
             }
@@ -244,7 +235,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         guard !closeIfOverHardLimit(context) else { return }
         if more {
             writeScheduled = true
-            context.eventLoop.scheduleTask(in: Self.pauseBetweenTurns) { [self] in
+            context.eventLoop.scheduleTask(in: .milliseconds(Limits.replyTurnPauseMilliseconds)) { [self] in
                 writeScheduled = false
                 writeReady()
             }

@@ -24,6 +24,14 @@ extension Limits {
     /// replies (AGENDA, CAPACITY over a year) without reading them, or by subscribing and never
     /// reading 100,000 events (about 300 bytes each). 32 MiB is Redis's hard limit for pub/sub clients.
     public static let outputBytesHardMax = 32 * 1_048_576
+    /// Bytes of replies one connection encodes in one event-loop turn before the rest wait for
+    /// the next. A loop serves many connections: one client's thousand large replies must not
+    /// hold up another's PING until all are encoded. 256 KiB is a thousand ordinary replies, or
+    /// one large one, per turn.
+    public static let replyBytesPerTurnMax = 262_144
+    /// The pause before that next turn. A NIO event loop runs every task it has, those queued
+    /// while it runs included, before it looks at its sockets; a timer not yet due lets it look.
+    public static let replyTurnPauseMilliseconds: Int64 = 1
     /// A connection that sends nothing for this long is closed (subscribers excepted): a
     /// forgotten terminal should not hold a slot for ever.
     public static let idleSecondsMax: Int64 = 900

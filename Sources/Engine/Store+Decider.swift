@@ -148,16 +148,19 @@ extension Store {
     /// then, read from the recent batches or the log.
     private func repeatedAnswer(_ first: UInt64, _ state: DeciderState) -> Result<Decision?, StoreError> {
         let recent = state.recent
-        let records: (UInt64) -> Record? = { sequence in
-            if let oldest = recent.first?.sequence, sequence >= oldest, sequence - oldest < UInt64(recent.count) {
-                return recent[Int(sequence - oldest)]
+        let answer = try? read { txn -> Decision? in
+            // One read transaction for the first record and the later ones of its pratica.
+            let records: (UInt64) -> Record? = { sequence in
+                if let oldest = recent.first?.sequence, sequence >= oldest, sequence - oldest < UInt64(recent.count) {
+                    return recent[Int(sequence - oldest)]
+                }
+                return try? txn.record(sequence)
             }
-            return try? self.read { try $0.record(sequence) }
+            guard let record = records(first) else { return nil }
+            return Decision(record: record, repeated: true, subjects: state.core.subjects(of: record, reading: records))
         }
-        guard let record = records(first) else {
-            return .failure(.corrupt("request id points at missing record \(first)"))
-        }
-        return .success(Decision(record: record, repeated: true, subjects: state.core.subjects(of: record, reading: records)))
+        guard let answer else { return .failure(.corrupt("request id points at missing record \(first)")) }
+        return .success(answer)
     }
 
     static func viewDatabaseIndex(_ database: ViewDatabase) -> Int {

@@ -5,7 +5,8 @@ import Projections
 /// right after its record. A repeated request id gets the same, built from the first record
 /// and the log, never from today's views (PROTOCOL.md: a repeat returns the first reply).
 public struct Subjects: Sendable {
-    /// The appointments the command named, booked, kept (BOOK EXISTING) or moved, in that order.
+    /// The appointments the command named (DEFER, CANCEL, ATTEND, NOSHOW), kept (BOOK EXISTING)
+    /// or moved (CLOSE); a booking or a migration answers with its event instead.
     public var appointments: [AppointmentView] = []
     /// For READY and PICKUP: the pratica, and its appointments then.
     public var pratica: PraticaView?
@@ -26,13 +27,13 @@ extension EngineCore {
         }
         switch record.command {
         case .book(let request):
-            if let id = record.outcome.events.lazy.compactMap(\.bookedAppointment).first {
-                add(id)
-            } else if case .accepted = record.outcome, let kept = keptAppointment(request, at) {
+            // A booking's reply is its event; only EXISTING, accepted with none, names the
+            // appointment it kept. Nothing more is looked up on the write path of a BOOK.
+            if case .accepted(let events) = record.outcome, events.isEmpty, let kept = keptAppointment(request, at) {
                 add(kept)
             }
         case .migrate:
-            if let id = record.outcome.events.lazy.compactMap(\.bookedAppointment).first { add(id) }
+            break  // its reply is its event
         case .deferAppointment(let id, _, _), .cancel(let id, _), .attend(let id), .noShow(let id):
             add(id)
         case .closeDay:
@@ -124,12 +125,4 @@ extension Event {
         }
     }
 
-    /// The appointment a booking or a migration seated.
-    var bookedAppointment: AppointmentID? {
-        switch self {
-        case .appointmentBooked(let booked): booked.appointment
-        case .appointmentMigrated(let migrated): migrated.appointment
-        default: nil
-        }
-    }
 }
