@@ -45,7 +45,7 @@ func instructionsRun(count: Int) {
         Command.book(BookRequest(office: "BN-Q", service: "fotosegnalamento", pratica: PraticaID("P-BN-\($0)")))
     }
     engineBookLoop(&core, commands)
-    precondition(core.views.appointments.count == count, "every book was accepted")
+    precondition(core.views.appointmentCount == count, "every book was accepted")
 }
 
 /// Decides, seals and folds each command, and writes the changed views' bytes every 1,024

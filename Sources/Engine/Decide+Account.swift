@@ -21,7 +21,7 @@ extension Decider {
             guard let pratica = spec.pratica else {
                 return .rejected(.invalidConfiguration("an applicant account names the one pratica it books for"))
             }
-            guard views.pratiche[pratica] != nil else { return .rejected(.unknownPratica(pratica)) }
+            guard views.isRegistered(pratica) else { return .rejected(.unknownPratica(pratica)) }
         }
         if spec.role != .applicant && spec.pratica != nil {
             return .rejected(.invalidConfiguration("only an applicant account is tied to a pratica"))

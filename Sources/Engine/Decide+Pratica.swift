@@ -38,7 +38,7 @@ extension Decider {
 
     /// `register-pratica`: the applicant's data, once, from the nulla osta system.
     static func register(_ applicant: Applicant, _ views: Views) -> Outcome {
-        if views.pratiche[applicant.pratica] != nil { return .rejected(.praticaAlreadyRegistered(applicant.pratica)) }
+        if views.isRegistered(applicant.pratica) { return .rejected(.praticaAlreadyRegistered(applicant.pratica)) }
         if let owner = views.visti[applicant.visto] {
             return .rejected(.vistoAlreadyRegistered(visto: applicant.visto, pratica: owner))
         }

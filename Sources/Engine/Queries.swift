@@ -102,7 +102,7 @@ public enum Queries {
         }
         var entries: [(AgendaEntry, AppointmentView)] = []
         for service in services {
-            for entry in views.loads[OfficeService(officeID, service)]?[day]?.entries ?? [] {
+            for entry in views.day(DayKey(officeID, service, day))?.entries ?? [] {
                 if let appointment = views.appointments[entry.appointment] { entries.append((entry, appointment)) }
             }
         }
@@ -122,15 +122,20 @@ public enum Queries {
     public static func permitStatus(_ views: Views, surname: String, name: String, birthDate: Day,
                                     fingerprintedOn: Day) -> PermitStatus {
         let key = ApplicantKey(surname: surname, name: name, birthDate: birthDate)
-        for id in views.praticheByApplicant[key] ?? [] {
+        // Whatever order the pratiche are found in: ready if any that matches is.
+        var status = PermitStatus.unknown
+        for id in views.pratiche(of: key) {
             guard let pratica = views.pratiche[id] else { continue }
             let fingerprinted = pratica.appointments.contains { appointmentID in
                 guard let appointment = views.appointments[appointmentID] else { return false }
                 return appointment.day == fingerprintedOn
                     && [.booked, .attended, .completed].contains(appointment.state)
             }
-            if fingerprinted { return pratica.permitReady ? .ready : .notReady }
+            if fingerprinted {
+                if pratica.permitReady { return .ready }
+                status = .notReady
+            }
         }
-        return .unknown
+        return status
     }
 }

@@ -6,25 +6,53 @@ import Projections
 // Opening a data directory: the persisted views checked against the log's head, and refolded
 // from the log when their layout changed.
 extension Store {
-    /// The persisted views, checked against the log's last entry (read anew unless given).
+    /// The persisted views' working set, checked against the log's last entry (read anew
+    /// unless given): offices, accounts, and the days from the last decision's day before on.
+    /// The rest is read through `LMDBViewSource` when a command or a read needs it.
     func loadViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws(StoreError) -> Views {
         try StoreError.typed {
             try read { txn in
                 let lastLog = try given ?? txn.last("log")
-                let views = try Store.decodeViews(txn)
+                let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
                 let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
-                guard views.headSequence == logHead else {
-                    throw StoreError.corrupt("the views stop at record \(views.headSequence) but the log at \(logHead)")
+                guard headSequence == logHead else {
+                    throw StoreError.corrupt("the views stop at record \(headSequence) but the log at \(logHead)")
                 }
+                var completeFrom = Day(daysSinceEpoch: Int32.min / 2)
                 if let lastLog {
                     let stored = try lastLog.value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }
-                    guard stored == views.headHash else {
+                    guard stored == headHash else {
                         throw StoreError.corrupt("the head hash does not match the last record's hash")
                     }
+                    // Every later decision is at or after this one's instant (decision time never goes
+                    // back), so no search looks before this day; a day before it is read when asked.
+                    let decidedAt = try RecordCodec.decode(sequence: logHead, value: lastLog.value).decidedAt
+                    completeFrom = RomeTime.day(of: decidedAt).adding(days: -1)
                 }
-                return views
+                return try ViewCodec.loadWorkingSet(
+                    headSequence: headSequence, headHash: headHash, source: LMDBViewSource(environment),
+                    completeFrom: completeFrom, praticaCount: try txn.count(ViewDatabase.pratiche.rawValue),
+                    appointmentCount: try txn.count(ViewDatabase.appointments.rawValue)
+                ) { database, start, body in
+                    try txn.scan(database.rawValue, from: start, body)
+                }
             }
         }
+    }
+
+    /// The operators' accounts as the views hold them, without loading the rest.
+    public func accounts() throws -> [String: AccountView] { try read { try Store.decodeAccounts($0) } }
+
+    /// The accounts database, decoded.
+    public static func decodeAccounts(_ txn: ReadTransaction) throws -> [String: AccountView] {
+        var accounts: [String: AccountView] = [:]
+        try txn.scan(ViewDatabase.accounts.rawValue) { key, value in
+            var reader = ByteReader(value)
+            let account = try ViewCodec.decodeAccount(name: String(decoding: key, as: UTF8.self), &reader)
+            accounts[account.spec.name] = account
+            return true
+        }
+        return accounts
     }
 
     /// Views written by an older layout are refolded from the log and written anew, all of

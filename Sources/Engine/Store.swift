@@ -40,7 +40,10 @@ public final class Store: @unchecked Sendable {
     /// 3: a per-pratica record index (`history`) and operators' accounts (`accounts`).
     /// 4: `history` keyed by sequence first; `pratiche` holds the permit state only (a booking
     /// writes no random-keyed entry).
-    static let viewsFormat: UInt8 = 5
+    /// 5: channels, migrated seats and applicant accounts in the appointments and days.
+    /// 6: `history` keyed by pratica, its value the appointment a booking made (a pratica is
+    /// read back from it); `applicant-index` for STATUS. The views load their working set only.
+    static let viewsFormat: UInt8 = 6
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).

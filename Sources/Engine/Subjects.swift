@@ -70,7 +70,7 @@ extension EngineCore {
     public func appointment(_ id: AppointmentID, asAt at: UInt64, _ records: (UInt64) -> Record?) -> AppointmentView? {
         guard var view = views.appointments[id], view.bookedSequence <= at else { return nil }
         guard view.updatedSequence > at else { return view }
-        let history = views.history[view.pratica] ?? []
+        let history = views.history(of: view.pratica)
         search: for sequence in history where sequence > at {
             guard let later = records(sequence) else { continue }
             for event in later.outcome.events where event.appointment == id {
@@ -98,7 +98,7 @@ extension EngineCore {
         var pratica = current
         pratica.permitReady = false
         pratica.permitDelivered = false
-        for sequence in views.history[current.applicant.pratica] ?? [] where sequence <= at {
+        for sequence in views.history(of: current.applicant.pratica) where sequence <= at {
             for event in records(sequence)?.outcome.events ?? [] {
                 switch event {
                 case .permitMarkedReady: pratica.permitReady = true

@@ -9,11 +9,11 @@ extension ViewCodec {
         switch database {
         case .offices: views.offices.count
         case .days: views.loads.values.reduce(0) { $0 + $1.days.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
-        case .appointments: views.appointments.count
+        case .appointments: views.appointments.memory.count
         case .agenda: views.loads.values.reduce(0) { $0 + $1.days.reduce(0) { $0 + ($1?.entries.count ?? 0) } }
-        case .pratiche, .applicants: views.pratiche.count
-        case .visti: views.visti.count
-        case .requests: views.requests.count
+        case .pratiche, .applicants, .applicantIndex: views.pratiche.memory.count
+        case .visti: views.visti.memory.count
+        case .requests: views.requests.memory.count
         case .history: views.history.values.reduce(0) { $0 + $1.count }
         case .accounts: views.accounts.count
         }
@@ -39,7 +39,7 @@ extension ViewCodec {
                   let load = serviceLoad[day] else { return false }
             encode(load, &value)
         case .appointments:
-            guard let (_, appointment) = entry(views.appointments, key, { AppointmentID($0) }, \.rawValue) else { return false }
+            guard let (_, appointment) = entry(views.appointments.memory, key, { AppointmentID($0) }, \.rawValue) else { return false }
             encode(appointment, &value)
         case .agenda:
             var reader = ByteReader(key)
@@ -57,29 +57,39 @@ extension ViewCodec {
                 encodeAgendaKey(office: stored.office, day: day, service: stored.service, entry: found, &$0)
             }) else { return false }
         case .pratiche:
-            guard let (_, pratica) = entry(views.pratiche, key, { PraticaID($0) }, \.rawValue) else { return false }
+            guard let (_, pratica) = entry(views.pratiche.memory, key, { PraticaID($0) }, \.rawValue) else { return false }
             encode(pratica, &value)
         case .applicants:
-            guard let (_, pratica) = entry(views.pratiche, key, { PraticaID($0) }, \.rawValue) else { return false }
+            guard let (_, pratica) = entry(views.pratiche.memory, key, { PraticaID($0) }, \.rawValue) else { return false }
             RecordCodec.encode(pratica.applicant, &value)
         case .visti:
-            guard let (_, pratica) = entry(views.visti, key, { $0 }, { $0 }) else { return false }
+            guard let (_, pratica) = entry(views.visti.memory, key, { $0 }, { $0 }) else { return false }
             value.raw(pratica.rawValue)
         case .requests:
             var reader = ByteReader(key)
             guard let operatorName = try? reader.rawUntilZero(), let requestID = try? reader.rawUntilZero(),
-                  let index = views.requests.index(forKey: RequestKey(operator: operatorName, requestID: requestID))
+                  let index = views.requests.memory.index(forKey: RequestKey(operator: operatorName, requestID: requestID))
             else { return false }
-            let (stored, sequence) = views.requests[index]
+            let (stored, sequence) = views.requests.memory[index]
             guard canonical(key, { $0.raw(stored.operator); $0.u8(0); $0.raw(stored.requestID) }) else { return false }
             value.u64(sequence)
         case .history:
-            guard key.count > 8 else { return false }
+            guard let zero = key.firstIndex(of: 0), key.count == zero + 9,
+                  let (pratica, sequences) = entry(views.history, UnsafeRawBufferPointer(rebasing: key[..<zero]),
+                                                   { PraticaID($0) }, \.rawValue) else { return false }
+            var reader = ByteReader(UnsafeRawBufferPointer(rebasing: key[(zero + 1)...]))
+            guard let sequence = try? reader.u64(), sequences.contains(sequence) else { return false }
+            if let booked = bookings(of: pratica, in: views)[sequence] { value.raw(booked.rawValue) }
+        case .applicantIndex:
             var reader = ByteReader(key)
-            guard let sequence = try? reader.u64(),
-                  let (_, sequences) = entry(views.history, UnsafeRawBufferPointer(rebasing: key[8...]),
-                                             { PraticaID($0) }, \.rawValue),
-                  sequences.contains(sequence) else { return false }
+            guard let surname = try? reader.rawUntilZero(), let name = try? reader.rawUntilZero(),
+                  let birthDate = try? reader.dayKey(),
+                  let (_, pratica) = entry(views.pratiche.memory, UnsafeRawBufferPointer(rebasing: key[reader.offset...]),
+                                           { PraticaID($0) }, \.rawValue) else { return false }
+            let applicantKey = ApplicantKey(pratica.applicant)
+            guard applicantKey.surname == surname, applicantKey.name == name, applicantKey.birthDate == birthDate,
+                  canonical(key, { encodeApplicantKey(applicantKey, &$0); $0.raw(pratica.applicant.pratica.rawValue) })
+            else { return false }
         case .accounts:
             guard let (_, account) = entry(views.accounts, key, { $0 }, { $0 }) else { return false }
             encode(account, &value)

@@ -22,11 +22,15 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     case visti
     /// operator ‖ 0 ‖ request id → sequence number of the first record that carried it
     case requests
-    /// sequence (big-endian) ‖ pratica → nothing: every record that touched each pratica. Keyed by
-    /// sequence so each batch appends at the end; `load` builds the per-pratica index from it.
+    /// pratica ‖ 0 ‖ sequence (big-endian) → the appointment that record booked or migrated for the
+    /// pratica, or nothing: every record that touched each pratica, read by pratica (HISTORY), and
+    /// with it the pratica's appointments, so a booking writes no other pratica-keyed entry.
     case history
     /// account name → role, office, body, enabled, creating record (never a password)
     case accounts
+    /// surname ‖ 0 ‖ name ‖ 0 ‖ birth date ‖ pratica → nothing, the names as STATUS compares them
+    /// (`ApplicantKey`): the public check finds a person without holding every applicant in memory
+    case applicantIndex = "applicant-index"
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -89,6 +93,10 @@ public enum ViewCodec {
             key.raw(id.rawValue)
             RecordCodec.encode(pratica.applicant, &value)
             emit(.applicants)
+            reset(&key, &value)
+            encodeApplicantKey(ApplicantKey(pratica.applicant), &key)
+            key.raw(id.rawValue)
+            emit(.applicantIndex)
         }
         for visto in changes.visti {
             guard let pratica = views.visti[visto] else { continue }
@@ -108,8 +116,10 @@ public enum ViewCodec {
         }
         for entry in changes.history {
             reset(&key, &value)
-            key.u64(entry.sequence)
             key.raw(entry.pratica.rawValue)
+            key.u8(0)
+            key.u64(entry.sequence)
+            if let booked = entry.booked { value.raw(booked.rawValue) }
             emit(.history)
         }
         for name in changes.accounts {
@@ -125,14 +135,17 @@ public enum ViewCodec {
     public static func allEntries(_ views: Views) -> [ViewDatabase: [(key: [UInt8], value: [UInt8])]] {
         var changes = Changes()
         changes.offices = Set(views.offices.keys)
-        changes.appointments = Array(views.appointments.keys)
-        changes.pratiche = Array(views.pratiche.keys)
-        changes.applicants = Array(views.pratiche.keys)
-        changes.visti = Set(views.visti.keys)
-        changes.requests = Set(views.requests.keys)
+        changes.appointments = Array(views.appointments.memory.keys)
+        changes.pratiche = Array(views.pratiche.memory.keys)
+        changes.applicants = Array(views.pratiche.memory.keys)
+        changes.visti = Set(views.visti.memory.keys)
+        changes.requests = Set(views.requests.memory.keys)
         changes.accounts = Set(views.accounts.keys)
         for (pratica, sequences) in views.history {
-            for sequence in sequences { changes.history.append(HistoryEntry(pratica: pratica, sequence: sequence)) }
+            let booked = bookings(of: pratica, in: views)
+            for sequence in sequences {
+                changes.history.append(HistoryEntry(pratica: pratica, sequence: sequence, booked: booked[sequence]))
+            }
         }
         for (key, load) in views.loads {
             for (day, dayLoad) in load.materialised {
@@ -170,24 +183,14 @@ public enum ViewCodec {
             views.offices[office.configuration.office] = office
         }
         try entries(.days) { keyBytes, valueBytes in
-            var keyReader = ByteReader(keyBytes)
-            let office = OfficeID(try keyReader.rawUntilZero())
-            let service = ServiceID(try keyReader.rawUntilZero())
-            let day = try keyReader.dayKey()
+            let key = try decodeDayKey(keyBytes)
             var reader = ByteReader(valueBytes)
             let load = try decodeDayLoad(&reader)
-            views.loads[OfficeService(office, service), default: ServiceLoad(baseDay: day)]
-                .update(day, make: { load }) { $0 = load }
+            views.loads[OfficeService(key.office, key.service), default: ServiceLoad(baseDay: key.day)]
+                .update(key.day, make: { load }) { $0 = load }
         }
         try entries(.agenda) { keyBytes, _ in
-            var reader = ByteReader(keyBytes)
-            let office = OfficeID(try reader.rawUntilZero())
-            let day = try reader.dayKey()
-            let time = try reader.time()
-            let sequence = try reader.u64()
-            let service = ServiceID(try reader.rawUntilZero())
-            let appointment = AppointmentID(try reader.rawUntilZero())
-            let entry = AgendaEntry(time: time, bookedSequence: sequence, appointment: appointment)
+            let (office, day, service, entry) = try decodeAgendaKey(keyBytes)
             guard views.restore(entry, office, service, day) else {
                 throw CodecError.invalidValue(kind: "agenda entry for a day the days database lacks", offset: 0)
             }
@@ -195,8 +198,9 @@ public enum ViewCodec {
         try entries(.appointments) { keyBytes, valueBytes in
             var reader = ByteReader(valueBytes)
             let id = AppointmentID(String(decoding: keyBytes, as: UTF8.self))
-            views.appointments[id] = try decodeAppointment(id, &reader)
+            views.appointments.load(id, try decodeAppointment(id, &reader))
         }
+        views.appointmentCount = views.appointments.memory.count
         var applicants: [PraticaID: Applicant] = [:]
         try entries(.applicants) { _, valueBytes in
             var reader = ByteReader(valueBytes)
@@ -210,36 +214,31 @@ public enum ViewCodec {
                 throw CodecError.invalidValue(kind: "pratica without an applicant entry", offset: 0)
             }
             var reader = ByteReader(valueBytes)
-            views.pratiche[id] = try decodePratica(applicant, &reader)
+            views.pratiche.load(id, try decodePratica(applicant, &reader))
             views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id)
         }
+        views.praticaCount = views.pratiche.memory.count
         // Each pratica's appointments, in booking order, and the live one per service, as the
         // fold keeps them.
-        for appointment in views.appointments.values.sorted(by: {
+        for appointment in views.appointments.memory.values.sorted(by: {
             ($0.bookedSequence, $0.id.rawValue) < ($1.bookedSequence, $1.id.rawValue)
         }) {
-            guard views.pratiche[appointment.pratica] != nil else {
+            let found = views.pratiche.modify(appointment.pratica) { $0.add(appointment) }
+            guard found != nil else {
                 throw CodecError.invalidValue(kind: "appointment of an unregistered pratica", offset: 0)
             }
-            views.pratiche[appointment.pratica]?.appointments.append(appointment.id)
-            // The latest appointment per service decides: an older one still `booked` is one
-            // whose day passed unmarked (it counts as missed) and a later booking superseded.
-            views.pratiche[appointment.pratica]?.live[appointment.service] =
-                appointment.state == .booked ? appointment.id : nil
         }
         try entries(.visti) { keyBytes, valueBytes in
-            views.visti[String(decoding: keyBytes, as: UTF8.self)] = PraticaID(String(decoding: valueBytes, as: UTF8.self))
+            views.visti.load(String(decoding: keyBytes, as: UTF8.self), PraticaID(String(decoding: valueBytes, as: UTF8.self)))
         }
         try entries(.requests) { keyBytes, valueBytes in
             var keyReader = ByteReader(keyBytes)
             let key = RequestKey(operator: try keyReader.rawUntilZero(), requestID: try keyReader.rawUntilZero())
             var reader = ByteReader(valueBytes)
-            views.requests[key] = try reader.u64()
+            views.requests.load(key, try reader.u64())
         }
         try entries(.history) { keyBytes, _ in
-            var reader = ByteReader(keyBytes)
-            let sequence = try reader.u64()
-            let pratica = PraticaID(String(decoding: UnsafeRawBufferPointer(rebasing: keyBytes[8...]), as: UTF8.self))
+            let (pratica, sequence) = try decodeHistoryKey(keyBytes)
             views.history[pratica, default: []].append(sequence)
         }
         try entries(.accounts) { keyBytes, valueBytes in
@@ -250,7 +249,38 @@ public enum ViewCodec {
         return views
     }
 
+    /// The appointments each record in the pratica's history booked for it, by sequence.
+    static func bookings(of pratica: PraticaID, in views: Views) -> [UInt64: AppointmentID] {
+        var booked: [UInt64: AppointmentID] = [:]
+        for id in views.pratiche[pratica]?.appointments ?? [] {
+            if let appointment = views.appointments[id] { booked[appointment.bookedSequence] = id }
+        }
+        return booked
+    }
+
     // MARK: - Keys
+
+    public static func encodeHistoryPrefix(_ pratica: PraticaID, _ writer: inout ByteWriter) {
+        writer.raw(pratica.rawValue)
+        writer.u8(0)
+    }
+
+    public static func decodeHistoryKey(_ key: UnsafeRawBufferPointer) throws(CodecError) -> (PraticaID, UInt64) {
+        var reader = ByteReader(key)
+        let pratica = PraticaID(try reader.rawUntilZero())
+        let sequence = try reader.u64()
+        try reader.end()
+        return (pratica, sequence)
+    }
+
+    /// The applicant index's key prefix: the names as STATUS compares them, and the birth date.
+    public static func encodeApplicantKey(_ key: ApplicantKey, _ writer: inout ByteWriter) {
+        writer.raw(key.surname)
+        writer.u8(0)
+        writer.raw(key.name)
+        writer.u8(0)
+        writer.dayKey(key.birthDate)
+    }
 
     public static func encodeKey(_ key: DayKey, _ writer: inout ByteWriter) {
         writer.raw(key.office.rawValue)
@@ -274,6 +304,25 @@ public enum ViewCodec {
         writer.raw(entry.appointment.rawValue)
     }
 
+    public static func decodeAgendaKey(_ key: UnsafeRawBufferPointer) throws(CodecError)
+        -> (office: OfficeID, day: Day, service: ServiceID, entry: AgendaEntry) {
+        var reader = ByteReader(key)
+        let office = OfficeID(try reader.rawUntilZero())
+        let day = try reader.dayKey()
+        let time = try reader.time()
+        let sequence = try reader.u64()
+        let service = ServiceID(try reader.rawUntilZero())
+        let appointment = AppointmentID(try reader.rawUntilZero())
+        return (office, day, service, AgendaEntry(time: time, bookedSequence: sequence, appointment: appointment))
+    }
+
+    public static func decodeDayKey(_ key: UnsafeRawBufferPointer) throws(CodecError) -> DayKey {
+        var reader = ByteReader(key)
+        let office = OfficeID(try reader.rawUntilZero())
+        let service = ServiceID(try reader.rawUntilZero())
+        return DayKey(office, service, try reader.dayKey())
+    }
+
     // MARK: - Values
 
     static func reset(_ key: inout ByteWriter, _ value: inout ByteWriter) {
@@ -292,7 +341,7 @@ public enum ViewCodec {
         }
     }
 
-    static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
+    public static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
         let versionAt = reader.offset
         let version = try reader.u8()
         guard version == 1 || version == 2 else {
@@ -336,7 +385,7 @@ public enum ViewCodec {
         }
     }
 
-    static func decodeDayLoad(_ reader: inout ByteReader) throws(CodecError) -> DayLoad {
+    public static func decodeDayLoad(_ reader: inout ByteReader) throws(CodecError) -> DayLoad {
         let closed = try reader.bool()
         var slots: [SlotLoad] = []
         for _ in 0..<Int(try reader.u16()) {
@@ -368,7 +417,7 @@ public enum ViewCodec {
         writer.string(appointment.legacyID)
     }
 
-    static func decodeAppointment(_ id: AppointmentID, _ reader: inout ByteReader) throws(CodecError) -> AppointmentView {
+    public static func decodeAppointment(_ id: AppointmentID, _ reader: inout ByteReader) throws(CodecError) -> AppointmentView {
         let office = OfficeID(try reader.string())
         let service = ServiceID(try reader.string())
         let pratica = PraticaID(try reader.string())
@@ -402,7 +451,7 @@ public enum ViewCodec {
         writer.bool(pratica.permitDelivered)
     }
 
-    static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
+    public static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
         let permitReady = try reader.bool()
         let permitDelivered = try reader.bool()
         try reader.end()
@@ -418,7 +467,7 @@ public enum ViewCodec {
         writer.optional(account.spec.pratica) { $0.string($1.rawValue) }
     }
 
-    static func decodeAccount(name: String, _ reader: inout ByteReader) throws(CodecError) -> AccountView {
+    public static func decodeAccount(name: String, _ reader: inout ByteReader) throws(CodecError) -> AccountView {
         let roleAt = reader.offset
         let roleTag = try reader.u8()
         guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }

@@ -316,6 +316,14 @@ public struct PraticaView: Equatable, Sendable {
         appointments.append(appointment)
     }
 
+    /// Files an appointment read back from storage, in booking order: the latest per service
+    /// decides the live one (an older one still `booked` is one whose day passed unmarked, which
+    /// a later booking superseded).
+    public mutating func add(_ appointment: AppointmentView) {
+        appointments.append(appointment.id)
+        live[appointment.service] = appointment.state == .booked ? appointment.id : nil
+    }
+
     /// open, permit-ready or delivered: the pratica's state as operators see it (PRATICA).
     public var stateName: String { permitDelivered ? "delivered" : permitReady ? "permit-ready" : "open" }
 }

@@ -4,26 +4,90 @@ import Events
 /// persists it in the same transaction as the log; `Store.foldLog` refolds it from scratch.
 public struct Views: Sendable {
     public internal(set) var offices: [OfficeID: OfficeView] = [:]
+    /// The materialised days. With a source, every persisted day from `completeFrom` on is
+    /// here; an earlier one is read from the source when asked (`day(_:)`).
     public internal(set) var loads: [OfficeService: ServiceLoad] = [:]
-    public internal(set) var appointments: [AppointmentID: AppointmentView] = [:]
-    public internal(set) var pratiche: [PraticaID: PraticaView] = [:]
+    public internal(set) var appointments: ReadThrough<AppointmentID, AppointmentView>
+    public internal(set) var pratiche: ReadThrough<PraticaID, PraticaView>
     /// numero di visto → pratica, for LOOKUP VISTO.
-    public internal(set) var visti: [String: PraticaID] = [:]
+    public internal(set) var visti: ReadThrough<String, PraticaID>
     /// The record that first carried each request id.
-    public internal(set) var requests: [RequestKey: UInt64] = [:]
-    /// Every record that touched each pratica, in order: HISTORY and `replay history` read it.
+    public internal(set) var requests: ReadThrough<RequestKey, UInt64>
+    /// Every record that touched each pratica, in order: HISTORY and `replay history` read it
+    /// through `history(of:)`. With a source, only what was folded since the views were loaded.
     public internal(set) var history: [PraticaID: [UInt64]] = [:]
     /// Operators' accounts by name.
     public internal(set) var accounts: [String: AccountView] = [:]
-    /// Surname, name and birth date → pratiche, for the public STATUS check. Derived from
-    /// `pratiche` in memory (not persisted; `load` rebuilds it).
+    /// Surname, name and birth date → pratiche, for the public STATUS check (`pratiche(of:)`).
+    /// With a source, only those registered since the views were loaded.
     public internal(set) var praticheByApplicant: [ApplicantKey: [PraticaID]] = [:]
     public internal(set) var headSequence: UInt64 = 0
     public internal(set) var headHash: ChainHash = .genesis
+    /// How many pratiche are registered and appointments were ever booked or migrated (INFO).
+    public internal(set) var praticaCount = 0
+    public internal(set) var appointmentCount = 0
+    /// Where what is not in memory is read; nil for views that hold everything.
+    public let source: ViewSource?
+    /// With a source: the first day whose persisted load is certainly in `loads`.
+    public let completeFrom: Day?
 
-    public init() {}
+    /// Views that hold everything (a fold from the first record, a full decode).
+    public init() {
+        source = nil
+        completeFrom = nil
+        appointments = ReadThrough()
+        pratiche = ReadThrough()
+        visti = ReadThrough()
+        requests = ReadThrough()
+    }
 
-    public func day(_ key: DayKey) -> DayLoad? { loads[OfficeService(key.office, key.service)]?[key.day] }
+    /// Views that hold the working set and read the rest from `source`.
+    public init(source: ViewSource, completeFrom: Day) {
+        self.source = source
+        self.completeFrom = completeFrom
+        appointments = ReadThrough { [source] in source.appointment($0) }
+        pratiche = ReadThrough { [source] in source.pratica($0) }
+        visti = ReadThrough { [source] in source.visto($0) }
+        requests = ReadThrough { [source] in source.request($0) }
+    }
+
+    /// One day's load, materialised or persisted; nil for a day no booking or closure touched.
+    public func day(_ key: DayKey) -> DayLoad? {
+        if let load = loads[OfficeService(key.office, key.service)]?[key.day] { return load }
+        return persistedDay(key)
+    }
+
+    /// A persisted day that memory may not hold (before `completeFrom`).
+    func persistedDay(_ key: DayKey) -> DayLoad? {
+        guard let source, let completeFrom, key.day < completeFrom else { return nil }
+        return source.day(key)
+    }
+
+    /// Puts a persisted day in memory before the fold changes it.
+    mutating func fault(_ key: DayKey) {
+        // The common case first, without hashing: a day from `completeFrom` on is in memory.
+        guard let source, let completeFrom, key.day < completeFrom else { return }
+        let service = OfficeService(key.office, key.service)
+        guard loads[service]?[key.day] == nil, let load = source.day(key) else { return }
+        loads[service, default: ServiceLoad(baseDay: key.day)].update(key.day, make: { load }) { _ in }
+    }
+
+    /// Every record that touched the pratica, in order.
+    public func history(of pratica: PraticaID) -> [UInt64] {
+        let folded = history[pratica] ?? []
+        guard let source else { return folded }
+        let stored = source.history(pratica)
+        guard let last = stored.last else { return folded }
+        return stored + folded.filter { $0 > last }
+    }
+
+    /// The pratiche registered for this surname, name and birth date, in registration order.
+    public func pratiche(of applicant: ApplicantKey) -> [PraticaID] {
+        let folded = praticheByApplicant[applicant] ?? []
+        guard let source else { return folded }
+        let stored = source.pratiche(of: applicant)
+        return stored + folded.filter { !stored.contains($0) }
+    }
 
     /// Folds one record. `changes` collects what the store must write back.
     public mutating func apply(_ record: Record, changes: inout Changes) {
@@ -32,7 +96,7 @@ public struct Views: Sendable {
         if !record.requestID.isEmpty {
             let key = RequestKey(operator: record.actor.operator, requestID: record.requestID)
             if requests[key] == nil {
-                requests[key] = record.sequence
+                requests.load(key, record.sequence)
                 changes.requests.insert(key)
             }
         }
@@ -63,6 +127,7 @@ public struct Views: Sendable {
             changes.offices.insert(office)
             let services = service.map { [$0] } ?? view.configuration.services.map(\.id)
             for service in services {
+                fault(DayKey(office, service, day))
                 let key = OfficeService(office, service)
                 loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) { load in
                     // The moves came first; what still sits here was already served (a permit
@@ -83,14 +148,15 @@ public struct Views: Sendable {
                 requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
                 state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence,
                 channel: channel)
-            precondition(appointments[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
-            appointments[booked.appointment] = appointment
+            precondition(appointments.memory[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
+            appointments.load(booked.appointment, appointment)
+            appointmentCount += 1
             changes.appointments.append(booked.appointment)
             seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
                  booked.office, booked.service, booked.day, channel: channel, migrated: false, changes: &changes)
             // The pratica's appointment list and live ones are persisted through the
             // appointments themselves (see ViewCodec): no random-key write per booking.
-            pratiche[booked.pratica]?.booked(booked.appointment, for: booked.service)
+            pratiche.modify(booked.pratica) { $0.booked(booked.appointment, for: booked.service) }
 
         case .appointmentMigrated(let migrated):
             let appointment = AppointmentView(
@@ -98,12 +164,13 @@ public struct Views: Sendable {
                 requestedDay: migrated.day, day: migrated.day, time: migrated.time, deferred: false, state: .booked,
                 bookedBy: migrated.bookedBy, bookedSequence: sequence, updatedSequence: sequence, channel: .open,
                 migrated: true, legacyID: migrated.legacyID)
-            precondition(appointments[migrated.appointment] == nil, "appointment id \(migrated.appointment) reused")
-            appointments[migrated.appointment] = appointment
+            precondition(appointments.memory[migrated.appointment] == nil, "appointment id \(migrated.appointment) reused")
+            appointments.load(migrated.appointment, appointment)
+            appointmentCount += 1
             changes.appointments.append(migrated.appointment)
             seat(AgendaEntry(time: migrated.time, bookedSequence: sequence, appointment: migrated.appointment),
                  migrated.office, migrated.service, migrated.day, channel: .open, migrated: true, changes: &changes)
-            pratiche[migrated.pratica]?.booked(migrated.appointment, for: migrated.service)
+            pratiche.modify(migrated.pratica) { $0.booked(migrated.appointment, for: migrated.service) }
 
         case .appointmentMoved(let moved):
             guard let view = appointments[moved.appointment] else {
@@ -147,9 +214,10 @@ public struct Views: Sendable {
             changes.pratiche.append(pratica)
 
         case .praticaRegistered(let applicant):
-            pratiche[applicant.pratica] = PraticaView(applicant: applicant)
+            pratiche.load(applicant.pratica, PraticaView(applicant: applicant))
+            praticaCount += 1
             praticheByApplicant[ApplicantKey(applicant), default: []].append(applicant.pratica)
-            visti[applicant.visto] = applicant.pratica
+            visti.load(applicant.visto, applicant.pratica)
             changes.pratiche.append(applicant.pratica)
             changes.applicants.append(applicant.pratica)
             changes.visti.insert(applicant.visto)
@@ -207,10 +275,28 @@ public struct Views: Sendable {
         case .configureOffice, .createAccount, .disableAccount, .amendOffice:
             break
         }
-        for pratica in touched where pratiche[pratica] != nil {
+        for pratica in touched where isRegistered(pratica) {
             history[pratica, default: []].append(record.sequence)
-            changes.history.append(HistoryEntry(pratica: pratica, sequence: record.sequence))
+            changes.history.append(HistoryEntry(pratica: pratica, sequence: record.sequence,
+                                                booked: Views.booked(by: record, for: pratica)))
         }
+    }
+
+    /// Whether the pratica is registered, without reading its whole story from the source.
+    public func isRegistered(_ pratica: PraticaID) -> Bool {
+        pratiche.memory[pratica] != nil || source?.hasPratica(pratica) == true
+    }
+
+    /// The appointment a record booked or migrated for the pratica (at most one).
+    static func booked(by record: Record, for pratica: PraticaID) -> AppointmentID? {
+        for event in record.outcome.events {
+            switch event {
+            case .appointmentBooked(let booked) where booked.pratica == pratica: return booked.appointment
+            case .appointmentMigrated(let migrated) where migrated.pratica == pratica: return migrated.appointment
+            default: continue
+            }
+        }
+        return nil
     }
 
     mutating func configure(_ configuration: OfficeConfiguration, effectiveFrom: Day, changes: inout Changes) {
@@ -250,6 +336,7 @@ public struct Views: Sendable {
     mutating func seat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, channel: Channel,
                        migrated: Bool, changes: inout Changes) {
         guard let view = offices[office] else { preconditionFailure("booking at unknown office \(office)") }
+        fault(DayKey(office, service, day))
         let key = OfficeService(office, service)
         loads[key, default: ServiceLoad(baseDay: day)].update(day, make: { view.freshLoad(service, on: day) }) {
             $0.add(entry, channel: channel, migrated: migrated)
@@ -260,6 +347,7 @@ public struct Views: Sendable {
 
     mutating func unseat(_ entry: AgendaEntry, _ office: OfficeID, _ service: ServiceID, _ day: Day, channel: Channel,
                          migrated: Bool, changes: inout Changes) {
+        fault(DayKey(office, service, day))
         let key = OfficeService(office, service)
         guard loads[key]?[day] != nil else { preconditionFailure("unseating \(entry.appointment) from an empty day") }
         loads[key]?.update(day, make: { preconditionFailure("checked above") }) {
@@ -343,6 +431,9 @@ public struct ApplicantKey: Hashable, Sendable {
 public struct HistoryEntry: Hashable, Sendable {
     public var pratica: PraticaID
     public var sequence: UInt64
+    /// The appointment the record booked or migrated for the pratica: a pratica's appointments
+    /// are read back from its history, so a booking writes no other pratica-keyed entry.
+    public var booked: AppointmentID?
 }
 
 public struct AgendaChange: Sendable {

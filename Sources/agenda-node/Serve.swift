@@ -94,7 +94,7 @@ struct Serve: AsyncParsableCommand {
                 services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
             signals.stop(group)
             if demo {
-                printDemo(try store.persistedViews().accounts.keys.sorted(), port: boundPort)
+                printDemo(try store.accounts().keys.sorted(), port: boundPort)
                 // At once, so the banner reaches a pipe or a service manager's log, not only a terminal.
                 fflush(nil)
             }

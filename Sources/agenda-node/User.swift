@@ -87,7 +87,7 @@ struct User: ParsableCommand {
         func run() throws {
             let hash = try Passwords.hash(try readPassword())
             try withStore(options) { store in
-                guard try store.persistedViews().accounts[name] != nil else { throw ValidationError("no account \(name).") }
+                guard try store.accounts()[name] != nil else { throw ValidationError("no account \(name).") }
                 try store.setCredential(name, hash)
                 print("password set for \(name)")
             }
@@ -101,8 +101,8 @@ struct User: ParsableCommand {
         func run() throws {
             let environment = try Environment(directory: options.data, readOnly: true)
             defer { environment.close() }
-            let views = try environment.read { try Store.decodeViews($0) }
-            for account in views.accounts.values.sorted(by: { $0.spec.name < $1.spec.name }) {
+            let accounts = try environment.read { try Store.decodeAccounts($0) }
+            for account in accounts.values.sorted(by: { $0.spec.name < $1.spec.name }) {
                 print([account.spec.name, account.spec.role.description, account.spec.office?.rawValue ?? "-",
                        account.spec.body.isEmpty ? "-" : account.spec.body, account.enabled ? "enabled" : "disabled"]
                     .joined(separator: "\t") + (account.spec.pratica.map { "\t\($0)" } ?? ""))

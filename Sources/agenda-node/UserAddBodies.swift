@@ -53,7 +53,7 @@ extension User {
                 throw ValidationError("\(out) exists; the passwords are written once, into a new file.")
             }
             try withStore(options) { store in
-                let accounts = try store.persistedViews().accounts
+                let accounts = try store.accounts()
                 let existing = comuni.filter { accounts[$0.account] != nil }
                 if !existing.isEmpty && !skipExisting {
                     throw ValidationError("\(existing.count) of the \(comuni.count) accounts exist already ("

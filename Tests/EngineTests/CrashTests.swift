@@ -83,8 +83,8 @@ struct CrashTests {
                 seated += day.booked
             }
         }
-        #expect(seated == views.appointments.count)
-        let pratiche = views.appointments.values.map(\.pratica)
+        #expect(seated == views.appointments.memory.count)
+        let pratiche = views.appointments.memory.values.map(\.pratica)
         #expect(Set(pratiche).count == pratiche.count)
         try expectViewsEqualFoldOfLog(store)
 

@@ -3,7 +3,8 @@
 // through the real store; commit failures and restarts injected at random points. After every
 // step: capacity holds, a pratica has at most one live appointment per service, a pickup is
 // booked only for a ready permit, a repeated request id answers as the first time, and the
-// persisted views equal a fold of the log, byte for byte. A failure names its seed and step,
+// persisted views equal a fold of the log, byte for byte, and each record is what views holding
+// everything in memory decide anew (the store decides against its working set and LMDB). A failure names its seed and step,
 // so `AGENDA_SIM_SEED=… AGENDA_SIM_STEPS=…` reproduces it exactly.
 
 @testable import Engine
@@ -170,7 +171,11 @@ struct EngineSimulationTests {
                       _ where_: String) throws {
         try store.read { txn in
             try txn.records(from: folded + 1) { record in
-                fold.fold(record)
+                // Decided anew against views that hold everything in memory: the store decided
+                // against its working set, reading the rest from LMDB, and must agree exactly.
+                let again = fold.decide(record.command, actor: record.actor, requestID: record.requestID,
+                                        now: record.decidedAt)
+                #expect(again == record, "\(where_): record \(record.sequence) decided anew differs: stored \(record.outcome), anew \(again.outcome)")
                 folded = record.sequence
                 return true
             }
@@ -196,7 +201,7 @@ struct EngineSimulationTests {
         // At most one live appointment per pratica and service: booked, from today on (an
         // unmarked one whose day is over counts as missed and no longer stands in the way).
         var live: [String: [AppointmentID]] = [:]
-        for appointment in views.appointments.values where appointment.state == .booked && appointment.day >= today {
+        for appointment in views.appointments.memory.values where appointment.state == .booked && appointment.day >= today {
             live[appointment.pratica.rawValue + " " + appointment.service.rawValue, default: []].append(appointment.id)
             if appointment.service == "consegna-permesso", !appointment.migrated {
                 #expect(views.pratiche[appointment.pratica]?.permitReady == true,
@@ -206,7 +211,7 @@ struct EngineSimulationTests {
         for (key, ids) in live where ids.count > 1 {
             Issue.record("\(where_): \(key) has \(ids.count) live appointments: \(ids)")
         }
-        for (pratica, praticaView) in views.pratiche where praticaView.permitDelivered {
+        for (pratica, praticaView) in views.pratiche.memory where praticaView.permitDelivered {
             #expect(praticaView.permitReady, "\(where_): \(pratica)'s permit was delivered but never marked ready")
         }
     }

@@ -215,7 +215,7 @@ struct MigrationTests {
         // Closing the window stops further migrations; what came in stays.
         try given.accept(.amendOffice(Fixture.office, .transition(nil)))
         #expect(given.migrate(2, .april22, .nine).rejection?.rule == "outside-transition")
-        #expect(given.views.appointments.values.filter(\.migrated).count == 1)
+        #expect(given.views.appointments.memory.values.filter(\.migrated).count == 1)
         // A window that ends before it starts is refused.
         let backwards = given.record(.amendOffice(Fixture.office, .transition(TransitionWindow(from: .april24, to: .april22))))
         #expect(backwards.rejection?.rule == "invalid-configuration")
@@ -225,7 +225,7 @@ struct MigrationTests {
     func lifecycle() throws {
         var given = try Self.withWindow()
         for number in 1...3 { _ = given.migrate(number, .april22, .nine) }
-        let ids = given.views.appointments.values.filter(\.migrated).map(\.id).sorted()
+        let ids = given.views.appointments.memory.values.filter(\.migrated).map(\.id).sorted()
         try given.accept(.cancel(ids[0], reason: "rinuncia"))
         try given.accept(.deferAppointment(ids[1], to: .day(.april23, at: nil), reason: ""))
         let nine = try #require(given.day(.april22)?.slots.first)

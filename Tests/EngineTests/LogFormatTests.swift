@@ -48,7 +48,7 @@ struct LogFormatTests {
 
         // Accounts and attendance, so every command, event and rejection tag added since is in
         // the log: the store's clock is the pilot Monday, so appointments on it are due today.
-        let booked = try store.persistedViews().appointments.values.filter { $0.state == .booked }
+        let booked = try store.persistedViews().appointments.memory.values.filter { $0.state == .booked }
             .sorted { ($0.day, $0.time, $0.id) < ($1.day, $1.time, $1.id) }
         let dueToday = booked.filter { $0.day <= pilotMonday }
         try #require(dueToday.count >= 2, "the workload leaves two appointments booked for today")

@@ -51,4 +51,80 @@ struct OpeningTests {
         let next = try store.execute(book(0), actor: sui)
         #expect(next.record.sequence == UInt64(records) + 1 && next.record.previousHash == head.hash)
     }
+
+    /// What the reads answer about every pratica and appointment of a store, through the same
+    /// engine queries the protocol asks.
+    static func answers(_ views: Views, pratiche: Int, appointments: [AppointmentID], days: [Day]) -> [String] {
+        var lines: [String] = []
+        for index in 0..<pratiche {
+            let view = views.pratiche[pratica(index)]
+            lines.append("\(index) \(view.map { "\($0.stateName) \($0.appointments) \($0.live.entries.map(\.appointment))" } ?? "none")"
+                         + " history \(views.history(of: pratica(index)))")
+        }
+        for id in appointments {
+            let appointment = views.appointments[id]
+            lines.append("\(id) \(appointment.map { "\($0.day) \($0.time) \($0.state) \($0.updatedSequence)" } ?? "none")")
+        }
+        for day in days {
+            let agenda = (try? Queries.agenda(views, office: "TS-Q", day: day, service: nil).get()) ?? []
+            let load = views.day(DayKey("TS-Q", "fotosegnalamento", day))
+            lines.append("\(day) \(agenda.map(\.id)) \(load.map { "\($0.booked)/\($0.capacity)" } ?? "-")")
+        }
+        lines.append("visto \(views.visti["ITA3"].map(\.rawValue) ?? "none")")
+        lines.append("status \(Queries.permitStatus(views, surname: " rossi ", name: "MARIO", birthDate: Day(year: 1980, month: 1, day: 1)!, fingerprintedOn: days[0]))")
+        lines.append("counts \(views.praticaCount) \(views.appointmentCount)")
+        return lines
+    }
+
+    @Test("a reopened store holds only its working set, reads the rest from LMDB, and answers and decides as before")
+    func reopenedStoreReadsThrough() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let clock = SettableClock(pilotMorning)
+        var store = try Store(directory: directory, clock: { clock.now })
+        let pratiche = 40
+        _ = try store.executeAll([.configureOffice(testOffice(capacity: 2, slotsPerDay: 4))]
+                                 + (0..<pratiche).map { .registerPratica(applicant($0)) }, actor: .system)
+        var appointments: [AppointmentID] = []
+        for index in 0..<pratiche {
+            let decision = try store.execute(book(index), actor: sui, requestID: "r\(index)")
+            if case .appointmentBooked(let booked)? = decision.record.outcome.events.first { appointments.append(booked.appointment) }
+        }
+        _ = try store.execute(.cancel(appointments[1], reason: "test"), actor: sui)
+        _ = try store.execute(.permitReady(pratica(3)), actor: .system)
+        _ = try store.execute(.attend(appointments[0]), actor: sui)
+        let days = (0..<8).map { pilotMonday.adding(days: $0) }
+        // A month on, one more record, so the days booked above are past when the store reopens.
+        clock.now = Instant(romeDay: pilotMonday.adding(days: 30), time: LocalTime(hour: 8, minute: 0)!)
+        _ = try store.execute(.registerPratica(applicant(pratiche)), actor: .system)
+        let booked = appointments
+        let before = try RepeatedRequestTests().awaitQuery(store) { Self.answers($0, pratiche: pratiche, appointments: booked, days: days) }
+        store.close()
+
+        store = try Store(directory: directory, clock: { clock.now })
+        defer { store.close() }
+        let held = try RepeatedRequestTests().awaitQuery(store) { views in
+            [views.appointments.memory.count, views.pratiche.memory.count, views.visti.memory.count,
+             views.requests.memory.count, views.history.count, views.praticheByApplicant.count,
+             views.loads.values.reduce(0) { $0 + $1.materialised.count }]
+        }
+        #expect(held == [0, 0, 0, 0, 0, 0, 0], "the reopened views hold \(held) (appointments, pratiche, visti, request ids, histories, applicants, days)")
+        let after = try RepeatedRequestTests().awaitQuery(store) { Self.answers($0, pratiche: pratiche, appointments: booked, days: days) }
+        #expect(after == before)
+        // A repeated request id is found in LMDB; a cancel reads its past appointment and day.
+        let repeated = try store.execute(book(5), actor: sui, requestID: "r5")
+        #expect(repeated.repeated)
+        _ = try store.execute(.cancel(appointments[7], reason: "test"), actor: sui)
+        // Deciding on: the next booking of a pratica registered before the restart.
+        let next = try store.execute(book(1), actor: sui)
+        #expect(!next.record.outcome.events.isEmpty, "\(next.record.outcome)")
+        // And what was written is what a fold of the whole log writes, byte for byte.
+        let fold = try store.read { try Store.foldLog($0) }
+        let stored = try storedViewEntries(store)
+        let folded = ViewCodec.allEntries(fold)
+        for database in ViewDatabase.allCases {
+            #expect(stored[database]?.map { $0.key + [0xFF] + $0.value } == folded[database]?.map { $0.key + [0xFF] + $0.value },
+                    "the stored \(database) view differs from a fold of the log")
+        }
+    }
 }

@@ -24,12 +24,12 @@ struct StoreQueryTests {
             store.submit(book(index), actor: sui) { _ in answered.increment() }
         }
         let seen = try await store.query { views in
-            views.pratiche.values.filter { !$0.live.isEmpty }.count
+            views.pratiche.memory.values.filter { !$0.live.isEmpty }.count
         }
         #expect(seen == 10)
         // The query's answer waited for the commit that carried the bookings before it.
         #expect(answered.value == 10)
-        #expect(try store.persistedViews().appointments.count == 10)
+        #expect(try store.persistedViews().appointments.memory.count == 10)
     }
 
     @Test("observers see each committed record once, in order, repeats of a request id not at all")

@@ -154,7 +154,7 @@ struct StoreTests {
             #expect(before[database]?.map(\.value) == after[database]?.map(\.value))
         }
         #expect(try reopened.head() == head)
-        #expect(try reopened.persistedViews().appointments.count == 400)
+        #expect(try reopened.persistedViews().appointments.memory.count == 400)
         let next = try reopened.execute(book(0), actor: sui)
         #expect(next.record.sequence == head.sequence + 1)
         #expect(next.record.previousHash == head.hash)
@@ -246,7 +246,7 @@ struct StoreTests {
         #expect(accepted.value == 1_000)
         #expect(rejected.value == 9_000)
         let views = try store.persistedViews()
-        #expect(views.appointments.count == 1_000)
+        #expect(views.appointments.memory.count == 1_000)
         var seated = 0
         for offset in 0..<10 {
             let day = try #require(views.day(DayKey("TS-Q", "fotosegnalamento", pilotMonday.adding(days: offset))))
@@ -276,7 +276,7 @@ struct StoreTests {
             }
         }
         #expect(failures.value == 0)
-        #expect(try store.persistedViews().appointments.count == 24_000)
+        #expect(try store.persistedViews().appointments.memory.count == 24_000)
         // A plain submit past the limit is answered busy at once.
         let answers = Answers()
         for index in 0..<(Limits.queueCommandsMax * 2) {
@@ -327,7 +327,7 @@ struct StoreTests {
         #expect(failedIndexes.count == failed.count)
         let retried = try store.executeAll(failedIndexes.map { book($0) }, actor: sui)
         #expect(retried.allSatisfy { if case .accepted = $0.record.outcome { true } else { false } })
-        #expect(try store.persistedViews().appointments.count == 2_000)
+        #expect(try store.persistedViews().appointments.memory.count == 2_000)
         try expectViewsEqualFoldOfLog(store)
     }
 

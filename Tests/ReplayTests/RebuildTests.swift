@@ -32,8 +32,8 @@ struct RebuildTests {
         // booking and the SUI's kept their channels.
         let overfull = views.loads.values.flatMap { $0.materialised.flatMap(\.1.slots) }.filter { $0.booked > $0.capacity }
         #expect(overfull.map(\.migrated) == [4])
-        #expect(views.appointments.values.contains { $0.channel == .applicant })
-        #expect(views.appointments.values.filter { $0.channel == .sui }.count == 1)
+        #expect(views.appointments.memory.values.contains { $0.channel == .applicant })
+        #expect(views.appointments.memory.values.filter { $0.channel == .sui }.count == 1)
         #expect(report.records == UInt64(records.count))
         #expect(report.databases.count == ViewDatabase.allCases.count)
         #expect(report.databases.first { $0.database == .appointments }?.stored ?? 0 > 10)

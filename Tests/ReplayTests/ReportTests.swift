@@ -331,7 +331,7 @@ struct WhatIfTests {
         defer { scratch.close() }
         #expect(try Audit.run(scratch).ok)
         let views = try Rebuild.fold(scratch)
-        let seats = Dictionary(uniqueKeysWithValues: views.appointments.values.map {
+        let seats = Dictionary(uniqueKeysWithValues: views.appointments.memory.values.map {
             ($0.pratica, "\($0.day) \($0.time) \($0.state)")
         })
         #expect(seats == [pratica(1): "2008-04-16 09:00 attended", pratica(3): "2008-04-16 09:30 missed",

@@ -167,8 +167,8 @@ enum Housekeeping {
             }
             return answer([server])
         }
-        node.store.query({ views in (views.headSequence, views.headHash, views.offices.count, views.pratiche.count,
-                                     views.appointments.count) }) { result in
+        node.store.query({ views in (views.headSequence, views.headHash, views.offices.count, views.praticaCount,
+                                     views.appointmentCount) }) { result in
             guard case .success(let (sequence, hash, offices, pratiche, appointments)) = result else {
                 return reply(.error(code: "BUSY", message: "The node is shutting down."))
             }

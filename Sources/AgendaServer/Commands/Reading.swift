@@ -112,7 +112,7 @@ enum Reading {
             if call.refuses(.history) { return }
             let store = call.node.store
             let reply = call.reply
-            store.query({ views in views.pratiche[id] == nil ? nil : views.history[id] ?? [] }) { result in
+            store.query({ views in views.isRegistered(id) ? views.history(of: id) : nil }) { result in
                 switch result {
                 case .success(nil):
                     reply(Replies.rejection(.unknownPratica(id)))
