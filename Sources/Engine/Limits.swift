@@ -6,6 +6,11 @@ public enum Limits {
     /// Commands waiting for the writer. Sixteen batches: past that the writer is behind by
     /// tens of milliseconds and callers get `busy` instead of growing an unbounded queue.
     public static let queueCommandsMax = 16_384
+    /// How many entries read from or changed in LMDB the writer's views may hold beyond the
+    /// working set before it drops them (once what it decided is committed) and loads the
+    /// working set anew: about 100–200 MB of appointments, pratiche, request ids and
+    /// histories, some 100,000 bookings' worth; each reload costs one working-set load.
+    public static let heldEntriesMax = 500_000
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

@@ -56,6 +56,7 @@ extension Store {
             queue.removeFirst(count)
             condition.unlock()
             recoverIfACommitFailed(&state)
+            dropWhatIsHeldIfItGrew(&state)
             let sealed = decide(batch, &state)
             handoff.lock()
             // One batch written, one waiting: deciding further ahead would only hold replies back.
@@ -89,6 +90,28 @@ extension Store {
         state.recent.removeAll()
         state.recentFirstOfThisBatch = 0
         state.epoch += 1
+    }
+
+    /// Past `Limits.heldEntriesMax` entries read or changed since the working set was loaded,
+    /// waits until what was decided is committed, then loads the working set anew: what memory
+    /// holds stays bounded by the future, not by how long the node has run.
+    private func dropWhatIsHeldIfItGrew(_ state: inout DeciderState) {
+        guard state.core.views.heldEntries > heldEntriesMax else { return }
+        handoff.lock()
+        while !sealedBatches.isEmpty || committing { handoff.wait() }
+        let failed = failedEpoch == state.epoch
+        handoff.unlock()
+        guard !failed else { return }  // recoverIfACommitFailed reloads on the next batch
+        do {
+            state.core = EngineCore(views: try loadViews())
+        } catch {
+            preconditionFailure("the store cannot re-read its own last commit: \(error)")
+        }
+        state.recent.removeAll()
+        state.recentFirstOfThisBatch = 0
+        condition.lock()
+        totals.workingSetLoads += 1
+        condition.unlock()
     }
 
     private func decide(_ batch: [Pending], _ state: inout DeciderState) -> SealedBatch {

@@ -48,6 +48,8 @@ public final class Store: @unchecked Sendable {
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
     public let batchCommandsMax: Int
+    /// What the writer's views may hold beyond the working set (`Limits.heldEntriesMax` unless a test says otherwise).
+    public let heldEntriesMax: Int
     public let environment: Environment
     let clock: @Sendable () -> Instant
 
@@ -95,6 +97,8 @@ public final class Store: @unchecked Sendable {
         public var decideNanoseconds: UInt64 = 0
         /// Time from decided to durable (LMDB writes and fsync, and any wait behind the batch before).
         public var commitNanoseconds: UInt64 = 0
+        /// Times the views dropped what they held beyond the working set and loaded it anew.
+        public var workingSetLoads = 0
     }
 
     public var statistics: WriterStatistics {
@@ -109,10 +113,12 @@ public final class Store: @unchecked Sendable {
 
     /// Opens (creating if needed) the environment in `directory` and starts the writer.
     public init(directory: String, clock: @escaping @Sendable () -> Instant = Store.systemClock,
-                mapBytes: Int = Limits.mapBytesInitial, batchCommandsMax: Int = Limits.batchCommandsMax) throws(StoreError) {
+                mapBytes: Int = Limits.mapBytesInitial, batchCommandsMax: Int = Limits.batchCommandsMax,
+                heldEntriesMax: Int = Limits.heldEntriesMax) throws(StoreError) {
         precondition((1...Limits.batchCommandsMax).contains(batchCommandsMax), "batchCommandsMax out of range")
         self.directory = directory
         self.batchCommandsMax = batchCommandsMax
+        self.heldEntriesMax = heldEntriesMax
         self.clock = clock
         environment = try Environment(directory: directory, mapBytes: mapBytes)
         do {

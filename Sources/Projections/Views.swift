@@ -51,6 +51,14 @@ public struct Views: Sendable {
         requests = ReadThrough { [source] in source.request($0) }
     }
 
+    /// How many entries memory holds that the source also could give (0 without a source):
+    /// what the writer lets grow to `Limits.heldEntriesMax` before it loads its working set anew.
+    public var heldEntries: Int {
+        guard source != nil else { return 0 }
+        return appointments.memory.count + pratiche.memory.count + visti.memory.count + requests.memory.count
+            + history.count + praticheByApplicant.count
+    }
+
     /// One day's load, materialised or persisted; nil for a day no booking or closure touched.
     public func day(_ key: DayKey) -> DayLoad? {
         if let load = loads[OfficeService(key.office, key.service)]?[key.day] { return load }
