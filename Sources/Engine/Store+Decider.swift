@@ -55,8 +55,7 @@ extension Store {
             batch.append(contentsOf: queue[0..<count])
             queue.removeFirst(count)
             condition.unlock()
-            recoverIfACommitFailed(&state)
-            dropWhatIsHeldIfItGrew(&state)
+            reloadWhenDue(&state)
             let sealed = decide(batch, &state)
             handoff.lock()
             // One batch written, one waiting: deciding further ahead would only hold replies back.
@@ -72,36 +71,22 @@ extension Store {
         handoff.unlock()
     }
 
-    /// After a failed commit the views are ahead of the disk: wait for the committer to fail
-    /// what was decided on top, then refold from the last commit.
-    private func recoverIfACommitFailed(_ state: inout DeciderState) {
+    /// Loads the working set anew from the last commit, once nothing decided is still on its
+    /// way to the disk, when the views must start over: after a failed commit (they are ahead
+    /// of the disk; the committer first fails what was decided on top), or past
+    /// `heldEntriesMax` entries read or changed since the last load (memory stays bounded by
+    /// the future, not by how long the node has run).
+    private func reloadWhenDue(_ state: inout DeciderState) {
+        let grew = state.core.views.heldEntries > heldEntriesMax
         handoff.lock()
-        guard failedEpoch == state.epoch else {
+        guard grew || failedEpoch == state.epoch else {
             handoff.unlock()
             return
         }
         while !sealedBatches.isEmpty || committing { handoff.wait() }
-        handoff.unlock()
-        do {
-            state.core = EngineCore(views: try loadViews())
-        } catch {
-            preconditionFailure("the store cannot re-read its own last commit: \(error)")
-        }
-        state.recent.removeAll()
-        state.recentFirstOfThisBatch = 0
-        state.epoch += 1
-    }
-
-    /// Past `Limits.heldEntriesMax` entries read or changed since the working set was loaded,
-    /// waits until what was decided is committed, then loads the working set anew: what memory
-    /// holds stays bounded by the future, not by how long the node has run.
-    private func dropWhatIsHeldIfItGrew(_ state: inout DeciderState) {
-        guard state.core.views.heldEntries > heldEntriesMax else { return }
-        handoff.lock()
-        while !sealedBatches.isEmpty || committing { handoff.wait() }
+        // Read after the wait: a commit may have failed meanwhile.
         let failed = failedEpoch == state.epoch
         handoff.unlock()
-        guard !failed else { return }  // recoverIfACommitFailed reloads on the next batch
         do {
             state.core = EngineCore(views: try loadViews())
         } catch {
@@ -109,9 +94,13 @@ extension Store {
         }
         state.recent.removeAll()
         state.recentFirstOfThisBatch = 0
-        condition.lock()
-        totals.workingSetLoads += 1
-        condition.unlock()
+        if failed {
+            state.epoch += 1
+        } else {
+            condition.lock()
+            totals.workingSetLoads += 1
+            condition.unlock()
+        }
     }
 
     private func decide(_ batch: [Pending], _ state: inout DeciderState) -> SealedBatch {
