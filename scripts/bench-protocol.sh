@@ -52,11 +52,13 @@ for pipeline in 1 16; do
   "$NODE" --data "$RUN" --port "$PORT" --log-level warning >"$WORK/node.log" 2>&1 &
   PID=$!
   wait_for "$PORT"
-  before=$(redis-cli -p "$PORT" INFO persistence | grep log_head_seq | cut -d: -f2 | tr -d '\r')
+  # INFO past its server section needs AUTH (docs/protocol.md).
+  info() { redis-cli -p "$PORT" --user sui.roma --pass demo --no-auth-warning INFO "$1"; }
+  before=$(info persistence | grep log_head_seq | cut -d: -f2 | tr -d '\r')
   AGENDA[$pipeline]=$(run_benchmark "$PORT" "$pipeline" "$requests" --user sui.roma -a demo \
     BOOK DEMO-Q fotosegnalamento P-DEMO-__rand_int__ EXISTING)
-  after=$(redis-cli -p "$PORT" INFO persistence | grep log_head_seq | cut -d: -f2 | tr -d '\r')
-  booked=$(redis-cli -p "$PORT" INFO Agenda | grep '^appointments' | cut -d: -f2 | tr -d '\r')
+  after=$(info persistence | grep log_head_seq | cut -d: -f2 | tr -d '\r')
+  booked=$(info Agenda | grep '^appointments' | cut -d: -f2 | tr -d '\r')
   kill -TERM "$PID"; wait "$PID" || true
   echo "agenda-node -P $pipeline: $((after - before)) records appended, $booked appointments booked" >&2
 

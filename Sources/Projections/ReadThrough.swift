@@ -1,4 +1,5 @@
 import Events
+import Foundation
 
 /// Where the views read what they do not hold in memory: the store's LMDB databases, through
 /// read transactions of the last commit (docs/engine.md, "The working set"). A fold from
@@ -25,17 +26,28 @@ public protocol ViewSource: AnyObject, Sendable {
 }
 
 /// A dictionary that reads through to a `ViewSource` on a miss. What is set stays in memory;
-/// `memory` is what is held (all of it when there is no source).
+/// `memory` is what is held (all of it when there is no source). What the source answered,
+/// found or not, is kept in a cache beside it, so a decision and its fold read an entry once:
+/// the source changes only when the writer commits what it holds in `memory`, which comes
+/// first.
 public struct ReadThrough<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public private(set) var memory: [Key: Value] = [:]
     let fetch: (@Sendable (Key) -> Value?)?
+    let cache: ReadCache<Key, Value>?
 
-    init(_ fetch: (@Sendable (Key) -> Value?)? = nil) { self.fetch = fetch }
+    init(_ fetch: (@Sendable (Key) -> Value?)? = nil) {
+        self.fetch = fetch
+        cache = fetch == nil ? nil : ReadCache()
+    }
+
+    /// Entries read from the source and kept.
+    public var cached: Int { cache?.count ?? 0 }
 
     public subscript(key: Key) -> Value? {
         get {
             if let value = memory[key] { return value }
-            return fetch?(key)
+            guard let fetch, let cache else { return nil }
+            return cache.value(key, fetch)
         }
         set {
             guard let newValue else {
@@ -51,17 +63,27 @@ public struct ReadThrough<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @discardableResult
     mutating func modify<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
         if memory[key] == nil {
-            guard let fetched = fetch?(key) else { return nil }
+            guard let fetched = self[key] else { return nil }
             memory[key] = fetched
         }
         return body(&memory[key]!)  // present: checked or set just above
     }
 
     mutating func load(_ key: Key, _ value: Value) { memory[key] = value }
+}
 
-    /// Forgets what memory holds of a key the source has (the entry was committed).
-    mutating func forget(_ key: Key) {
-        guard fetch != nil else { return }
-        memory[key] = nil
+/// What a source answered, by key; nil answers included. One writer thread asks it; the lock
+/// keeps a copy of the views that reached another thread safe.
+final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [Key: Value?] = [:]
+
+    var count: Int { lock.withLock { answers.count } }
+
+    func value(_ key: Key, _ fetch: (Key) -> Value?) -> Value? {
+        if let answer = lock.withLock({ answers[key] }) { return answer }
+        let answer = fetch(key)
+        lock.withLock { answers[key] = .some(answer) }
+        return answer
     }
 }

@@ -56,6 +56,7 @@ public struct Views: Sendable {
     public var heldEntries: Int {
         guard source != nil else { return 0 }
         return appointments.memory.count + pratiche.memory.count + visti.memory.count + requests.memory.count
+            + appointments.cached + pratiche.cached + visti.cached + requests.cached
             + history.count + praticheByApplicant.count
     }
 
