@@ -87,6 +87,10 @@ extension Store {
         // Read after the wait: a commit may have failed meanwhile.
         let failed = failedEpoch == state.epoch
         handoff.unlock()
+        // Nothing is on its way to the disk: move the history tail into `history` now. If that
+        // fails (a full disk), loading holds the tail in memory instead, and nothing is lost.
+        let indexed = indexHistoryTail()
+        guard failed || indexed else { return }
         do {
             state.core = EngineCore(views: try loadViews())
         } catch {
@@ -141,7 +145,7 @@ extension Store {
             }
         }
         state.core.takeChanges { views, changes in
-            ViewCodec.write(views, changes) { database, key, value in
+            ViewCodec.write(views, changes, historyTail: true) { database, key, value in
                 let keyStart = sealed.viewBytes.count
                 sealed.viewBytes.append(contentsOf: key)
                 let keyEnd = sealed.viewBytes.count

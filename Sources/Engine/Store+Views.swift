@@ -40,6 +40,43 @@ extension Store {
         }
     }
 
+    /// Moves the history tail into `history`, in `history`'s key order, in one write
+    /// transaction: the writer's commits append history entries to the tail (no random page per
+    /// booking), and this makes them readable by pratica in bulk, before the working set is
+    /// loaded. False when it could not (a full disk): the tail stays, and loading holds it.
+    @discardableResult
+    func indexHistoryTail() -> Bool {
+        do {
+            let tail = try read { txn -> [(key: [UInt8], value: [UInt8])] in
+                var entries: [(key: [UInt8], value: [UInt8])] = []
+                try txn.scan(ViewDatabase.historyTail.rawValue) { key, value in
+                    let (pratica, sequence) = try ViewCodec.decodeTailKey(key)
+                    var writer = ByteWriter(capacity: key.count + 1)
+                    ViewCodec.encodeHistoryKey(pratica, sequence, &writer)
+                    entries.append((writer.bytes, Array(value)))
+                    return true
+                }
+                return entries
+            }
+            guard !tail.isEmpty else { return true }
+            let sorted = tail.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            while true {
+                do {
+                    try environment.writeTransaction { txn in
+                        for entry in sorted { try environment.put(txn, ViewDatabase.history.rawValue, entry.key, entry.value) }
+                        try environment.empty(txn, ViewDatabase.historyTail.rawValue)
+                    }
+                    return true
+                } catch let error as LMDBError where error.isMapFull {
+                    environment.grow()
+                }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("agenda: the history tail stays where it is for now: \(error)\n".utf8))
+            return false
+        }
+    }
+
     /// The operators' accounts as the views hold them, without loading the rest.
     public func accounts() throws -> [String: AccountView] { try read { try Store.decodeAccounts($0) } }
 

@@ -135,6 +135,7 @@ public final class Store: @unchecked Sendable {
         do throws(StoreError) {
             let last = try StoreError.typed { try read { try $0.last("log") } }
             try rewriteViewsIfTheirLayoutChanged(logIsEmpty: last == nil)
+            indexHistoryTail()
             views = try loadViews(last: last)
             // Decision times continue from the last record's, whatever the clock says after a restart.
             lastDecidedAt = try StoreError.typed {

@@ -15,6 +15,7 @@ extension ViewCodec {
         case .visti: views.visti.memory.count
         case .requests: views.requests.memory.count
         case .history: views.history.values.reduce(0) { $0 + $1.count }
+        case .historyTail: 0  // a fold puts every entry in `history`; stored tail entries are met there (`value`)
         case .accounts: views.accounts.count
         }
     }
@@ -79,6 +80,13 @@ extension ViewCodec {
                                                    { PraticaID($0) }, \.rawValue) else { return false }
             var reader = ByteReader(UnsafeRawBufferPointer(rebasing: key[(zero + 1)...]))
             guard let sequence = try? reader.u64(), sequences.contains(sequence) else { return false }
+            if let booked = bookings(of: pratica, in: views)[sequence] { value.raw(booked.rawValue) }
+        case .historyTail:
+            guard let (pratica, sequence) = try? decodeTailKey(key),
+                  canonical(key, { encodeTailKey(pratica, sequence, &$0) }),
+                  let (_, sequences) = entry(views.history, UnsafeRawBufferPointer(rebasing: key[8...]),
+                                             { PraticaID($0) }, \.rawValue),
+                  sequences.contains(sequence) else { return false }
             if let booked = bookings(of: pratica, in: views)[sequence] { value.raw(booked.rawValue) }
         case .applicantIndex:
             var reader = ByteReader(key)

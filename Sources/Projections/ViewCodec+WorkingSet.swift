@@ -9,7 +9,9 @@ extension ViewCodec {
 
     /// The working set: every office and account, and every persisted day from `completeFrom`
     /// on with its agenda. Appointments, pratiche, visti, request ids, history and past days stay
-    /// in LMDB, read through `source` when a command or a read needs one.
+    /// in LMDB, read through `source` when a command or a read needs one; `source` reads
+    /// `history` only, so what the history tail holds (nothing, once the writer has moved it)
+    /// is held in memory, with the pratiche it names.
     public static func loadWorkingSet(headSequence: UInt64, headHash: ChainHash, source: ViewSource, completeFrom: Day,
                                       praticaCount: Int, appointmentCount: Int, scan: Scan) throws -> Views {
         var views = Views(source: source, completeFrom: completeFrom)
@@ -41,6 +43,20 @@ extension ViewCodec {
             let load = try decodeDayLoad(&reader)
             views.loads[OfficeService(key.office, key.service), default: ServiceLoad(baseDay: key.day)]
                 .update(key.day, make: { load }) { $0 = load }
+            return true
+        }
+        // The tail, which `source` does not read: its entries, and the pratiche whose
+        // appointments it adds to, in memory.
+        try scan(.historyTail, nil) { keyBytes, valueBytes in
+            let (pratica, sequence) = try decodeTailKey(keyBytes)
+            views.history[pratica, default: []].append(sequence)
+            if !valueBytes.isEmpty {
+                let id = AppointmentID(String(decoding: valueBytes, as: UTF8.self))
+                guard let appointment = views.appointments[id],
+                      views.pratiche.modify(pratica, { $0.add(appointment) }) != nil else {
+                    throw CodecError.invalidValue(kind: "history tail naming an unknown pratica or appointment", offset: 0)
+                }
+            }
             return true
         }
         // The agenda is keyed office ‖ day: one range per office, from `completeFrom`.

@@ -25,12 +25,18 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// pratica ‖ 0 ‖ sequence (big-endian) → the appointment that record booked or migrated for the
     /// pratica, or nothing: every record that touched each pratica, read by pratica (HISTORY), and
     /// with it the pratica's appointments, so a booking writes no other pratica-keyed entry.
+    /// The writer does not put entries here one commit at a time (a random page per booking):
+    /// it appends them to `historyTail` and moves the tail here in bulk.
     case history
     /// account name → role, office, body, enabled, creating record (never a password)
     case accounts
     /// surname ‖ 0 ‖ name ‖ 0 ‖ birth date ‖ pratica → nothing, the names as STATUS compares them
     /// (`ApplicantKey`): the public check finds a person without holding every applicant in memory
     case applicantIndex = "applicant-index"
+    /// sequence (big-endian) ‖ pratica → as in `history`: the history entries the writer has
+    /// not yet moved into `history`, appended by each commit (`Store.indexHistoryTail` moves
+    /// them, in key order, when the writer loads its working set). A fold writes none.
+    case historyTail = "history-tail"
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -38,8 +44,9 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
 public enum ViewCodec {
     public typealias Sink = (ViewDatabase, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void
 
-    /// Calls `sink` with (database, key, value) for every entry `changes` names; value nil means delete.
-    public static func write(_ views: Views, _ changes: Changes, into sink: Sink) {
+    /// Calls `sink` with (database, key, value) for every entry `changes` names; value nil means
+    /// delete. History entries go to `history`, or with `historyTail` to the tail (the writer).
+    public static func write(_ views: Views, _ changes: Changes, historyTail: Bool = false, into sink: Sink) {
         var key = ByteWriter(capacity: 64)
         var value = ByteWriter(capacity: 256)
         func emit(_ database: ViewDatabase, delete: Bool = false) {
@@ -116,11 +123,13 @@ public enum ViewCodec {
         }
         for entry in changes.history {
             reset(&key, &value)
-            key.raw(entry.pratica.rawValue)
-            key.u8(0)
-            key.u64(entry.sequence)
+            if historyTail {
+                encodeTailKey(entry.pratica, entry.sequence, &key)
+            } else {
+                encodeHistoryKey(entry.pratica, entry.sequence, &key)
+            }
             if let booked = entry.booked { value.raw(booked.rawValue) }
-            emit(.history)
+            emit(historyTail ? .historyTail : .history)
         }
         for name in changes.accounts {
             guard let account = views.accounts[name] else { continue }
@@ -241,6 +250,11 @@ public enum ViewCodec {
             let (pratica, sequence) = try decodeHistoryKey(keyBytes)
             views.history[pratica, default: []].append(sequence)
         }
+        // The tail follows everything in `history`, in log order.
+        try entries(.historyTail) { keyBytes, _ in
+            let (pratica, sequence) = try decodeTailKey(keyBytes)
+            views.history[pratica, default: []].append(sequence)
+        }
         try entries(.accounts) { keyBytes, valueBytes in
             var reader = ByteReader(valueBytes)
             let account = try decodeAccount(name: String(decoding: keyBytes, as: UTF8.self), &reader)
@@ -263,6 +277,23 @@ public enum ViewCodec {
     public static func encodeHistoryPrefix(_ pratica: PraticaID, _ writer: inout ByteWriter) {
         writer.raw(pratica.rawValue)
         writer.u8(0)
+    }
+
+    public static func encodeHistoryKey(_ pratica: PraticaID, _ sequence: UInt64, _ writer: inout ByteWriter) {
+        encodeHistoryPrefix(pratica, &writer)
+        writer.u64(sequence)
+    }
+
+    public static func encodeTailKey(_ pratica: PraticaID, _ sequence: UInt64, _ writer: inout ByteWriter) {
+        writer.u64(sequence)
+        writer.raw(pratica.rawValue)
+    }
+
+    public static func decodeTailKey(_ key: UnsafeRawBufferPointer) throws(CodecError) -> (PraticaID, UInt64) {
+        var reader = ByteReader(key)
+        let sequence = try reader.u64()
+        guard reader.remaining > 0 else { throw .truncated(offset: reader.offset) }
+        return (PraticaID(try reader.rawUntilZero()), sequence)
     }
 
     public static func decodeHistoryKey(_ key: UnsafeRawBufferPointer) throws(CodecError) -> (PraticaID, UInt64) {

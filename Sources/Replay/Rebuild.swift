@@ -119,7 +119,11 @@ public enum Rebuild {
     /// Every stored view database against the fold.
     static func compare(_ views: Views, _ txn: ReadTransaction) throws -> [DatabaseComparison] {
         var value = ByteWriter(capacity: 512)
-        return try ViewDatabase.allCases.map { database in
+        // The history tail's entries are the fold's `history` entries the writer has not moved
+        // yet: they count as met there.
+        var metInTail = 0
+        let order = [ViewDatabase.historyTail] + ViewDatabase.allCases.filter { $0 != .historyTail }
+        let comparisons = try order.map { database in
             var comparison = DatabaseComparison(database: database)
             comparison.rebuilt = ViewCodec.entryCount(database, in: views)
             // Each stored key stands for at most one folded entry (keys are canonical), so the
@@ -138,6 +142,13 @@ public enum Rebuild {
                 }
                 return true
             }
+            // A tail entry stands for one of the fold's `history` entries: the fold holds as many
+            // tail entries as it meets, and as many `history` entries as the tail did not hold.
+            if database == .historyTail {
+                metInTail = metInFold
+                comparison.rebuilt = metInFold
+            }
+            if database == .history { comparison.rebuilt -= metInTail }
             let missing = comparison.rebuilt - metInFold
             if missing > 0 {
                 comparison.differing += missing
@@ -145,6 +156,7 @@ public enum Rebuild {
             }
             return comparison
         }
+        return ViewDatabase.allCases.compactMap { database in comparisons.first { $0.database == database } }
     }
 
     /// A key for a person to read: its printable bytes, the rest as hex.

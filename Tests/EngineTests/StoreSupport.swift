@@ -47,7 +47,8 @@ func book(_ index: Int, on day: Day? = nil) -> Command {
     .book(BookRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(index), on: day))
 }
 
-/// Every entry of every view database as stored, for byte-for-byte comparison.
+/// Every entry of every view database as stored, for byte-for-byte comparison (the history
+/// tail as `history` would hold it).
 func storedViewEntries(_ store: Store) throws -> [ViewDatabase: [(key: [UInt8], value: [UInt8])]] {
     try store.read { txn in
         var result: [ViewDatabase: [(key: [UInt8], value: [UInt8])]] = [:]
@@ -59,6 +60,16 @@ func storedViewEntries(_ store: Store) throws -> [ViewDatabase: [(key: [UInt8], 
             }
             result[database] = entries
         }
+        // The history tail holds `history` entries the writer has not moved yet: as `history`
+        // would hold them, so the stored views compare with a fold (which writes no tail).
+        for entry in result[.historyTail] ?? [] {
+            let (pratica, sequence) = try entry.key.withUnsafeBytes { try ViewCodec.decodeTailKey($0) }
+            var key = ByteWriter(capacity: entry.key.count + 1)
+            ViewCodec.encodeHistoryKey(pratica, sequence, &key)
+            result[.history, default: []].append((key.bytes, entry.value))
+        }
+        result[.history]?.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        result[.historyTail] = []
         return result
     }
 }
