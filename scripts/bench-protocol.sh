@@ -59,8 +59,9 @@ for pipeline in 1 16; do
     BOOK DEMO-Q fotosegnalamento P-DEMO-__rand_int__ EXISTING)
   after=$(info persistence | grep log_head_seq | cut -d: -f2 | tr -d '\r')
   booked=$(info Agenda | grep '^appointments' | cut -d: -f2 | tr -d '\r')
+  rss=$(awk '/^RssAnon/ {printf "%.0f MB", $2 / 1024}' "/proc/$PID/status")
   kill -TERM "$PID"; wait "$PID" || true
-  echo "agenda-node -P $pipeline: $((after - before)) records appended, $booked appointments booked" >&2
+  echo "agenda-node -P $pipeline: $((after - before)) records appended, $booked appointments booked; RssAnon after: $rss" >&2
 
   RDIR="$WORK/redis"; rm -rf "$RDIR"; mkdir -p "$RDIR"
   RPORT=$(free_port)
