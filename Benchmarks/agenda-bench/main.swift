@@ -99,6 +99,8 @@ struct EngineRun {
     let decideSeconds: Double
     let commitSeconds: Double
     let bytesWritten: Int
+    /// Times the writer dropped what it held and loaded its working set (moving the history tail).
+    var workingSetLoads = 0
     var perSecond: Double { Double(commands) / seconds }
 }
 
@@ -128,7 +130,8 @@ func engineBooks(count: Int, batch: Int) throws -> EngineRun {
     return EngineRun(commands: count, seconds: elapsed, batches: after.batches - before.batches,
                      decideSeconds: Double(after.decideNanoseconds - before.decideNanoseconds) / 1e9,
                      commitSeconds: Double(after.commitNanoseconds - before.commitNanoseconds) / 1e9,
-                     bytesWritten: storageBytesWritten() - bytesBefore)
+                     bytesWritten: storageBytesWritten() - bytesBefore,
+                     workingSetLoads: after.workingSetLoads - before.workingSetLoads)
 }
 
 // AGENDA_BENCH_ONLY=engine runs only the engine at batch 1,024 (for a profiler); =replay only
@@ -191,7 +194,8 @@ for (batch, count) in [(1, 3_000), (64, 64_000), (1_024, 400_000)] {
           + "(\(String(format: "%.2f", run.decideSeconds * 1e6 / Double(run.commands))) µs a book), "
           + "from decided to durable \(String(format: "%.2f", run.commitSeconds)) s (overlaps the next batch's deciding)")
     print("        written to storage: \(grouped(Double(run.bytesWritten) / Double(max(run.batches, 1)) / 4_096)) pages "
-          + "of 4 KiB a commit, \(grouped(Double(run.bytesWritten) / Double(run.commands))) bytes a book")
+          + "of 4 KiB a commit, \(grouped(Double(run.bytesWritten) / Double(run.commands))) bytes a book; "
+          + "working set loaded anew \(run.workingSetLoads) times (each moves the history tail into history)")
 }
 print("")
 print("target: at least 200,000 books/s at batch 1,024, and at least 0.5 of raw append at batch 1,024")

@@ -42,7 +42,8 @@ public final class Store: @unchecked Sendable {
     /// writes no random-keyed entry).
     /// 5: channels, migrated seats and applicant accounts in the appointments and days.
     /// 6: `history` keyed by pratica, its value the appointment a booking made (a pratica is
-    /// read back from it); `applicant-index` for STATUS. The views load their working set only.
+    /// read back from it), written through `history-tail`; `applicant-index` for STATUS. The
+    /// views load their working set only.
     static let viewsFormat: UInt8 = 6
 
     public let directory: String

@@ -90,7 +90,8 @@ public struct Views: Sendable {
         return stored + folded.filter { $0 > last }
     }
 
-    /// The pratiche registered for this surname, name and birth date, in registration order.
+    /// The pratiche registered for this surname, name and birth date: in registration order
+    /// without a source; with one, the stored ones in id order, then those registered since.
     public func pratiche(of applicant: ApplicantKey) -> [PraticaID] {
         let folded = praticheByApplicant[applicant] ?? []
         guard let source else { return folded }
@@ -163,8 +164,8 @@ public struct Views: Sendable {
             changes.appointments.append(booked.appointment)
             seat(AgendaEntry(time: booked.time, bookedSequence: sequence, appointment: booked.appointment),
                  booked.office, booked.service, booked.day, channel: channel, migrated: false, changes: &changes)
-            // The pratica's appointment list and live ones are persisted through the
-            // appointments themselves (see ViewCodec): no random-key write per booking.
+            // The pratica's appointment list and live ones are persisted through its history
+            // entry, which names the appointment (see ViewCodec): no pratiche write per booking.
             pratiche.modify(booked.pratica) { $0.booked(booked.appointment, for: booked.service) }
 
         case .appointmentMigrated(let migrated):
