@@ -8,9 +8,12 @@ public enum Limits {
     public static let queueCommandsMax = 16_384
     /// How many entries read from or changed in LMDB the writer's views may hold beyond the
     /// working set before it drops them (once what it decided is committed) and loads the
-    /// working set anew: about 100–200 MB of appointments, pratiche, request ids and
-    /// histories, some 100,000 bookings' worth; each reload costs one working-set load.
-    public static let heldEntriesMax = 500_000
+    /// working set anew. A booking of a pratica not yet held adds three or four (appointment,
+    /// pratica, history, request id), so this is some 50,000 bookings between loads; with it a
+    /// node's RssAnon stayed at 190 MB through 400,000 BOOKs (`scripts/bench-protocol.sh`;
+    /// 344 MB with 500,000). Each load waits for the commits in flight, moves the history
+    /// tail and reads the working set: the p99 latency shows it.
+    public static let heldEntriesMax = 200_000
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64
