@@ -49,8 +49,7 @@ public struct EngineCore: Sendable {
     public mutating func decide(_ command: Command, actor: Actor, requestID: String = "", now: Instant) -> Record {
         let started = timings == nil ? 0 : StepTimings.now()
         let sequence = views.headSequence + 1
-        var ids = SequenceIDs(sequence: sequence)
-        let outcome = Decider.decide(command, views, now: now, actor: actor, ids: &ids)
+        let outcome = self.outcome(of: command, actor: actor, now: now)
         let decided = timings == nil ? 0 : StepTimings.now()
         let previous = views.headHash
         let hash = RecordCodec.seal(sequence: sequence, decidedAt: now, actor: actor, requestID: requestID,
@@ -68,7 +67,15 @@ public struct EngineCore: Sendable {
         return record
     }
 
-    /// Folds a record already in a log (rebuild, as-of, the store's refold).
+    /// What deciding `command` as the next record comes to against the current state, without
+    /// sealing or folding it: `replay audit` compares it with the recorded outcome, and
+    /// what-if asks whether a proposed configuration would be accepted.
+    public func outcome(of command: Command, actor: Actor, now: Instant) -> Outcome {
+        var ids = SequenceIDs(sequence: views.headSequence + 1)
+        return Decider.decide(command, views, now: now, actor: actor, ids: &ids)
+    }
+
+    /// Folds a record already in a log (rebuild, as-of, the store's refold, the audit).
     public mutating func fold(_ record: Record) {
         views.apply(record, changes: &changes)
     }

@@ -4,12 +4,13 @@ import Projections
 
 /// Re-decides records one by one against the state just before each, as the writer decided
 /// them (`Store`'s decider thread): the same shape checks, the same request-id rule, the same
-/// `Decider.decide` with the record's own decision time, actor and sequence-derived ids. Then
-/// it checks the recorded outcome's invariants and folds the recorded outcome, so the next
-/// record is judged against the state the node really had. Pure: no LMDB, no clock.
+/// decision (`EngineCore.outcome`) with the record's own decision time, actor and
+/// sequence-derived ids. Then it checks the recorded outcome's invariants and folds the
+/// recorded outcome through the engine's fold, so the next record is judged against the state
+/// the node really had. Pure: no LMDB, no clock.
 public struct Auditor {
-    public private(set) var views = Views()
-    private var changes = Changes()
+    private var core = EngineCore()
+    public var views: Views { core.views }
     /// Records folded since `changes` was last emptied: nothing reads it, so it is emptied
     /// now and then rather than after every record.
     private var foldedSinceClearing = 0
@@ -47,8 +48,7 @@ public struct Auditor {
                                     "request id \"\(record.requestID)\" of \(record.actor.operator) was first carried by "
                                         + "record \(first); a repeat is answered from that record and appends nothing"))
         }
-        var ids = SequenceIDs(sequence: record.sequence)
-        let expected = Decider.decide(record.command, views, now: record.decidedAt, actor: record.actor, ids: &ids)
+        let expected = core.outcome(of: record.command, actor: record.actor, now: record.decidedAt)
         redecided += 1
         if expected != record.outcome {
             findings.append(Finding(record.sequence, .outcomeDiffers, Auditor.difference(record.outcome, expected)))
@@ -90,10 +90,10 @@ public struct Auditor {
         // Chain findings are reported by the chain check; the fold only needs the state to follow.
         var linked = record
         linked.previousHash = views.headHash
-        views.apply(linked, changes: &changes)
+        core.fold(linked)
         foldedSinceClearing += 1
         if foldedSinceClearing == ReplayLimits.pipelineChunkRecords {
-            changes.removeAll()
+            core.discardChanges()
             foldedSinceClearing = 0
         }
     }

@@ -335,8 +335,7 @@ public enum WhatIf {
     static func displacement(_ office: OfficeID, for configuration: OfficeConfiguration, _ views: Views,
                              at now: Instant) throws -> (appointment: AppointmentID, day: Day, time: LocalTime)? {
         guard let current = views.offices[office] else { return nil }
-        var ids = SequenceIDs(sequence: views.headSequence + 1)
-        let trial = Decider.decide(.configureOffice(configuration), views, now: now, actor: actor, ids: &ids)
+        let trial = EngineCore(views: views).outcome(of: .configureOffice(configuration), actor: actor, now: now)
         guard case .rejected(.capacityBelowBookings(_, let service, let day, let time, _)) = trial else { return nil }
         let next = OfficeView(configuration: configuration, closures: current.closures,
                               serviceClosures: current.serviceClosures)
