@@ -233,7 +233,7 @@ def read_quotas(r, into):
     return into
 
 
-def read_configuration_v2(r):
+def read_configuration_v2(r, check_sets_version_2=True):
     """Version 2: the version-1 layout, then address, phone, transition, and per service quotas."""
     configuration = read_configuration(r)
     configuration["address"] = r.str("address")
@@ -244,9 +244,21 @@ def read_configuration_v2(r):
             read_quotas(r, service)
     # Written under tag 13/14 only when it sets something of version 2 (log-format.md); otherwise
     # it would be a second encoding of a version-1 configuration.
-    if not (configuration["address"] or configuration["phone"] or configuration["transition"]
+    if check_sets_version_2 and not (
+            configuration["address"] or configuration["phone"] or configuration["transition"]
             or any(service["releaseDays"] or any(service["quotas"].values()) for service in configuration["services"])):
         raise DecodeError(f"{r.where('configuration')}: a version-2 configuration that sets nothing of version 2; "
+                          "the record is damaged", r.offset)
+    return configuration
+
+
+def read_configuration_v3(r):
+    """Version 3: the version-2 layout (which may set nothing of version 2), then the province."""
+    configuration = read_configuration_v2(r, check_sets_version_2=False)
+    configuration["province"] = r.str("province")
+    # Written under tag 16/18 only when it names a province (log-format.md).
+    if not configuration["province"]:
+        raise DecodeError(f"{r.where('configuration')}: a version-3 configuration without a province; "
                           "the record is damaged", r.offset)
     return configuration
 
@@ -365,6 +377,7 @@ COMMANDS = {
                                            "pratica": r.str("pratica"), "day": r.day("day"), "time": r.time("time"),
                                            "legacyID": r.str("legacyID")}),
     17: ("create-account", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
+    18: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3)}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -414,6 +427,8 @@ EVENTS = {
                                             "day": r.day("day"), "time": r.time("time"),
                                             "legacyID": r.str("legacyID"), "bookedBy": r.str("bookedBy")}),
     15: ("account-created", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
+    16: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3),
+                                         "effectiveFrom": r.day("effectiveFrom")}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------

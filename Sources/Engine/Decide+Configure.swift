@@ -43,6 +43,10 @@ extension Decider {
         if zip(configuration.closedDays, configuration.closedDays.dropFirst()).contains(where: { $0 >= $1 }) {
             return "closedDays must be sorted and unique"
         }
+        if !configuration.province.isEmpty,
+           configuration.province.utf8.count != 2 || !configuration.province.utf8.allSatisfy({ (65...90).contains($0) }) {
+            return "province must be the two capital letters of a sigla (RM), not \"\(configuration.province)\""
+        }
         if let window = configuration.transition, window.from > window.to {
             return "the transition window starts (\(window.from)) after it ends (\(window.to))"
         }

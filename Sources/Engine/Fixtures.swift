@@ -64,6 +64,8 @@ public struct Fixtures: Sendable {
         /// Optional: older fixture files have none.
         let address: String?
         let phone: String?
+        /// The office's province (sigla); optional, as in older fixture files.
+        let province: String?
     }
 
     private struct ServiceEntry: Decodable {
@@ -111,7 +113,8 @@ public struct Fixtures: Sendable {
             }
             return OfficeConfiguration(office: OfficeID(entry.id), kind: kind, name: entry.name,
                                        horizonDays: entry.horizonDays, leadDays: entry.leadDays, services: services,
-                                       closedDays: closedDays, address: entry.address ?? "", phone: entry.phone ?? "")
+                                       closedDays: closedDays, address: entry.address ?? "", phone: entry.phone ?? "",
+                                       province: entry.province ?? "")
         }
     }
 

@@ -46,11 +46,12 @@ public enum Permissions {
         let role = account.spec.role
         if !account.enabled { return .notPermitted(.disabled, role: role, subject: account.spec.name) }
         guard roles(command).contains(role) else { return .notPermitted(.role, role: role, subject: command.verb) }
+        let offices = views.offices
         switch command {
         case .closeDay(let office, _, _, _), .amendOffice(let office, _):
-            return account.serves(office) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
+            return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
         case .migrate(let request):
-            return account.serves(request.office) ? nil : .notPermitted(.office, role: role, subject: request.office.rawValue)
+            return account.serves(request.office, offices) ? nil : .notPermitted(.office, role: role, subject: request.office.rawValue)
         case .registerPratica(let applicant):
             // A SUI registers its own office's pratiche; bodies bring in their comune's registry anywhere.
             guard role != .sui || account.spec.office == applicant.office else {
@@ -60,10 +61,10 @@ public enum Permissions {
         case .book(let request):
             return pratica(request.pratica, account)
         case .deferAppointment(let id, _, _), .cancel(let id, _):
-            return appointment(id, account, views) { account.mayChange($0) }
+            return appointment(id, account, views) { account.mayChange($0, offices) }
         case .attend(let id), .noShow(let id):
             // Attendance is the desk's act: the staff of the office where it takes place.
-            return appointment(id, account, views) { account.serves($0.office) }
+            return appointment(id, account, views) { account.serves($0.office, offices) }
         case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup:
             return nil
         }
@@ -126,12 +127,13 @@ public enum Permissions {
     /// The refusal of a read, or nil. A pure function of the actor and the state; reads are
     /// not logged.
     public static func refusal(reading read: Read, actor: Actor, _ views: Views) -> Rejection? {
-        refusal(reading: read, by: account(of: actor, views)) { views.appointments[$0] }
+        refusal(reading: read, by: account(of: actor, views), offices: views.offices) { views.appointments[$0] }
     }
 
-    /// The same, from an account already at hand (the protocol's signed-in one). `appointments`
-    /// looks an appointment up; reads that name none never call it.
-    public static func refusal(reading read: Read, by account: AccountView?,
+    /// The same, from an account already at hand (the protocol's signed-in one) and the
+    /// offices' configurations in force (`Store.offices`). `appointments` looks an appointment
+    /// up; reads that name none never call it.
+    public static func refusal(reading read: Read, by account: AccountView?, offices: [OfficeID: OfficeView],
                                appointments: (AppointmentID) -> AppointmentView? = { _ in nil }) -> Rejection? {
         guard let account else { return nil }
         let role = account.spec.role
@@ -139,11 +141,11 @@ public enum Permissions {
         guard read.roles.contains(role) else { return .notPermitted(.role, role: role, subject: read.verb) }
         switch read {
         case .officeDay(let office, _):
-            return account.serves(office) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
+            return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
         case .appointment(let id, _):
             // Staff read any office's appointments; a body its own bookings; an applicant its pratica's.
             guard role == .body || role == .applicant else { return nil }
-            if let appointment = appointments(id), account.mayChange(appointment) { return nil }
+            if let appointment = appointments(id), account.mayChange(appointment, offices) { return nil }
             return .notPermitted(.appointment, role: role, subject: id.rawValue)
         case .pratica(let id, _):
             return pratica(id, account)
@@ -152,24 +154,25 @@ public enum Permissions {
         }
     }
 
-    /// The province an office belongs to. Offices carry no province of their own in the
-    /// configuration yet, so it is read from the id's first part (`RM-Q` → `RM`), here and
-    /// nowhere else.
-    public static func province(of office: OfficeID) -> Substring {
-        office.rawValue.split(separator: "-", maxSplits: 1).first ?? Substring(office.rawValue)
+    /// The province an office belongs to: the one its configuration in force names, or for
+    /// an office configured before configuration version 3 (no province recorded), the id's
+    /// first part (`RM-Q` → `RM`), here and nowhere else.
+    public static func province(of office: OfficeID, _ offices: [OfficeID: OfficeView]) -> Substring {
+        if let province = offices[office]?.configuration.province, !province.isEmpty { return Substring(province) }
+        return office.rawValue.split(separator: "-", maxSplits: 1).first ?? Substring(office.rawValue)
     }
 }
 
 extension AccountView {
     /// Staff of an office: its own sui, questura or prefettura account; a prefettura account
     /// covers its province's offices; audit (reading only, by its role) and admin cover every office.
-    public func serves(_ office: OfficeID) -> Bool {
+    public func serves(_ office: OfficeID, _ offices: [OfficeID: OfficeView]) -> Bool {
         switch spec.role {
         case .admin, .audit: return true
         case .body, .applicant: return false
         case .prefettura:
             guard let own = spec.office else { return false }
-            return Permissions.province(of: own) == Permissions.province(of: office)
+            return Permissions.province(of: own, offices) == Permissions.province(of: office, offices)
         case .sui, .questura:
             return spec.office == office
         }
@@ -177,13 +180,13 @@ extension AccountView {
 
     /// The appointments it may move or cancel: a body those it booked, an applicant its own
     /// pratica's, staff those at an office they serve or that they booked.
-    public func mayChange(_ appointment: AppointmentView) -> Bool {
+    public func mayChange(_ appointment: AppointmentView, _ offices: [OfficeID: OfficeView]) -> Bool {
         switch spec.role {
         case .admin: true
         case .audit: false
         case .body: appointment.bookedBy == spec.body
         case .applicant: appointment.pratica == ownPratica
-        case .sui, .questura, .prefettura: serves(appointment.office) || appointment.bookedBy == spec.body
+        case .sui, .questura, .prefettura: serves(appointment.office, offices) || appointment.bookedBy == spec.body
         }
     }
 

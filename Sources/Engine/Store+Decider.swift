@@ -96,6 +96,7 @@ extension Store {
         } catch {
             preconditionFailure("the store cannot re-read its own last commit: \(error)")
         }
+        publish(state.core.views.offices)
         state.recent.removeAll()
         state.recentFirstOfThisBatch = 0
         if failed {
@@ -144,6 +145,7 @@ extension Store {
                 sealed.results[index] = .success(Decision(record: record, repeated: false, subjects: subjects))
             }
         }
+        if !state.core.changes.offices.isEmpty { publish(state.core.views.offices) }
         state.core.takeChanges { views, changes in
             ViewCodec.write(views, changes, historyTail: true) { database, key, value in
                 let keyStart = sealed.viewBytes.count

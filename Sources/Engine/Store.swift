@@ -84,6 +84,11 @@ public final class Store: @unchecked Sendable {
     var observers: [@Sendable ([Record]) -> Void] = []
     /// Held while the store is open: one writer per data directory, across processes.
     private let writerLock: WriterLock
+    /// The offices' configurations in force, as the decider last folded them: for the
+    /// permission checks a front-end makes before it reads (`Permissions.refusal(reading:)`),
+    /// which need an office's province. Under `officesLock`.
+    private var publishedOffices: [OfficeID: OfficeView] = [:]
+    private let officesLock = NSLock()
     /// Tests make the next commits fail, to check that a failed commit loses nothing acknowledged
     /// and leaves no half-written batch. Zero outside tests.
     let failingCommits = CommitFailures()
@@ -101,6 +106,10 @@ public final class Store: @unchecked Sendable {
         /// Times the views dropped what they held beyond the working set and loaded it anew.
         public var workingSetLoads = 0
     }
+
+    public var offices: [OfficeID: OfficeView] { officesLock.withLock { publishedOffices } }
+
+    func publish(_ offices: [OfficeID: OfficeView]) { officesLock.withLock { publishedOffices = offices } }
 
     public var statistics: WriterStatistics {
         condition.lock()
@@ -150,6 +159,7 @@ public final class Store: @unchecked Sendable {
             writerLock.release()
             throw error
         }
+        publish(views.offices)
         let decider = Thread { [self] in runDecider(views, lastDecidedAt: lastDecidedAt) }
         decider.name = "agenda-decider"
         decider.start()

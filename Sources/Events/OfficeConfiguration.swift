@@ -21,10 +21,15 @@ public struct OfficeConfiguration: Equatable, Sendable {
     /// The days on which appointments migrated from the previous booking system are accepted
     /// (`migrate-appointment`); nil: none.
     public var transition: TransitionWindow?
+    /// The province the office serves (its sigla, `RM`): a Prefettura's staff act on the
+    /// offices of its province (docs/engine.md, "Who may act"). Empty when not set, as in every
+    /// configuration recorded before configuration version 3; the province is then the office
+    /// id's first part. (Configuration version 3.)
+    public var province: String
 
     public init(office: OfficeID, kind: Kind, name: String, horizonDays: UInt16, leadDays: UInt16,
                 services: [ServiceConfiguration], closedDays: [Day], address: String = "", phone: String = "",
-                transition: TransitionWindow? = nil) {
+                transition: TransitionWindow? = nil, province: String = "") {
         self.office = office
         self.kind = kind
         self.name = name
@@ -35,13 +40,20 @@ public struct OfficeConfiguration: Equatable, Sendable {
         self.address = address
         self.phone = phone
         self.transition = transition
+        self.province = province
     }
 
-    /// True when nothing of configuration version 2 is set: such a configuration is recorded
-    /// under the version-1 tags, byte for byte as before.
-    public var isVersion1: Bool {
-        address.isEmpty && phone.isEmpty && transition == nil
-            && services.allSatisfy { $0.quotas == .none && $0.releaseDays == 0 }
+    /// True when nothing of configuration version 2 or 3 is set: such a configuration is
+    /// recorded under the version-1 tags, byte for byte as before.
+    public var isVersion1: Bool { version == 1 }
+
+    /// The layout the configuration is recorded in: 3 when it names a province, else 2 when it
+    /// sets anything of version 2, else 1. One configuration has one encoding.
+    public var version: Int {
+        if !province.isEmpty { return 3 }
+        let setsVersion2 = !address.isEmpty || !phone.isEmpty || transition != nil
+            || services.contains { $0.quotas != .none || $0.releaseDays != 0 }
+        return setsVersion2 ? 2 : 1
     }
 
     public func service(_ id: ServiceID) -> ServiceConfiguration? { services.first { $0.id == id } }

@@ -77,7 +77,7 @@ public enum RecordCodec {
     static func encode(_ command: Command, _ writer: inout ByteWriter) {
         switch command {
         case .configureOffice(let configuration):
-            writer.u8(configuration.isVersion1 ? 1 : 14)
+            writer.u8(configurationCommandTags[configuration.version - 1])
             encode(configuration, &writer)
         case .closeDay(let office, let day, let service, let reason):
             writer.u8(2)
@@ -162,8 +162,8 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 14:
-            return .configureOffice(try decodeConfiguration(&reader, version: tag == 14 ? 2 : 1))
+        case 1, 14, 18:
+            return .configureOffice(try decodeConfiguration(&reader, version: tag == 18 ? 3 : tag == 14 ? 2 : 1))
         case 2:
             return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
                              service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
@@ -261,7 +261,7 @@ public enum RecordCodec {
     static func encode(_ event: Event, _ writer: inout ByteWriter) {
         switch event {
         case .officeConfigured(let configuration, let effectiveFrom):
-            writer.u8(configuration.isVersion1 ? 1 : 13)
+            writer.u8(configurationEventTags[configuration.version - 1])
             encode(configuration, &writer)
             writer.day(effectiveFrom)
         case .dayClosed(let office, let day, let service, let reason):
@@ -341,8 +341,8 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 13:
-            return .officeConfigured(try decodeConfiguration(&reader, version: tag == 13 ? 2 : 1),
+        case 1, 13, 16:
+            return .officeConfigured(try decodeConfiguration(&reader, version: tag == 16 ? 3 : tag == 13 ? 2 : 1),
                                      effectiveFrom: try reader.day())
         case 2:
             return .dayClosed(office: OfficeID(try reader.string()), day: try reader.day(),
@@ -543,7 +543,14 @@ public enum RecordCodec {
         writer.string(configuration.phone)
         encode(configuration.transition, &writer)
         for service in configuration.services { encode(service.quotas, releaseDays: service.releaseDays, &writer) }
+        guard configuration.version == 3 else { return }
+        // Version 3: the version-2 layout, then the province.
+        writer.string(configuration.province)
     }
+
+    /// The command and event tags of configuration versions 1, 2 and 3 (docs/log-format.md).
+    static let configurationCommandTags: [UInt8] = [1, 14, 18]
+    static let configurationEventTags: [UInt8] = [1, 13, 16]
 
     static func encode(_ quotas: ChannelQuotas, releaseDays: UInt16, _ writer: inout ByteWriter) {
         writer.u16(quotas.sui)
@@ -567,7 +574,8 @@ public enum RecordCodec {
         try reader.optional { (r) throws(CodecError) in TransitionWindow(from: try r.day(), to: try r.day()) }
     }
 
-    /// `version` 2 reads the extension after the version-1 layout (docs/log-format.md).
+    /// `version` 2 reads the extension after the version-1 layout, 3 the province after that
+    /// (docs/log-format.md).
     package static func decodeConfiguration(_ reader: inout ByteReader, version: Int = 1) throws(CodecError)
         -> OfficeConfiguration {
         let start = reader.offset
@@ -613,11 +621,13 @@ public enum RecordCodec {
                 configuration.services[index].quotas = quotas
                 configuration.services[index].releaseDays = releaseDays
             }
-            // The encoder writes a configuration that sets nothing of version 2 under the
-            // version-1 tags; under a version-2 tag it would be a second encoding of the same
-            // record (fuzzing found it, docs/reliability.md F1), so it is refused.
-            guard !configuration.isVersion1 else {
-                throw .invalidValue(kind: "version-2 office configuration that sets nothing of version 2", offset: start)
+            if version >= 3 { configuration.province = try reader.string() }
+            // One configuration has one encoding: under a version-2 tag, one that sets nothing
+            // of version 2 would be a second encoding of the same record (fuzzing found it,
+            // docs/reliability.md F1); under a version-3 tag, one without a province.
+            guard configuration.version == version else {
+                throw .invalidValue(kind: "version-\(version) office configuration that sets nothing of version \(version)",
+                                    offset: start)
             }
         }
         return configuration

@@ -362,7 +362,7 @@ public enum ViewCodec {
     }
 
     static func encode(_ office: OfficeView, _ writer: inout ByteWriter) {
-        writer.u8(office.configuration.isVersion1 ? 1 : 2)
+        writer.u8(UInt8(office.configuration.version))
         RecordCodec.encode(office.configuration, &writer)
         encodeDays(office.closures, &writer)
         writer.u16(UInt16(office.serviceClosures.count))
@@ -375,7 +375,7 @@ public enum ViewCodec {
     public static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
         let versionAt = reader.offset
         let version = try reader.u8()
-        guard version == 1 || version == 2 else {
+        guard (1...3).contains(version) else {
             throw .unknownTag(kind: "configuration version", tag: version, offset: versionAt)
         }
         let configuration = try RecordCodec.decodeConfiguration(&reader, version: Int(version))

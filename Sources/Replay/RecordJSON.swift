@@ -214,7 +214,8 @@ public enum RecordJSON {
     // MARK: - Shared structures and primitives
 
     /// Version-2 keys (address, phone, transition; per service quotas and releaseDays) appear
-    /// only for a configuration recorded under the version-2 tags, as verify_log.py prints them.
+    /// only for a configuration recorded under the version-2 or 3 tags, and `province` only
+    /// under the version-3 ones, as verify_log.py prints them.
     public static func configuration(_ configuration: OfficeConfiguration) -> JSON {
         let v2 = !configuration.isVersion1
         let services: [JSON] = configuration.services.map { service in
@@ -254,6 +255,7 @@ public enum RecordJSON {
             fields.append(("phone", .string(configuration.phone)))
             fields.append(("transition", transition(configuration.transition)))
         }
+        if configuration.version == 3 { fields.append(("province", .string(configuration.province))) }
         return .object(fields)
     }
 

@@ -82,6 +82,13 @@ struct LogFormatTests {
             .amendOffice("TS-Q", .quotas("fotosegnalamento", ChannelQuotas(sui: 1, body: 0, applicant: 0), releaseDays: 1)),
             .amendOffice("TS-Q", .address("Via Tor Bandena 6, Trieste", phone: "040 0000")),
             .amendOffice("TS-Q", .transition(TransitionWindow(from: pilotMonday, to: later.day))),
+            // Configuration version 3 (tags 18 and 16): an office that names its province.
+            .configureOffice({
+                var prefettura = testOffice("TS-P")
+                prefettura.kind = .prefettura
+                prefettura.province = "TS"
+                return prefettura
+            }()),
             .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(10),
                                     day: later.day, time: later.time, legacyID: "DED-1")),
         ]

@@ -229,4 +229,42 @@ struct PermissionTests {
         #expect(findings.map(\.kind) == [.outcomeDiffers])
         #expect(findings.first?.detail.contains("not-permitted") == true, "\(findings)")
     }
+
+    @Test("a prefettura covers the offices of the province their configurations name, whatever their ids say")
+    func provinceComesFromTheConfiguration() throws {
+        var given = try Given.office(pratiche: 1)
+        // TS-Q names no province: its id's TS counts. X1-Q is in Trieste by its configuration,
+        // RM-Q2 in Rome though its id shares nothing with Trieste's prefettura's.
+        for (office, province) in [("X1-Q", "TS"), ("TS-Q2", "RM")] {
+            var configuration = Fixture.configuration()
+            configuration.office = OfficeID(office)
+            configuration.province = province
+            try given.accept(.configureOffice(configuration))
+        }
+        var prefettura = Fixture.configuration()
+        prefettura.office = "TS-P"
+        prefettura.kind = .prefettura
+        prefettura.province = "TS"
+        try given.accept(.configureOffice(prefettura))
+        try given.accept(.createAccount(AccountSpec(name: "prefettura.ts", role: .prefettura, office: "TS-P", body: "TS-P")))
+        given.actor = Actor(operator: "prefettura.ts", body: "TS-P")
+        let closing = { (office: OfficeID) in Command.closeDay(office: office, day: Day.april21.adding(days: 3),
+                                                               service: nil, reason: "sciopero") }
+        for office: OfficeID in ["TS-Q", "X1-Q"] {
+            if case .rejected(let rejection) = given.decide(closing(office)) {
+                Issue.record("prefettura.ts was refused \(office) of its province: \(rejection)")
+            }
+        }
+        #expect(given.decide(closing("TS-Q2")) == .rejected(.notPermitted(.office, role: .prefettura, subject: "TS-Q2")))
+        // A province that is not a sigla is refused.
+        var lower = Fixture.configuration()
+        lower.office = "X2-Q"
+        lower.province = "ts"
+        given.actor = .system
+        guard case .rejected(.invalidConfiguration(let why)) = given.decide(.configureOffice(lower)) else {
+            Issue.record("a province \"ts\" was accepted")
+            return
+        }
+        #expect(why.contains("province"))
+    }
 }

@@ -181,6 +181,35 @@ struct CodecTests {
         }
     }
 
+    @Test("a configuration naming a province takes tags 18 and 16 (version 3), round-trips, and without one is refused under them")
+    func versionThreeConfiguration() throws {
+        var withProvince = Self.configuration
+        withProvince.province = "TS"
+        #expect(withProvince.version == 3 && Self.configuration.version == 1 && Self.configurationV2.version == 2)
+        var both = Self.configurationV2
+        both.province = "TS"
+        for configuration in [withProvince, both] {
+            try roundTrip(.configureOffice(configuration), .accepted([.officeConfigured(configuration, effectiveFrom: Day(daysSinceEpoch: 1))]))
+            var writer = ByteWriter()
+            _ = RecordCodec.seal(sequence: 1, decidedAt: Instant(millisecondsSinceEpoch: 0), actor: .system,
+                                 requestID: "", command: .configureOffice(configuration), outcome: .accepted([]),
+                                 previousHash: .genesis, into: &writer)
+            #expect(writer.bytes[27] == 18)
+        }
+        // The same bytes with the province emptied: a second encoding of a version-1 configuration.
+        var writer = ByteWriter()
+        RecordCodec.encode(withProvince, &writer)
+        var bytes = Array(writer.bytes.dropLast(2))  // the province's "TS"
+        bytes[bytes.count - 1] = 0  // its length, now 0
+        bytes.withUnsafeBytes { buffer in
+            #expect(throws: CodecError.invalidValue(kind: "version-3 office configuration that sets nothing of version 3",
+                                                    offset: 0)) {
+                var reader = ByteReader(buffer)
+                _ = try RecordCodec.decodeConfiguration(&reader, version: 3)
+            }
+        }
+    }
+
     @Test("a record cut short or carrying an unknown tag or version is refused, not guessed")
     func damagedRecordsAreRefused() throws {
         var writer = ByteWriter()

@@ -49,7 +49,9 @@ struct Call {
     /// The engine's answer to whether this account may make `read`; a refusal is sent as the
     /// reply, and true returned. For reads that name no appointment (those check in `query`).
     func refuses(_ read: Permissions.Read) -> Bool {
-        guard let rejection = Permissions.refusal(reading: read, by: account) else { return false }
+        guard let rejection = Permissions.refusal(reading: read, by: account, offices: node.store.offices) else {
+            return false
+        }
         fail(rejection.code, rejection.description)
         return true
     }

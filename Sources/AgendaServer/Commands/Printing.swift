@@ -43,7 +43,8 @@ enum Printing {
                 // Who may print what is the engine's read rule: an applicant its own pratica's
                 // notes, a body its own bookings'; anything else, known or not, answers the same.
                 func refused(_ read: Permissions.Read) -> AppointmentNote.Problem? {
-                    Permissions.refusal(reading: read, by: account, appointments: { views.appointments[$0] })
+                    Permissions.refusal(reading: read, by: account, offices: views.offices,
+                                        appointments: { views.appointments[$0] })
                         .map { AppointmentNote.Problem(code: $0.code, message: $0.description) }
                 }
                 if kind == .pickupReminder && views.appointments[id] == nil {

@@ -61,7 +61,7 @@ enum Reading {
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 if let refusal = Permissions.refusal(reading: .appointment(id, verb: "appt"), by: account,
-                                                     appointments: { views.appointments[$0] }) {
+                                                     offices: views.offices, appointments: { views.appointments[$0] }) {
                     return Replies.rejection(refusal)
                 }
                 guard let appointment = views.appointments[id] else { return Replies.rejection(.unknownAppointment(id)) }
