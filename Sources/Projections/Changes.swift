@@ -1,0 +1,79 @@
+import Events
+
+/// What a batch of records changed, so the store rewrites only those entries, once each.
+public struct Changes: Sendable {
+    public var offices: Set<OfficeID> = []
+    public var days: Set<DayKey> = []
+    /// The last day inserted: a batch of bookings mostly lands on the same day, so the set's
+    /// hashing is skipped for repeats.
+    var lastDay: DayKey?
+    /// May repeat an id: writing an entry twice writes the same bytes, and is cheaper than hashing.
+    public var appointments: [AppointmentID] = []
+    public var pratiche: [PraticaID] = []
+    public var applicants: [PraticaID] = []
+    public var visti: Set<String> = []
+    public var requests: Set<RequestKey> = []
+    public var history: [HistoryEntry] = []
+    public var accounts: Set<String> = []
+    /// In order: an entry added then removed in one batch must end removed.
+    public var agenda: [AgendaChange] = []
+
+    public init() {}
+
+    mutating func touch(_ day: DayKey) {
+        if lastDay == day { return }
+        days.insert(day)
+        lastDay = day
+    }
+
+    public mutating func removeAll() {
+        lastDay = nil
+        offices.removeAll(keepingCapacity: true)
+        days.removeAll(keepingCapacity: true)
+        appointments.removeAll(keepingCapacity: true)
+        pratiche.removeAll(keepingCapacity: true)
+        applicants.removeAll(keepingCapacity: true)
+        visti.removeAll(keepingCapacity: true)
+        requests.removeAll(keepingCapacity: true)
+        history.removeAll(keepingCapacity: true)
+        accounts.removeAll(keepingCapacity: true)
+        agenda.removeAll(keepingCapacity: true)
+    }
+}
+
+/// How the STATUS check finds a person: case and surrounding spaces do not matter.
+public struct ApplicantKey: Hashable, Sendable {
+    public var surname: String
+    public var name: String
+    public var birthDate: Day
+
+    public init(surname: String, name: String, birthDate: Day) {
+        self.surname = ApplicantKey.normalised(surname)
+        self.name = ApplicantKey.normalised(name)
+        self.birthDate = birthDate
+    }
+
+    init(_ applicant: Applicant) {
+        self.init(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
+    }
+
+    static func normalised(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ").uppercased()
+    }
+}
+
+public struct HistoryEntry: Hashable, Sendable {
+    public var pratica: PraticaID
+    public var sequence: UInt64
+    /// The appointment the record booked or migrated for the pratica: a pratica's appointments
+    /// are read back from its history, so a booking writes no other pratica-keyed entry.
+    public var booked: AppointmentID?
+}
+
+public struct AgendaChange: Sendable {
+    public var office: OfficeID
+    public var day: Day
+    public var service: ServiceID
+    public var entry: AgendaEntry
+    public var added: Bool
+}
