@@ -96,12 +96,65 @@ public final class Environment: @unchecked Sendable {
                 if code == MDB_MAP_RESIZED { return nil }
                 try LMDBError.check(code, "read txn_begin")
                 guard let txn else { throw LMDBError(code: -1, operation: "read txn_begin") }
+                reads.beganTransaction()
                 defer { mdb_txn_abort(txn) }
                 return try body(ReadTransaction(txn: txn, databases: databases, counts: reads))
             }
             if let result { return result }
             try resizeLock.exclusive {
                 try LMDBError.check(mdb_env_set_mapsize(env, 0), "adopt the grown map")
+            }
+        }
+    }
+
+    /// Calls `body` with each (key, value) of `database` from `start` (or the first key) through
+    /// the last key it held when the scan began, in key order, until `body` returns false. It
+    /// reads in windows of at most `window` entries, each in a read transaction of its own, so a
+    /// long read (an audit of years of log) never holds one snapshot for minutes: LMDB cannot
+    /// reuse a page freed after the oldest live reader began, and a node writing beside a pinned
+    /// reader grows its file. `atStart` runs in the first window's transaction.
+    public func scanInWindows(_ database: String, from start: [UInt8]? = nil, window: Int,
+                              atStart: (ReadTransaction) throws -> Void = { _ in },
+                              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        precondition(window > 0, "a window holds at least one entry")
+        var resume = start
+        var previous: [UInt8]?
+        var end: [UInt8]?
+        var began = false
+        var finished = false
+        while !finished {
+            try read { txn in
+                if !began {
+                    began = true
+                    end = try txn.last(database)?.key
+                    try atStart(txn)
+                }
+                guard let end else {
+                    finished = true
+                    return
+                }
+                var seen = 0
+                var full = false
+                try txn.scan(database, from: resume) { key, value in
+                    if let previous, key.elementsEqual(previous) { return true }  // the last window's last
+                    if end.lexicographicallyPrecedes(key) {  // appended since the scan began
+                        finished = true
+                        return false
+                    }
+                    guard try body(key, value), !key.elementsEqual(end) else {
+                        finished = true
+                        return false
+                    }
+                    seen += 1
+                    if seen == window {
+                        full = true
+                        previous = Array(key)
+                        resume = previous
+                        return false
+                    }
+                    return true
+                }
+                if !full { finished = true }
             }
         }
     }

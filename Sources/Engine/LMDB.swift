@@ -155,12 +155,26 @@ extension ReadTransaction {
 public final class ReadCounts: @unchecked Sendable {
     private let lock = NSLock()
     private var logEntries = 0
+    private var transactionsBegun = 0
 
     func add(_ entries: Int) {
         guard entries > 0 else { return }
         lock.lock()
         logEntries += entries
         lock.unlock()
+    }
+
+    func beganTransaction() {
+        lock.lock()
+        transactionsBegun += 1
+        lock.unlock()
+    }
+
+    /// Read transactions begun in this environment by this process.
+    public var readTransactions: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return transactionsBegun
     }
 
     public var logEntriesRead: Int {

@@ -59,7 +59,7 @@ extension ViewCodec {
         for appointment in views.appointments.memory.values.sorted(by: {
             ($0.bookedSequence, $0.id.rawValue) < ($1.bookedSequence, $1.id.rawValue)
         }) {
-            let found = views.pratiche.modify(appointment.pratica) { $0.add(appointment) }
+            let found: Void? = views.pratiche.modify(appointment.pratica) { $0.add(appointment) }
             guard found != nil else {
                 throw CodecError.invalidValue(kind: "appointment of an unregistered pratica", offset: 0)
             }

@@ -9,9 +9,13 @@ public enum Audit {
         public var from: Checkpoint?
         /// A head published earlier: that record must still be in the log with that hash.
         public var expectHead: Checkpoint?
-        public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil) {
+        /// Log records per read transaction (`ReplayLimits.readWindowRecords`).
+        public var readWindowRecords: Int
+        public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil,
+                    readWindowRecords: Int = ReplayLimits.readWindowRecords) {
             self.from = from
             self.expectHead = expectHead
+            self.readWindowRecords = readWindowRecords
         }
     }
 
@@ -109,12 +113,13 @@ public enum Audit {
         return report
     }
 
-    /// The reading thread: one read transaction; the chain, the checkpoint, the published head,
-    /// and decoding. SHA-256 runs here, beside the deciding thread.
+    /// The reading thread: the chain, the checkpoint, the published head, and decoding, in read
+    /// transactions of `options.readWindowRecords` records each, through the last record when
+    /// the audit began. SHA-256 runs here, beside the deciding thread.
     static func walk(_ environment: Environment, _ options: Options, _ end: WalkEnd,
                      _ emit: ([Item]) -> Bool) throws {
-        try environment.read { txn in
-            let metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
+        do {
+            var metaHead = (sequence: UInt64(0), hash: ChainHash.genesis)
             var chain = ChainCheck(after: options.from?.sequence ?? 0, hash: options.from?.hash ?? .genesis)
             let checkpointSequence = options.from?.sequence ?? 0
             var sawCheckpoint = options.from == nil
@@ -122,7 +127,9 @@ public enum Audit {
             var chunk: [Item] = []
             chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
             var stopped = false
-            try txn.scan("log") { key, value in
+            try environment.scanInWindows("log", window: options.readWindowRecords, atStart: { txn in
+                metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
+            }) { key, value in
                 guard key.count == 8 else {
                     end.findings.append(Finding(end.last.sequence + 1, .undecodable,
                                                 "a log key of \(key.count) bytes (log keys are 8)"))

@@ -7,9 +7,13 @@ import Foundation
 public final class DataDirectory: @unchecked Sendable {
     public let path: String
     public let environment: Environment
+    /// How many log records one read transaction reads (`ReplayLimits.readWindowRecords`
+    /// unless a test says otherwise): long reads renew their snapshot, never pinning a node.
+    public let readWindowRecords: Int
 
-    public init(_ path: String) throws {
+    public init(_ path: String, readWindowRecords: Int = ReplayLimits.readWindowRecords) throws {
         self.path = path
+        self.readWindowRecords = readWindowRecords
         environment = try Environment(directory: path, readOnly: true)
     }
 
@@ -24,35 +28,35 @@ public final class DataDirectory: @unchecked Sendable {
         return Checkpoint(sequence: head.sequence, hash: head.hash)
     }
 
-    /// Decodes records `first...last` in order on a second thread, in one read transaction, and
-    /// hands them to `body` in chunks on this one until it returns false.
+    /// Decodes records `first...last` in order on a second thread, in read transactions of
+    /// `readWindowRecords` records each (through the last record when the read began), and hands
+    /// them to `body` in chunks on this one until it returns false.
     func decodedRecords(from first: UInt64 = 1, through last: UInt64 = .max,
                         _ body: ([Record]) throws -> Bool) throws {
         let environment = self.environment
+        let window = readWindowRecords
         try Pipeline.run(produce: { emit in
-            try environment.read { txn in
-                var chunk: [Record] = []
-                chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
-                var stopped = false
-                try txn.scan("log", from: LogKey.bytes(first)) { key, value in
-                    let sequence = try LogKey.sequence(key)
-                    guard sequence <= last else { return false }
-                    do {
-                        chunk.append(try RecordCodec.decode(sequence: sequence, value: value))
-                    } catch {
-                        throw ReplayError.undecodable(sequence: sequence, "\(error)")
-                    }
-                    if chunk.count == ReplayLimits.pipelineChunkRecords {
-                        guard emit(chunk) else {
-                            stopped = true
-                            return false
-                        }
-                        chunk.removeAll(keepingCapacity: true)
-                    }
-                    return true
+            var chunk: [Record] = []
+            chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
+            var stopped = false
+            try environment.scanInWindows("log", from: LogKey.bytes(first), window: window) { key, value in
+                let sequence = try LogKey.sequence(key)
+                guard sequence <= last else { return false }
+                do {
+                    chunk.append(try RecordCodec.decode(sequence: sequence, value: value))
+                } catch {
+                    throw ReplayError.undecodable(sequence: sequence, "\(error)")
                 }
-                if !stopped && !chunk.isEmpty { _ = emit(chunk) }
+                if chunk.count == ReplayLimits.pipelineChunkRecords {
+                    guard emit(chunk) else {
+                        stopped = true
+                        return false
+                    }
+                    chunk.removeAll(keepingCapacity: true)
+                }
+                return true
             }
+            if !stopped && !chunk.isEmpty { _ = emit(chunk) }
         }, consume: body)
     }
 }

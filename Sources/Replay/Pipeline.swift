@@ -100,6 +100,10 @@ public enum ReplayLimits {
     public static let findingsKeptMax = 1_000
     /// Differences `rebuild` names per view database before it only counts them.
     public static let differencesShownMax = 10
+    /// Log records one read transaction of a long read takes (about 20 MB of log): a rebuild,
+    /// audit or dump renews its snapshot after each window, so a node writing beside it can
+    /// reuse the pages it frees instead of growing its file (docs/audit.md).
+    public static let readWindowRecords = 100_000
     /// How often (in records) the long runs report progress.
     public static let progressEveryRecords: UInt64 = 1 << 16
 }

@@ -201,7 +201,7 @@ struct CodecTests {
         RecordCodec.encode(withProvince, &writer)
         var bytes = Array(writer.bytes.dropLast(2))  // the province's "TS"
         bytes[bytes.count - 1] = 0  // its length, now 0
-        bytes.withUnsafeBytes { buffer in
+        _ = bytes.withUnsafeBytes { buffer in
             #expect(throws: CodecError.invalidValue(kind: "version-3 office configuration that sets nothing of version 3",
                                                     offset: 0)) {
                 var reader = ByteReader(buffer)
