@@ -61,7 +61,7 @@ struct AuditCommand: ParsableCommand {
             let verdict = report.ok ? "ok" : "\(report.findingsTotal) findings"
             print("\(verdict): \(report.records) records, head \(report.head); chain checked from record "
                   + "\(report.chainCheckedFrom), \(report.redecided) commands re-decided, "
-                  + "in \(String(format: "%.2f", report.seconds)) s (\(Int(report.recordsPerSecond)) records/s)")
+                  + "in \(String(format: "%.2f", report.seconds)) s (\(Int(report.recordsPerSecond)) records/s\(peakMemory()))")
         }
         if !report.ok { throw ExitCode(1) }
     }

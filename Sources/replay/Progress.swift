@@ -72,3 +72,11 @@ func printJSON(_ json: JSON) {
     output.write(json.text + "\n")
     output.flush()
 }
+
+/// ", peak memory N MB": this process's resident peak so far (`ru_maxrss`), which counts the
+/// pages of the memory-mapped log it read as well as its own.
+func peakMemory() -> String {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return ", peak memory \(usage.ru_maxrss / 1024) MB"
+}

@@ -43,7 +43,7 @@ struct RebuildCommand: ParsableCommand {
             }
             print((report.equal ? "the stored views equal the fold of the log, byte for byte" : "the stored views DIFFER from the fold of the log")
                   + ": \(report.records) records folded in \(String(format: "%.2f", report.foldSeconds)) s "
-                  + "(\(Int(report.recordsPerSecond)) records/s), compared in \(String(format: "%.2f", report.compareSeconds)) s")
+                  + "(\(Int(report.recordsPerSecond)) records/s), compared in \(String(format: "%.2f", report.compareSeconds)) s\(peakMemory())")
             if let into = report.into { print("wrote the log and the rebuilt views to \(into)") }
         }
         if !report.equal { throw ExitCode(1) }

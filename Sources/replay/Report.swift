@@ -61,7 +61,7 @@ struct ReportCommand: ParsableCommand {
         printTotals(result)
         print("wrote \(paths.joined(separator: " "))")
         print("\(result.records) records read in \(String(format: "%.2f", result.seconds)) s "
-              + "(\(Int(result.recordsPerSecond)) records/s)")
+              + "(\(Int(result.recordsPerSecond)) records/s\(peakMemory()))")
     }
 }
 

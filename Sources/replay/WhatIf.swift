@@ -80,7 +80,7 @@ struct WhatIfCommand: ParsableCommand {
               + "\(result.dropped) dropped, in \(String(format: "%.2f", result.seconds)) s "
               + "(\(Int(result.recordsPerSecond)) records/s: state before the period \(String(format: "%.2f", result.foldSeconds)) s, "
               + "deciding and writing \(String(format: "%.2f", result.decideSeconds)) s, "
-              + "both reports \(String(format: "%.2f", result.reportSeconds)) s)")
+              + "both reports \(String(format: "%.2f", result.reportSeconds)) s\(peakMemory()))")
         if result.held > 0 {
             print("held: \(result.held) attendance marks wait for appointments the what-if seats after the days "
                   + "observed, and were not decided")
