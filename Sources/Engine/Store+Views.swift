@@ -6,38 +6,9 @@ import Projections
 // Opening a data directory: the persisted views checked against the log's head, and refolded
 // from the log when their layout changed.
 extension Store {
-    /// The persisted views' working set, checked against the log's last entry (read anew
-    /// unless given): offices, accounts, and the days from the last decision's day before on.
-    /// The rest is read through `LMDBViewSource` when a command or a read needs it.
+    /// The persisted views' working set (`Environment.workingSetViews`), as typed errors.
     func loadViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws(StoreError) -> Views {
-        try StoreError.typed {
-            try read { txn in
-                let lastLog = try given ?? txn.last("log")
-                let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
-                let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
-                guard headSequence == logHead else {
-                    throw StoreError.corrupt("the views stop at record \(headSequence) but the log at \(logHead)")
-                }
-                var completeFrom = Day(daysSinceEpoch: Int32.min / 2)
-                if let lastLog {
-                    let stored = try lastLog.value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }
-                    guard stored == headHash else {
-                        throw StoreError.corrupt("the head hash does not match the last record's hash")
-                    }
-                    // Every later decision is at or after this one's instant (decision time never goes
-                    // back), so no search looks before this day; a day before it is read when asked.
-                    let decidedAt = try RecordCodec.decode(sequence: logHead, value: lastLog.value).decidedAt
-                    completeFrom = RomeTime.day(of: decidedAt).adding(days: -1)
-                }
-                return try ViewCodec.loadWorkingSet(
-                    headSequence: headSequence, headHash: headHash, source: LMDBViewSource(environment),
-                    completeFrom: completeFrom, praticaCount: try txn.count(ViewDatabase.pratiche.rawValue),
-                    appointmentCount: try txn.count(ViewDatabase.appointments.rawValue)
-                ) { database, start, body in
-                    try txn.scan(database.rawValue, from: start, body)
-                }
-            }
-        }
+        try StoreError.typed { try environment.workingSetViews(last: given) }
     }
 
     /// Moves the history tail into `history`, in `history`'s key order, in one write
@@ -151,5 +122,40 @@ extension Environment {
         }
         try put(txn, "meta", Array("head".utf8), Environment.headEntry(sequence: views.headSequence, hash: views.headHash))
         try put(txn, "meta", Array("views-format".utf8), [Store.viewsFormat])
+    }
+}
+
+extension Environment {
+    /// The persisted views' working set, checked against the log's last entry (read anew
+    /// unless given): offices, accounts, and the days from the last decision's day before on.
+    /// The rest is read through `LMDBViewSource` when a command or a read needs it. The writer
+    /// decides against these; `replay daylist` reads them beside a running node.
+    public func workingSetViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws -> Views {
+        try read { txn in
+            let lastLog = try given ?? txn.last("log")
+            let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
+            let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
+            guard headSequence == logHead else {
+                throw StoreError.corrupt("the views stop at record \(headSequence) but the log at \(logHead)")
+            }
+            var completeFrom = Day(daysSinceEpoch: Int32.min / 2)
+            if let lastLog {
+                let stored = try lastLog.value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }
+                guard stored == headHash else {
+                    throw StoreError.corrupt("the head hash does not match the last record's hash")
+                }
+                // Every later decision is at or after this one's instant (decision time never goes
+                // back), so no search looks before this day; a day before it is read when asked.
+                let decidedAt = try RecordCodec.decode(sequence: logHead, value: lastLog.value).decidedAt
+                completeFrom = RomeTime.day(of: decidedAt).adding(days: -1)
+            }
+            return try ViewCodec.loadWorkingSet(
+                headSequence: headSequence, headHash: headHash, source: LMDBViewSource(self),
+                completeFrom: completeFrom, praticaCount: try txn.count(ViewDatabase.pratiche.rawValue),
+                appointmentCount: try txn.count(ViewDatabase.appointments.rawValue)
+            ) { database, start, body in
+                try txn.scan(database.rawValue, from: start, body)
+            }
+        }
     }
 }

@@ -63,12 +63,13 @@ public enum DayLog {
 }
 
 extension DayLog {
-    /// `replay daylist`: the list from a data directory, in one read transaction (the views and
-    /// the log agree); `now` decides whether the day is over.
+    /// `replay daylist`: the list from a data directory, its records read in one read
+    /// transaction; `now` decides whether the day is over.
     public static func list(_ directory: DataDirectory, office: OfficeID, day: Day, kind: DayList.Kind,
                             now: Instant) throws -> DayList {
+        // The working set, reading the rest on demand: not the whole history's views.
+        let views = try directory.environment.workingSetViews()
         let result = try directory.environment.read { txn -> Result<DayList, DayList.Problem> in
-            let views = try Store.decodeViews(txn)
             switch kind {
             case .agenda:
                 return DayList.agenda(office: office, day: day, views: views)
