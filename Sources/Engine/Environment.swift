@@ -60,6 +60,9 @@ public final class Environment: @unchecked Sendable {
             for name in Environment.databaseNames {
                 var dbi = MDB_dbi()
                 let code = mdb_dbi_open(txn, name, readOnly ? 0 : UInt32(MDB_CREATE), &dbi)
+                // A directory written before a view database was added, read beside (or before)
+                // the node that will add it: the view reads as empty; its log is whole.
+                if code == MDB_NOTFOUND, readOnly, ViewDatabase(rawValue: name) != nil { continue }
                 if code != 0 { mdb_txn_abort(txn) }
                 if code == MDB_NOTFOUND { throw StoreError.corrupt("no database named \(name) in \(directory)") }
                 try LMDBError.check(code, "dbi_open \(name)")

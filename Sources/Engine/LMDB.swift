@@ -1,6 +1,7 @@
 import CLMDB
 import Events
 import Foundation
+import Projections
 
 /// An LMDB return code with the operation that produced it.
 public struct LMDBError: Error, CustomStringConvertible, Sendable {
@@ -25,6 +26,10 @@ public struct ReadTransaction {
     /// Where the log entries this transaction visits are counted (`Environment.logEntriesRead`).
     var counts: ReadCounts? = nil
 
+    /// A view database a read-only environment found missing (a directory from before it was
+    /// added): it reads as empty.
+    func absent(_ name: String) -> Bool { databases[name] == nil && ViewDatabase(rawValue: name) != nil }
+
     func dbi(_ name: String) throws(StoreError) -> MDB_dbi {
         guard let dbi = databases[name] else { throw .corrupt("no database named \(name)") }
         return dbi
@@ -32,6 +37,7 @@ public struct ReadTransaction {
 
     /// The value under `key`, valid only inside the transaction.
     public func get(_ database: String, _ key: UnsafeRawBufferPointer) throws(StoreError) -> UnsafeRawBufferPointer? {
+        if absent(database) { return nil }
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var value = MDB_val()
         let code = mdb_get(txn, try dbi(database), &keyValue, &value)
@@ -50,6 +56,7 @@ public struct ReadTransaction {
     /// in key order, until it returns false.
     public func scan(_ database: String, from start: [UInt8]? = nil,
                      _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        if absent(database) { return }
         var cursor: OpaquePointer?
         try LMDBError.check(mdb_cursor_open(txn, try dbi(database), &cursor), "cursor \(database)")
         defer { mdb_cursor_close(cursor) }
@@ -78,6 +85,7 @@ public struct ReadTransaction {
 
     /// The number of entries in a database.
     public func count(_ database: String) throws -> Int {
+        if absent(database) { return 0 }
         var stat = MDB_stat()
         try LMDBError.check(mdb_stat(txn, try dbi(database), &stat), "stat \(database)")
         return stat.ms_entries
@@ -119,6 +127,7 @@ final class ResizeLock: @unchecked Sendable {
 extension ReadTransaction {
     /// The last (key, value) of a database, copied out.
     public func last(_ database: String) throws -> (key: [UInt8], value: [UInt8])? {
+        if absent(database) { return nil }
         var cursor: OpaquePointer?
         try LMDBError.check(mdb_cursor_open(txn, try dbi(database), &cursor), "cursor \(database)")
         defer { mdb_cursor_close(cursor) }

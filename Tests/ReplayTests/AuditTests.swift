@@ -22,6 +22,22 @@ struct AuditTests {
         #expect(report.head == Checkpoint(sequence: published.sequence, hash: published.hash))
     }
 
+    @Test("a directory from before a view database was added opens read-only: the audit passes, the missing view reads as empty")
+    func directoryWithoutANewerViewDatabase() throws {
+        let workload = try Workload.write()
+        defer { removeDirectory(workload.directory) }
+        let published = try workload.store.head()
+        workload.close()
+        for database in ["history-tail", "applicant-index"] {
+            try tamper(workload.directory, database: database) { txn, dbi in #expect(mdb_drop(txn, dbi, 1) == 0) }
+        }
+        let report = try audit(workload.directory)
+        #expect(report.ok && report.records == published.sequence, "\(report.findings)")
+        let data = try DataDirectory(workload.directory)
+        defer { data.close() }
+        #expect(try data.environment.read { try $0.count("applicant-index") } == 0)
+    }
+
     @Test("a byte flipped in any record is caught at that record, and only there")
     func flippedByteInAnyRecord() throws {
         let workload = try Workload.write()
