@@ -43,6 +43,9 @@ public final class AgendaServer: Service, @unchecked Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            // A client that shuts its side after its last request (`nc -N`, a script's
+            // shutdown(SHUT_WR)) still gets every reply; the node closes once they are written.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             // Unwritable past the soft output limit: the connection stops reading (Connection).
             .childChannelOption(ChannelOptions.writeBufferWaterMark,
                                 value: .init(low: node.outputLimits.softBytes / 2, high: node.outputLimits.softBytes))

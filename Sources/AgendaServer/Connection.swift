@@ -29,10 +29,12 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     private var inbox: ReplyInbox?
 
     /// What a connection has received and not yet handed on, in order: requests, and at most
-    /// one last reply (a framing error, a limit), answered after every request before it.
+    /// one last reply (a framing error, a limit), answered after every request before it, or
+    /// the end of the client's input, after which the connection closes once every reply is out.
     private enum Received {
         case request(Request)
         case last(Reply)
+        case end
     }
 
     private var backlog: [Received] = []
@@ -105,6 +107,14 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client shut its side: answer what it sent, then close (docs/reliability.md F2).
+            guard !ending else { return }
+            ending = true
+            backlog.append(.end)
+            drain()
+            return
+        }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !session.isSubscribed {
             if !isReading {
                 // Paused on its unread replies all this time: nothing more will be read or written.
@@ -139,6 +149,10 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             case .last(let reply):
                 backlogStart += 1
                 answerLast(reply)
+                continue
+            case .end:
+                backlogStart += 1
+                closeOnceAnswered()
                 continue
             }
             break
@@ -303,6 +317,17 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         nextIndex += 1
         closeAfter = index
         complete(index, reply)
+    }
+
+    /// The client's input ended: close once the replies to every request dispatched are
+    /// written (at once when none is owed).
+    private func closeOnceAnswered() {
+        guard nextIndex > nextToWrite else {
+            closed = true
+            context?.close(promise: nil)
+            return
+        }
+        closeAfter = nextIndex - 1
     }
 
     /// An out-of-band push (pub/sub message), written at once.

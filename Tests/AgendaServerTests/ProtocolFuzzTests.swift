@@ -493,16 +493,13 @@ struct SessionReading {
                 if session.kind == .oversized, outcome.closedByNode { return outcome }
                 outcome.problem = ended(outcome.closedByNode
                     ? "the node closed the connection" : "no reply within \(replySecondsMax) s")
-                // Issue 17's QUIT, AUTH and inline-quote defects are fixed: those sessions are owed
-                // every reply. Still known: a half-close (F2), and junk whose framing error closes
-                // the connection while earlier replies are in flight, which can still lose the last
-                // replies (seed 2908587402, batch 0, session 43: 19 replies, no LIMIT or SYNTAX).
+                // Issue 17's QUIT, AUTH and inline-quote defects and the half-close (F2) are
+                // fixed: those sessions are owed every reply. Still known: junk whose framing error
+                // closes the connection while earlier replies are in flight, which can still lose
+                // the last replies (seed 2908587402, batch 0, session 43: 19 replies, no LIMIT or SYNTAX).
                 switch session.kind {
                 case .broken where outcome.closedByNode, .junk where outcome.closedByNode:
                     outcome.knownDefect = "replies in flight dropped when junk breaks the framing (docs/reliability.md)"
-                case .halfClose where outcome.closedByNode:
-                    outcome.knownDefect = "replies in flight dropped when the client shuts its side (found by this test, "
-                        + "docs/reliability.md F2; not yet fixed)"
                 default: break
                 }
                 return outcome
