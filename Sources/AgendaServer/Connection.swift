@@ -37,6 +37,10 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         case end
     }
 
+    /// The client shut its side (or closed).
+    private var inputEnded = false
+    /// Our side is shut after the last reply; the connection closes when the client's does.
+    private var lingering = false
     private var backlog: [Received] = []
     private var backlogStart = 0
     private var nextIndex = 0
@@ -108,6 +112,9 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
+            inputEnded = true
+            // Lingering after the last reply: the client has read it and closed.
+            if lingering { return context.close(promise: nil) }
             // The client shut its side: answer what it sent, then close (docs/reliability.md F2).
             guard !ending else { return }
             ending = true
@@ -242,8 +249,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         if closing {
-            closed = true
-            context.close(promise: nil)
+            lingeringClose(context)
             return
         }
         guard !closeIfOverHardLimit(context) else { return }
@@ -317,6 +323,20 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         nextIndex += 1
         closeAfter = index
         complete(index, reply)
+    }
+
+    /// After the last reply: shut our side (the client reads its replies, then the end), drop
+    /// what it still sends, and close when it closes or after `Limits.lingerSecondsMax`. A
+    /// plain close with its input unread would make the kernel reset the connection, and the
+    /// client could lose the replies already on their way (docs/reliability.md).
+    private func lingeringClose(_ context: ChannelHandlerContext) {
+        closed = true
+        guard !inputEnded else { return context.close(promise: nil) }
+        lingering = true
+        context.close(mode: .output, promise: nil)
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(Limits.lingerSecondsMax)) { channel.close(promise: nil) }
     }
 
     /// The client's input ended: close once the replies to every request dispatched are

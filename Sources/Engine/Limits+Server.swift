@@ -35,6 +35,11 @@ extension Limits {
     /// A connection that sends nothing for this long is closed (subscribers excepted): a
     /// forgotten terminal should not hold a slot for ever.
     public static let idleSecondsMax: Int64 = 900
+    /// After its last reply (QUIT, a framing error, a limit) a connection shuts its own side and
+    /// reads and drops what the client still sends for at most this long before it closes: a
+    /// close with unread input makes the kernel reset the connection, and the client would lose
+    /// replies already sent to it.
+    public static let lingerSecondsMax: Int64 = 2
     /// STATUS queries per client address per minute: enough for an applicant and a help desk,
     /// too few to walk the register by guessing names and dates.
     public static let statusPerMinuteMax = 30
