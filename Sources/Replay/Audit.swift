@@ -118,80 +118,68 @@ public enum Audit {
     /// the audit began. SHA-256 runs here, beside the deciding thread.
     static func walk(_ environment: Environment, _ options: Options, _ end: WalkEnd,
                      _ emit: ([Item]) -> Bool) throws {
-        do {
-            var metaHead = (sequence: UInt64(0), hash: ChainHash.genesis)
-            var chain = ChainCheck(after: options.from?.sequence ?? 0, hash: options.from?.hash ?? .genesis)
-            let checkpointSequence = options.from?.sequence ?? 0
-            var sawCheckpoint = options.from == nil
-            var sawPublished = options.expectHead == nil
-            var chunk: [Item] = []
-            chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
-            var stopped = false
-            try environment.scanInWindows("log", window: options.readWindowRecords, atStart: { txn in
-                metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
-            }) { key, value in
-                guard key.count == 8 else {
-                    end.findings.append(Finding(end.last.sequence + 1, .undecodable,
-                                                "a log key of \(key.count) bytes (log keys are 8)"))
-                    return true
-                }
-                let sequence = try LogKey.sequence(key)
-                var findings: [Finding] = []
-                let trusted = sequence <= checkpointSequence
-                if trusted {
-                    if sequence == checkpointSequence, let from = options.from {
-                        sawCheckpoint = true
-                        checkCheckpoint(from, value: value, &findings)
-                    }
-                } else {
-                    chain.check(sequence: sequence, value: value, into: &findings)
-                }
-                let stored = value.count > RecordCodec.trailerBytes
-                    ? try RecordCodec.hashes(of: value).hash : ChainHash.genesis
-                if let published = options.expectHead, sequence == published.sequence {
-                    sawPublished = true
-                    if stored != published.hash {
-                        findings.append(Finding(sequence, .publishedHeadMismatch,
-                                                "the published head says record \(sequence) hashes to \(published.hash), "
-                                                    + "but it now hashes to \(stored): the history up to it was rewritten"))
-                    }
-                }
-                var record: Record?
-                do {
-                    let decoded = try RecordCodec.decode(sequence: sequence, value: value)
-                    // The writer's shape checks need no state: they run here, beside the decider.
-                    if !trusted, let finding = Auditor.shapeFinding(decoded) { findings.append(finding) }
-                    record = decoded
-                } catch {
-                    findings.append(Finding(sequence, .undecodable, "\(error)"))
-                }
-                end.records += 1
-                end.last = Checkpoint(sequence: sequence, hash: stored)
-                chunk.append(Item(sequence: sequence, record: record, trusted: trusted, findings: findings))
-                if chunk.count == ReplayLimits.pipelineChunkRecords {
-                    guard emit(chunk) else {
-                        stopped = true
-                        return false
-                    }
-                    chunk.removeAll(keepingCapacity: true)
-                }
+        var metaHead = (sequence: UInt64(0), hash: ChainHash.genesis)
+        var chain = ChainCheck(after: options.from?.sequence ?? 0, hash: options.from?.hash ?? .genesis)
+        let checkpointSequence = options.from?.sequence ?? 0
+        var sawCheckpoint = options.from == nil
+        var sawPublished = options.expectHead == nil
+        var chunks = Chunks<Item>()
+        try environment.scanInWindows("log", window: options.readWindowRecords, atStart: { txn in
+            metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
+        }) { key, value in
+            guard key.count == 8 else {
+                end.findings.append(Finding(end.last.sequence + 1, .undecodable,
+                                            "a log key of \(key.count) bytes (log keys are 8)"))
                 return true
             }
-            if !stopped && !chunk.isEmpty { _ = emit(chunk) }
-            if metaHead.sequence != end.last.sequence || metaHead.hash != end.last.hash {
-                end.findings.append(Finding(max(metaHead.sequence, end.last.sequence), .headMismatch,
-                                            "meta head names record \(metaHead.sequence) (\(metaHead.hash)) but the log "
-                                                + "ends at record \(end.last.sequence) (\(end.last.hash))"))
+            let sequence = try LogKey.sequence(key)
+            var findings: [Finding] = []
+            let trusted = sequence <= checkpointSequence
+            if trusted {
+                if sequence == checkpointSequence, let from = options.from {
+                    sawCheckpoint = true
+                    checkCheckpoint(from, value: value, &findings)
+                }
+            } else {
+                chain.check(sequence: sequence, value: value, into: &findings)
             }
-            if let from = options.from, !sawCheckpoint {
-                end.findings.append(Finding(from.sequence, .checkpointMismatch,
-                                            "the checkpoint names record \(from.sequence), which this log does not hold"))
+            let stored = value.count > RecordCodec.trailerBytes
+                ? try RecordCodec.hashes(of: value).hash : ChainHash.genesis
+            if let published = options.expectHead, sequence == published.sequence {
+                sawPublished = true
+                if stored != published.hash {
+                    findings.append(Finding(sequence, .publishedHeadMismatch,
+                                            "the published head says record \(sequence) hashes to \(published.hash), "
+                                                + "but it now hashes to \(stored): the history up to it was rewritten"))
+                }
             }
-            if let published = options.expectHead, !sawPublished {
-                end.findings.append(Finding(published.sequence, .publishedHeadMismatch,
-                                            "the published head names record \(published.sequence), but the log ends at "
-                                                + "record \(end.last.sequence): records were removed"))
+            var record: Record?
+            do {
+                let decoded = try RecordCodec.decode(sequence: sequence, value: value)
+                // The writer's shape checks need no state: they run here, beside the decider.
+                if !trusted, let finding = Auditor.shapeFinding(decoded) { findings.append(finding) }
+                record = decoded
+            } catch {
+                findings.append(Finding(sequence, .undecodable, "\(error)"))
             }
+            end.records += 1
+            end.last = Checkpoint(sequence: sequence, hash: stored)
+            return chunks.add(Item(sequence: sequence, record: record, trusted: trusted, findings: findings), emit)
+        }
+        chunks.flush(emit)
+        if metaHead.sequence != end.last.sequence || metaHead.hash != end.last.hash {
+            end.findings.append(Finding(max(metaHead.sequence, end.last.sequence), .headMismatch,
+                                        "meta head names record \(metaHead.sequence) (\(metaHead.hash)) but the log "
+                                            + "ends at record \(end.last.sequence) (\(end.last.hash))"))
+        }
+        if let from = options.from, !sawCheckpoint {
+            end.findings.append(Finding(from.sequence, .checkpointMismatch,
+                                        "the checkpoint names record \(from.sequence), which this log does not hold"))
+        }
+        if let published = options.expectHead, !sawPublished {
+            end.findings.append(Finding(published.sequence, .publishedHeadMismatch,
+                                        "the published head names record \(published.sequence), but the log ends at "
+                                            + "record \(end.last.sequence): records were removed"))
         }
     }
 

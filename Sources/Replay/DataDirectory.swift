@@ -36,27 +36,19 @@ public final class DataDirectory: @unchecked Sendable {
         let environment = self.environment
         let window = readWindowRecords
         try Pipeline.run(produce: { emit in
-            var chunk: [Record] = []
-            chunk.reserveCapacity(ReplayLimits.pipelineChunkRecords)
-            var stopped = false
+            var chunks = Chunks<Record>()
             try environment.scanInWindows("log", from: LogKey.bytes(first), window: window) { key, value in
                 let sequence = try LogKey.sequence(key)
                 guard sequence <= last else { return false }
+                let record: Record
                 do {
-                    chunk.append(try RecordCodec.decode(sequence: sequence, value: value))
+                    record = try RecordCodec.decode(sequence: sequence, value: value)
                 } catch {
                     throw ReplayError.undecodable(sequence: sequence, "\(error)")
                 }
-                if chunk.count == ReplayLimits.pipelineChunkRecords {
-                    guard emit(chunk) else {
-                        stopped = true
-                        return false
-                    }
-                    chunk.removeAll(keepingCapacity: true)
-                }
-                return true
+                return chunks.add(record, emit)
             }
-            if !stopped && !chunk.isEmpty { _ = emit(chunk) }
+            chunks.flush(emit)
         }, consume: body)
     }
 }

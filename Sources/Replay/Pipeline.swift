@@ -6,9 +6,9 @@ import Foundation
 ///
 ///     producer thread ──chunk──▶ [ up to `Limits.pipelineChunksMax` chunks ] ──chunk──▶ consumer (caller)
 ///
-/// The producer opens its own read transaction and keeps it until it is done, so everything it
-/// reads is one snapshot. If the consumer stops early (returns false or throws) the producer is
-/// told to stop and is waited for, so its transaction is closed before this returns.
+/// The producer reads the log as it stood when it began, in windows of read transactions
+/// (`Environment.scanInWindows`). If the consumer stops early (returns false or throws) the
+/// producer is told to stop and is waited for, so its transaction is closed before this returns.
 enum Pipeline {
     static func run<Item>(produce: @escaping @Sendable (_ emit: ([Item]) -> Bool) throws -> Void,
                           consume: ([Item]) throws -> Bool) throws {
@@ -34,6 +34,34 @@ enum Pipeline {
         }
         handoff.cancelAndWait()
         if let failure = handoff.failure { throw failure }
+    }
+}
+
+/// A producer's items gathered into chunks of `ReplayLimits.pipelineChunkRecords`, each full
+/// one handed to `emit` (the pipeline's), which says whether to go on.
+struct Chunks<Item> {
+    private var items: [Item] = []
+    /// The consumer stopped: the producer stops too.
+    private(set) var stopped = false
+
+    init() { items.reserveCapacity(ReplayLimits.pipelineChunkRecords) }
+
+    /// Adds an item; false once the consumer has stopped.
+    mutating func add(_ item: Item, _ emit: ([Item]) -> Bool) -> Bool {
+        items.append(item)
+        guard items.count == ReplayLimits.pipelineChunkRecords else { return true }
+        guard emit(items) else {
+            stopped = true
+            return false
+        }
+        items.removeAll(keepingCapacity: true)
+        return true
+    }
+
+    /// Hands over the last, partial chunk, unless the consumer stopped.
+    mutating func flush(_ emit: ([Item]) -> Bool) {
+        if !stopped && !items.isEmpty { _ = emit(items) }
+        items.removeAll()
     }
 }
 
