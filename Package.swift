@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // The web portal (issue 12): HTTP/1.1 on SwiftNIO, routing, cookies, form decoding.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Debian's liblmdb-dev, found through pkg-config (`lmdb`).
@@ -63,10 +65,24 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The web portal (docs/portal.md): pages for the public, applicants, bodies and the
+        // offices' desks, and the JSON API (docs/openapi.yaml), on Hummingbird. Parses, calls the
+        // engine through the same layer as the RESP server (AgendaServer's `Actions`), renders.
+        .target(
+            name: "AgendaWeb",
+            dependencies: [
+                "AgendaServer", "Engine", "Documents", "Events", "Projections",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "agenda-node",
             dependencies: [
-                "Engine", "AgendaServer", "RegistryCSV",
+                "Engine", "AgendaServer", "AgendaWeb", "RegistryCSV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

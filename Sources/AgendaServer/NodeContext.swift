@@ -10,7 +10,7 @@ public final class NodeContext: Sendable {
     let hub = Hub()
     let metrics: NodeMetrics
     let signIns = SignInCache()
-    let logger: Logger
+    public let logger: Logger
     let startedAt = Date()
     let connections = NIOLockedValueBox(0)
     let connectionIDs = NIOLockedValueBox(0)

@@ -46,6 +46,33 @@ public enum Queries {
         return .success(found)
     }
 
+    /// The days from `notBefore` (or the first bookable day) through the horizon with a place
+    /// the caller's channel could take, earliest first, at most `count`: the days a portal
+    /// offers to book on. The same calendar as `firstFree`, read a day at a time.
+    public static func freeDays(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
+                                notBefore: Day?, count: Int, now: Instant,
+                                channel: Channel = .open) -> Result<[Day], Rejection> {
+        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
+        guard var calendar = ServiceCalendar(views, office, serviceID) else {
+            return .failure(.unknownService(officeID, serviceID))
+        }
+        let window = BookingWindow(office.configuration, now: now)
+        calendar.channel = channel
+        calendar.seen(from: window)
+        var day = max(window.earliest, notBefore ?? window.earliest)
+        var found: [Day] = []
+        while day <= window.last && found.count < count {
+            var room = false
+            calendar.slots(on: day, atOrAfter: nil) { _, free in
+                room = free > 0
+                return !room
+            }
+            if room { found.append(day) }
+            day = day.adding(days: 1)
+        }
+        return .success(found)
+    }
+
     /// The first place after (`day`, `time`), through the office's horizon, that a proposed
     /// `configuration` would offer `service`, counting the seats already booked there: where
     /// `replay whatif` moves an appointment the changed calendar cannot hold. The move itself is
@@ -108,6 +135,46 @@ public enum Queries {
         }
         entries.sort { $0.0 < $1.0 }
         return .success(entries.map(\.1))
+    }
+
+    /// The appointments `body` booked (`bookedBy`) seated on a day from `from` on, of every
+    /// office, by day and time: an affiliated body's own bookings. Reads the days memory holds
+    /// (the working set, `Views.completeFrom` on), so `from` is at most a few weeks back.
+    public static func bookings(_ views: Views, bookedBy body: String, from: Day) -> [AppointmentView] {
+        var found: [(AgendaEntry, AppointmentView)] = []
+        for load in views.loads.values {
+            for (day, dayLoad) in load.materialised where day >= from {
+                for entry in dayLoad.entries {
+                    if let appointment = views.appointments[entry.appointment], appointment.bookedBy == body {
+                        found.append((entry, appointment))
+                    }
+                }
+            }
+        }
+        found.sort { ($0.1.day, $0.0) < ($1.1.day, $1.0) }
+        return found.map(\.1)
+    }
+
+    /// The pratiche among `appointments`' whose permit is ready and not yet delivered, once
+    /// each, in the order first met: a body's applicants waiting for a pickup.
+    public static func readyPermits(_ views: Views, of appointments: [AppointmentView]) -> [PraticaView] {
+        var seen: Set<PraticaID> = []
+        var ready: [PraticaView] = []
+        for appointment in appointments where seen.insert(appointment.pratica).inserted {
+            if let pratica = views.pratiche[appointment.pratica], pratica.permitReady, !pratica.permitDelivered {
+                ready.append(pratica)
+            }
+        }
+        return ready
+    }
+
+    /// Whether `surname` and `name` are the pratica's applicant's, as STATUS compares them
+    /// (spaces and case aside): how a body confirms whom it books a pickup for. False for an
+    /// unknown pratica too, told apart by nothing.
+    public static func applicantMatches(_ views: Views, pratica id: PraticaID, surname: String, name: String) -> Bool {
+        guard let applicant = views.pratiche[id]?.applicant else { return false }
+        return ApplicantKey(surname: surname, name: name, birthDate: applicant.birthDate)
+            == ApplicantKey(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
     }
 
     public enum PermitStatus: String, Sendable {

@@ -1,4 +1,5 @@
 import AgendaServer
+import AgendaWeb
 import ArgumentParser
 import Engine
 import Foundation
@@ -16,12 +17,16 @@ struct Serve: AsyncParsableCommand {
             goes through the engine's single writer and is answered only once it is durable. \
             SIGTERM or SIGINT stops accepting, finishes the batch in flight and closes the store.
 
+            --http-port also serves the web portal (docs/portal.md) and its JSON API \
+            (docs/openapi.yaml) on that port, on the same engine; put it behind a TLS reverse \
+            proxy and give --http-secure-cookies for the public.
+
             --demo also adds a training office (DEMO-Q), demo pratiche P-DEMO-000000000000 ... \
             and one account per role with the password `demo`, and lists them; it listens only \
             on loopback.
 
             Examples:
-              agenda-node serve --demo --data ./demo-data
+              agenda-node serve --demo --data ./demo-data --http-port 8080
               agenda-node serve --data ./data --host 0.0.0.0 --port 7878 --metrics-port 9464
             """)
 
@@ -32,6 +37,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "The port to listen on (0 picks a free one and prints it).")
     var port: Int = 7878
+
+    @Option(help: "Serve the web portal and its JSON API on this port (0 picks a free one and prints it; off unless given).")
+    var httpPort: Int?
+
+    @Flag(help: "Mark the portal's session cookie Secure: give it when a TLS reverse proxy serves the portal.")
+    var httpSecureCookies = false
 
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given).")
     var metricsPort: Int?
@@ -50,6 +61,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--demo listens only on loopback (127.0.0.1, ::1): its accounts' password is public.")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535.") }
+        if let httpPort, !(0...65_535).contains(httpPort) { throw ValidationError("--http-port must be 0...65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel).") }
         guard (0...10_000_000).contains(demoPratiche) else { throw ValidationError("--demo-pratiche must be 0...10000000.") }
     }
@@ -89,12 +101,23 @@ struct Serve: AsyncParsableCommand {
                 store.close()
                 throw error
             }
+            print("protocol on \(host):\(boundPort)")
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+            if let httpPort {
+                let portal = Portal(node: node, configuration: .init(host: host, port: httpPort,
+                                                                     secureCookies: httpSecureCookies))
+                let host = self.host
+                services.append(.init(service: portal.application { bound in
+                    print("portal on http://\(host):\(bound)/")
+                    fflush(nil)
+                }))
+            }
             // The signals are StopSignals', caught since the start, not the group's.
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
             signals.stop(group)
+            fflush(nil)
             if demo {
-                printDemo(try store.accounts().keys.sorted(), port: boundPort)
+                printDemo(try store.accounts().keys.sorted(), port: boundPort, httpPort: httpPort)
                 // At once, so the banner reaches a pipe or a service manager's log, not only a terminal.
                 fflush(nil)
             }
@@ -132,7 +155,7 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func printDemo(_ accounts: [String], port: Int) {
+    func printDemo(_ accounts: [String], port: Int, httpPort: Int?) {
         print("Demo accounts (password: \(Demo.password)):")
         for spec in Demo.accounts(pratiche: demoPratiche) where accounts.contains(spec.name) {
             print("  \(spec.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(spec.role)"
@@ -141,6 +164,9 @@ struct Serve: AsyncParsableCommand {
         }
         print("Demo pratiche: \(Demo.pratica(0)) ... \(Demo.pratica(max(0, demoPratiche - 1))); training office \(Demo.office)")
         print("Try: redis-cli -p \(port)   then   AUTH sui.roma demo   and   BOOK \(Demo.office) fotosegnalamento \(Demo.pratica(1))")
+        if let httpPort, httpPort != 0 {
+            print("Or the portal: http://\(host):\(httpPort)/   sign in as self.demo, caf.roma, sui.roma or questura.demo (password demo)")
+        }
     }
 }
 

@@ -1,17 +1,18 @@
 import Engine
 import Events
 
-/// A malformed or out-of-limit argument: the command never reaches the engine.
-struct ArgumentError: Error {
-    let code: String
-    let message: String
+/// A malformed or out-of-limit argument: the command never reaches the engine. The web
+/// portal checks its fields with the same functions (`Arguments.id`, `day`, `time`, `text`).
+public struct ArgumentError: Error {
+    public let code: String
+    public let message: String
 
-    static func syntax(_ message: String) -> ArgumentError { ArgumentError(code: "SYNTAX", message: message) }
+    public static func syntax(_ message: String) -> ArgumentError { ArgumentError(code: "SYNTAX", message: message) }
 }
 
 /// A command's words: positional arguments first, then `NAME value` options and bare flags in
 /// any order, names case-insensitive (`BOOK RM-Q fotosegnalamento P-1 ON 2008-04-22 REQID r1`).
-struct Arguments {
+public struct Arguments {
     let positional: [String]
     private let options: [String: String]
     private let flags: Set<String>
@@ -56,7 +57,7 @@ struct Arguments {
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
     /// An id within `idBytesMax`.
-    static func id(_ text: String, _ what: String) throws(ArgumentError) -> String {
+    public static func id(_ text: String, _ what: String) throws(ArgumentError) -> String {
         guard !text.isEmpty else { throw .syntax("The \(what) is empty.") }
         guard text.utf8.count <= Limits.idBytesMax else {
             throw ArgumentError(code: "LIMIT", message: "The \(what) is longer than \(Limits.idBytesMax) bytes (idBytesMax).")
@@ -64,19 +65,19 @@ struct Arguments {
         return text
     }
 
-    static func text(_ text: String, _ what: String) throws(ArgumentError) -> String {
+    public static func text(_ text: String, _ what: String) throws(ArgumentError) -> String {
         guard text.utf8.count <= Limits.textBytesMax else {
             throw ArgumentError(code: "LIMIT", message: "The \(what) is longer than \(Limits.textBytesMax) bytes (textBytesMax).")
         }
         return text
     }
 
-    static func day(_ text: String, _ what: String) throws(ArgumentError) -> Day {
+    public static func day(_ text: String, _ what: String) throws(ArgumentError) -> Day {
         guard let day = Day(text) else { throw .syntax("The \(what) '\(text)' is not a date; write YYYY-MM-DD.") }
         return day
     }
 
-    static func time(_ text: String) throws(ArgumentError) -> LocalTime {
+    public static func time(_ text: String) throws(ArgumentError) -> LocalTime {
         guard let time = LocalTime(text) else { throw .syntax("The time '\(text)' is not a time; write HH:MM.") }
         return time
     }

@@ -29,19 +29,10 @@ struct Call {
     func submit(_ command: Command, requestID: String, success: @escaping @Sendable (Decision) -> Reply) {
         guard let account else { return fail("NOAUTH", "Authentication required; send AUTH user password.") }
         let reply = self.reply
-        let failures = node.commitFailures
-        node.store.submit(command, actor: account.spec.actor, requestID: requestID) { result in
+        node.submit(command, as: account, requestID: requestID) { result in
             switch result {
-            case .success(let decision):
-                if case .rejected(let rejection) = decision.record.outcome {
-                    reply(.error(code: rejection.code, message: rejection.description))
-                } else {
-                    reply(success(decision))
-                }
-            case .failure(let error):
-                // A failed commit (a full disk) is logged once per cause, counted in INFO and metrics.
-                failures.record(error)
-                reply(Call.reply(for: error))
+            case .success(let decision): reply(success(decision))
+            case .failure(let refusal): reply(.error(code: refusal.code, message: refusal.message))
             }
         }
     }
@@ -59,34 +50,16 @@ struct Call {
     /// Reads the views in the writer's order and replies with what `body` makes of them.
     func query(_ body: @escaping @Sendable (Views) -> Reply) {
         let reply = self.reply
-        let failures = node.commitFailures
-        node.store.query(body) { result in
+        node.query(body) { result in
             switch result {
             case .success(let answer): reply(answer)
-            case .failure(let error):
-                failures.record(error)
-                reply(Call.reply(for: error))
+            case .failure(let refusal): reply(.error(code: refusal.code, message: refusal.message))
             }
         }
     }
 
     static func reply(for error: StoreError) -> Reply {
-        switch error {
-        case .busy:
-            .error(code: "BUSY", message: "The writer's queue is full (queueCommandsMax); retry in a moment.")
-        case .invalid(let why):
-            .error(code: "SYNTAX", message: "Invalid command: \(why); fix it and send it again.")
-        case .overLimit(let why):
-            .error(code: "LIMIT", message: "Over a limit: \(why); shorten it and send it again.")
-        case .refused(let code, let message):
-            .error(code: code, message: message)
-        case .closed:
-            .error(code: "BUSY", message: "The node is shutting down; retry once it is back.")
-        case .notCommitted:
-            .error(code: "INTERNAL", message: "An earlier batch failed to commit (the node's log says why), so this "
-                   + "command was not recorded; send it again.")
-        case .cannotOpen, .lmdb, .corrupt:
-            .error(code: "INTERNAL", message: "The store failed (\(error)); nothing was recorded. Tell the administrator.")
-        }
+        let refusal = Refusal(error)
+        return .error(code: refusal.code, message: refusal.message)
     }
 }

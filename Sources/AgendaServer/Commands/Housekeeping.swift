@@ -119,25 +119,7 @@ enum Housekeeping {
                 }
             }
         }
-        // The account comes through the writer (in order with its creation); the credential
-        // read, the HMAC and scrypt run on the password queue, never on the writer's thread.
-        node.store.query({ views in views.accounts[name] }) { result in
-            node.passwordQueue.async {
-                guard case .success(let found) = result, let account = found, account.enabled,
-                      let stored = try? node.store.credential(name) else {
-                    // Same cost as a real check, so a wrong name is not told apart from a wrong password.
-                    _ = Passwords.verify(password, against: Passwords.decoy)
-                    return finish(nil)
-                }
-                if node.signIns.contains(name, password, stored: stored) { return finish(account) }
-                if Passwords.verify(password, against: stored) {
-                    node.signIns.remember(name, password, stored: stored)
-                    finish(account)
-                } else {
-                    finish(nil)
-                }
-            }
-        }
+        node.signIn(name, password, completion: finish)
     }
 
     /// The sections a client may read before AUTH: what start-up probes ask for (the server's

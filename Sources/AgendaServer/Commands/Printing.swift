@@ -9,11 +9,8 @@ import Replay
 /// the `Documents` library from the views (and, for the day's list, the log) and sent back as
 /// one bulk string, ready to save to a file. Reads only; nothing is recorded.
 enum Printing {
-    /// Rendering and reading the log happen here, off the writer's and the event loops' threads.
-    static let queue = DispatchQueue(label: "agenda-printing", attributes: .concurrent)
-
-    enum NoteFormat: String, CaseIterable { case text, html, ics }
-    enum ListFormat: String, CaseIterable { case csv, html }
+    typealias NoteFormat = PrintedDocuments.NoteFormat
+    typealias ListFormat = PrintedDocuments.ListFormat
 
     // MARK: - PRINT
 
@@ -35,60 +32,16 @@ enum Printing {
                 return language
             }
             let format = try Self.format(words.option("FORMAT"), default: NoteFormat.text, usage: usage)
-            let account = call.account
-            let store = call.node.store
             let reply = call.reply
-            store.query({ views -> Result<AppointmentNote, AppointmentNote.Problem> in
-                var id = AppointmentID(target)
-                // Who may print what is the engine's read rule: an applicant its own pratica's
-                // notes, a body its own bookings'; anything else, known or not, answers the same.
-                func refused(_ read: Permissions.Read) -> AppointmentNote.Problem? {
-                    Permissions.refusal(reading: read, by: account, offices: views.offices,
-                                        appointments: { views.appointments[$0] })
-                        .map { AppointmentNote.Problem(code: $0.code, message: $0.description) }
-                }
-                if kind == .pickupReminder && views.appointments[id] == nil {
-                    if let problem = refused(.pratica(PraticaID(target), verb: "print")) { return .failure(problem) }
-                    switch AppointmentNote.pickupAppointment(of: PraticaID(target), views) {
-                    case .success(let found): id = found
-                    case .failure(let problem): return .failure(problem)
-                    }
-                }
-                if let problem = refused(.appointment(id, verb: "print")) { return .failure(problem) }
-                return AppointmentNote.make(kind, appointment: id, views)
-            }) { result in
+            PrintedDocuments.note(kind, target: target, language: language, format: format, account: call.account,
+                                  node: call.node) { result in
                 switch result {
-                case .failure(let error):
-                    reply(Call.reply(for: error))
-                case .success(.failure(let problem)):
-                    reply(.error(code: problem.code, message: problem.message))
-                case .success(.success(let found)):
-                    Printing.queue.async {
-                        var note = found
-                        do {
-                            // DTSTAMP: when the record that last changed the appointment was decided.
-                            guard let record = try store.read({ try $0.record(note.recordSequence) }) else {
-                                return reply(.error(code: "INTERNAL", message: "Record \(note.recordSequence) is missing "
-                                                    + "from the log; tell the administrator."))
-                            }
-                            note.recordedAt = record.decidedAt
-                            reply(.bulk(Printing.render(note, language: language ?? note.defaultLanguage, format: format)))
-                        } catch {
-                            reply(.error(code: "INTERNAL", message: "Reading the log failed (\(error)); tell the administrator."))
-                        }
-                    }
+                case .success(let text): reply(.bulk(text))
+                case .failure(let refusal): reply(.error(code: refusal.code, message: refusal.message))
                 }
             }
         } catch {
             call.fail(error)
-        }
-    }
-
-    static func render(_ note: AppointmentNote, language: DocumentLanguage, format: NoteFormat) -> String {
-        switch format {
-        case .text: NoteText.render(note, language: language)
-        case .html: NoteHTML.render(note, language: language)
-        case .ics: ICalendar.render(note, language: language)
         }
     }
 
@@ -107,39 +60,11 @@ enum Printing {
             let kind: DayList.Kind = words.flag("AGENDA") ? .agenda : .booked
             let format = try Self.format(words.option("FORMAT"), default: ListFormat.csv, usage: usage)
             if call.refuses(.officeDay(office, verb: "daylist")) { return }
-            let store = call.node.store
             let reply = call.reply
-            let answer: @Sendable (Result<Result<DayList, DayList.Problem>, StoreError>) -> Void = { result in
+            PrintedDocuments.dayList(office: office, day: day, kind: kind, format: format, node: call.node) { result in
                 switch result {
-                case .failure(let error): reply(Call.reply(for: error))
-                case .success(.failure(let problem)): reply(.error(code: problem.code, message: problem.message))
-                case .success(.success(let list)):
-                    Printing.queue.async { reply(.bulk(format == .csv ? DayListRender.csv(list) : DayListRender.html(list))) }
-                }
-            }
-            switch kind {
-            case .agenda:
-                store.query({ views in DayList.agenda(office: office, day: day, views: views) }, completion: answer)
-            case .booked:
-                let dayOver = call.node.clock() >= Instant(romeDay: day.adding(days: 1), time: .midnight)
-                store.query({ views in views.offices[office] != nil }) { known in
-                    switch known {
-                    case .failure(let error): return reply(Call.reply(for: error))
-                    case .success(false): return reply(Replies.rejection(.unknownOffice(office)))
-                    case .success(true): break
-                    }
-                    Printing.queue.async {
-                        let reading: DayLog.Reading
-                        do {
-                            reading = try store.read { try DayLog.read($0, office: office, day: day) }
-                        } catch {
-                            return reply(.error(code: "INTERNAL", message: "Reading the log failed (\(error)); tell the administrator."))
-                        }
-                        store.query({ views in
-                            DayList.booked(office: office, day: day, records: reading.records, views: views,
-                                           head: reading.head, dayOver: dayOver)
-                        }, completion: answer)
-                    }
+                case .success(let text): reply(.bulk(text))
+                case .failure(let refusal): reply(.error(code: refusal.code, message: refusal.message))
                 }
             }
         } catch {

@@ -20,7 +20,7 @@ enum PublicStatus {
         } catch {
             return call.fail(error)
         }
-        guard call.node.statusLimiter.allow(call.session.remoteHost, now: call.node.clock()) else {
+        guard call.node.allowStatusCheck(from: call.session.remoteHost) else {
             return call.fail("LIMIT", "At most \(Limits.statusPerMinuteMax) STATUS checks a minute from one address "
                              + "(statusPerMinuteMax); wait a minute.")
         }
@@ -28,12 +28,12 @@ enum PublicStatus {
         let name = words[1]
         let reply = call.reply
         let eventLoop = call.connection.eventLoop
-        call.node.store.query({ views in
+        call.node.query({ views in
             Queries.permitStatus(views, surname: surname, name: name, birthDate: birthDate, fingerprintedOn: fingerprinted)
         }) { result in
             let answer: Reply = switch result {
             case .success(let status): .status(status.rawValue)
-            case .failure(let error): Call.reply(for: error)
+            case .failure(let refusal): .error(code: refusal.code, message: refusal.message)
             }
             let due = asked + .milliseconds(Limits.statusReplyMilliseconds)
             if let eventLoop {
