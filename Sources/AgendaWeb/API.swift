@@ -237,7 +237,12 @@ extension Portal {
                     throw API.Failure(error)
                 }
                 let decision = try await self.node.submit(.book(book), as: account, requestID: requestID).mapError(API.Failure.init).get()
-                guard let view = decision.subjects.appointments.first else {
+                let view: AppointmentView
+                if case .appointmentBooked(let booked)? = decision.record.outcome.events.first {
+                    view = AppointmentView(booked: booked, sequence: decision.record.sequence)
+                } else if let kept = decision.subjects.appointments.first {
+                    view = kept
+                } else {
                     throw API.Failure(Refusal(code: "INTERNAL", message: "BOOK was accepted without a booking; tell the administrator."))
                 }
                 return API.json(API.Appointment(view, today: self.node.today, seq: decision.record.sequence), status: .created)

@@ -241,6 +241,15 @@ public struct AccountView: Equatable, Sendable {
 }
 
 public struct AppointmentView: Equatable, Sendable {
+    /// The appointment as the record `sequence` booked it.
+    public init(booked: AppointmentBooked, sequence: UInt64, channel: Channel = .open) {
+        self.init(id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
+                  requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
+                  state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence,
+                  channel: channel)
+    }
+
+
     public var id: AppointmentID
     public var office: OfficeID
     public var service: ServiceID

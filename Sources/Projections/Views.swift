@@ -153,11 +153,7 @@ public struct Views: Sendable {
             }
 
         case .appointmentBooked(let booked):
-            let appointment = AppointmentView(
-                id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
-                requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
-                state: .booked, bookedBy: booked.bookedBy, bookedSequence: sequence, updatedSequence: sequence,
-                channel: channel)
+            let appointment = AppointmentView(booked: booked, sequence: sequence, channel: channel)
             precondition(appointments.memory[booked.appointment] == nil, "appointment id \(booked.appointment) reused")
             appointments.load(booked.appointment, appointment)
             appointmentCount += 1

@@ -46,10 +46,7 @@ enum Replies {
     }
 
     static func booked(_ booked: AppointmentBooked, seq: UInt64) -> Reply {
-        appointment(AppointmentView(
-            id: booked.appointment, office: booked.office, service: booked.service, pratica: booked.pratica,
-            requestedDay: booked.requestedDay, day: booked.day, time: booked.time, deferred: booked.deferred,
-            state: .booked, bookedBy: booked.bookedBy, bookedSequence: seq, updatedSequence: seq))
+        appointment(AppointmentView(booked: booked, sequence: seq))
     }
 
     static func pratica(_ view: PraticaView, _ views: Views, today: Day? = nil) -> Reply {
