@@ -11,29 +11,36 @@ build: deps
 	$(SWIFT) build -c release --product agenda-node
 	$(SWIFT) build -c release --product replay
 
-# The main job: the demo node on 127.0.0.1:7878 (metrics on :9464), its directory seeded on first start.
+# The main job: the demo node on 127.0.0.1:7878 (RESP), the web portal on http://127.0.0.1:8080/
+# (metrics on :9464), its directory seeded on first start; it prints the demo accounts.
 run: build
-	.build/release/agenda-node --demo --data $(DATA) --metrics-port 9464
+	.build/release/agenda-node --demo --data $(DATA) --metrics-port 9464 --http-port 8080
 
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding; the process tests
 # run redis-cli, redis-benchmark and redis-py against a real agenda-node; the calendar test
 # compares every province's closed days with PyPI holidays==0.109. check-imports names any module a
 # target imports without depending on it (it builds here only when the build order is lucky).
+#
+# Tests/Portal/run.py drives the web portal in Debian's chromium (selenium, axe-core) and runs
+# schemathesis against docs/openapi.yaml, on a node it starts on a free loopback port.
 test:
-	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar python-holidays redis-cli redis-benchmark
+	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar python-holidays redis-cli redis-benchmark \
+		chromium python-selenium python-axe python-schemathesis
 	@python3 scripts/check-imports.py --swift "$(SWIFT)"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 Tests/Portal/run.py
 
 # Prints numbers; asserts no timing.
 bench: deps
-	@scripts/ensure-deps.sh redis-benchmark redis-server valgrind
+	@scripts/ensure-deps.sh redis-benchmark redis-server valgrind wrk
 	$(SWIFT) build -c release --product agenda-bench
 	$(SWIFT) build -c release --product agenda-node
 	.build/release/agenda-bench
 	scripts/bench-instructions.sh
 	scripts/bench-node.sh
 	scripts/bench-protocol.sh
+	scripts/bench-portal.sh
 
 # The abuse tests of `make test` (protocol fuzz, crash loop, full disk), long, printing their
 # figures: minutes by default, AGENDA_ABUSE_* to change them (docs/reliability.md).

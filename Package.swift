@@ -137,6 +137,11 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB", "Replay"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB", "Documents"]),
         .testTarget(
+            name: "AgendaWebTests",
+            dependencies: ["AgendaWeb", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "AgendaServerTests",
             dependencies: [
                 "AgendaServer", "Engine", "Events", "Projections",
