@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
 # liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
-# (redis-cli, redis-benchmark), redis-server, Python's lmdb, redis (redis-py), icalendar and holidays==0.109. Called by `make run|test|bench`.
+# (redis-cli, redis-benchmark), redis-server, valgrind, wrk, chromium with chromium-driver (the
+# portal's browser tests), and Python's lmdb, redis (redis-py), icalendar, holidays==0.109,
+# selenium, axe-selenium-python and schemathesis. Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
+pypi_missing=()
+pypi_modules=()
 updated=0
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
 for tool in "$@"; do
@@ -13,9 +17,16 @@ for tool in "$@"; do
     redis-benchmark) command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools) ;;
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
+    wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
+    chromium)
+      command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+      command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver) ;;
     python-lmdb) python3 -c 'import lmdb' >/dev/null 2>&1 || pip_missing=1 ;;
     python-redis) python3 -c 'import redis' >/dev/null 2>&1 || redis_py_missing=1 ;;
     python-icalendar) python3 -c 'import icalendar' >/dev/null 2>&1 || icalendar_missing=1 ;;
+    python-selenium) python3 -c 'import selenium' >/dev/null 2>&1 || { pypi_missing+=(selenium); pypi_modules+=(selenium); } ;;
+    python-axe) python3 -c 'import axe_selenium_python' >/dev/null 2>&1 || { pypi_missing+=(axe-selenium-python); pypi_modules+=(axe_selenium_python); } ;;
+    python-schemathesis) python3 -c 'import schemathesis' >/dev/null 2>&1 || { pypi_missing+=(schemathesis); pypi_modules+=(schemathesis); } ;;
     python-holidays)
       python3 -c 'import holidays, sys; sys.exit(holidays.__version__ != "0.109")' >/dev/null 2>&1 || holidays_missing=1 ;;
   esac
@@ -51,4 +62,14 @@ if [ "${holidays_missing:-0}" = 1 ]; then
     || python3 -m pip install -q --break-system-packages "holidays==0.109"
   python3 -c 'import holidays, sys; sys.exit(holidays.__version__ != "0.109")' \
     || { echo "python3 cannot import holidays 0.109; run python3 -m pip install holidays==0.109" >&2; exit 1; }
+fi
+if [ ${#pypi_missing[@]} -gt 0 ]; then
+  # From PyPI only (the portal's tests: a browser driver, the axe accessibility rules, the API's
+  # property tests); Debian's python refuses pip unless told it may.
+  echo "installing Python's ${pypi_missing[*]}" >&2
+  python3 -m pip install -q "${pypi_missing[@]}" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "${pypi_missing[@]}"
+  for module in "${pypi_modules[@]}"; do
+    python3 -c "import $module" || { echo "python3 cannot import $module; run python3 -m pip install ${pypi_missing[*]}" >&2; exit 1; }
+  done
 fi
