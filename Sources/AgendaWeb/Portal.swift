@@ -31,7 +31,8 @@ public struct Portal: Sendable {
     let node: NodeContext
     let configuration: Configuration
     let sessions = Sessions()
-    /// Failed sign-ins per address and minute, the pages' and the API's together (Limits.webSignInFailuresPerMinuteMax).
+    let recentSignIns = RecentSignIns()
+    /// Failed sign-ins per address and minute, the pages' and the API's together (`signInFailuresPerMinuteMax`).
     let signInFailures = FailureCounter(perMinuteMax: Portal.signInFailuresPerMinuteMax)
 
     /// More failed sign-ins than this in a minute from one address, and the next is refused (LIMIT) unchecked.

@@ -81,9 +81,9 @@ final class Sessions: Sendable {
     }
 
     /// Constant time: how much of a guessed token matched must not show.
-    static func same(_ left: String, _ right: String) -> Bool {
-        let a = Array(left.utf8)
-        let b = Array(right.utf8)
+    static func same(_ left: String, _ right: String) -> Bool { same(Array(left.utf8), Array(right.utf8)) }
+
+    static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count, !a.isEmpty else { return false }
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
