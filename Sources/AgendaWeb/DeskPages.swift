@@ -243,9 +243,12 @@ extension Portal {
                 continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
             }
         }
+        let streams = self.streams
+        streams.add(id, continuation)
         continuation.onTermination = { _ in
             heartbeat.cancel()
             node.unsubscribe(office, id: id)
+            streams.remove(id)
         }
         continuation.yield(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

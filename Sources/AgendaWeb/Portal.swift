@@ -5,6 +5,7 @@ import Events
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOConcurrencyHelpers
 import NIOCore
 import Projections
@@ -32,6 +33,7 @@ public struct Portal: Sendable {
     let configuration: Configuration
     let sessions = Sessions()
     let recentSignIns = RecentSignIns()
+    let streams = LiveStreams()
     /// Failed sign-ins per address and minute, the pages' and the API's together (`signInFailuresPerMinuteMax`).
     let signInFailures = FailureCounter(perMinuteMax: Portal.signInFailuresPerMinuteMax)
 
@@ -45,17 +47,20 @@ public struct Portal: Sendable {
         self.configuration = configuration
     }
 
-    /// The Hummingbird application; a `Service` for the node's service group. `onRunning` gets
-    /// the bound port (useful when asked for port 0).
-    public func application(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    /// The portal as a `Service` for the node's service group: Hummingbird's application, and
+    /// on graceful shutdown the desks' event streams end (a browser reconnects to the next
+    /// node), so the server's own drain is not held open by them. `onRunning` gets the bound
+    /// port (useful when asked for port 0).
+    public func service(onRunning: @escaping @Sendable (Int) -> Void) -> some Service {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeaders())
         routes(router)
-        return Application(
+        let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: node.logger)
+        return PortalService(application: application, streams: streams)
     }
 
     func routes(_ router: Router<WebContext>) {
@@ -221,5 +226,36 @@ final class FailureCounter: Sendable {
             window.count += 1
             windows[address] = window
         }
+    }
+}
+
+/// Runs the application; ends the open event streams when the node stops.
+struct PortalService<App: ApplicationProtocol>: Service {
+    let application: App
+    let streams: LiveStreams
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            streams.finishAll()
+        }
+    }
+}
+
+/// The desks' open event streams, by subscription id.
+final class LiveStreams: Sendable {
+    private let open = NIOLockedValueBox([Int: AsyncStream<ByteBuffer>.Continuation]())
+
+    func add(_ id: Int, _ continuation: AsyncStream<ByteBuffer>.Continuation) {
+        open.withLockedValue { $0[id] = continuation }
+    }
+
+    func remove(_ id: Int) {
+        _ = open.withLockedValue { $0.removeValue(forKey: id) }
+    }
+
+    func finishAll() {
+        for continuation in open.withLockedValue({ $0.values }) { continuation.finish() }
     }
 }

@@ -107,7 +107,7 @@ struct Serve: AsyncParsableCommand {
                 let portal = Portal(node: node, configuration: .init(host: host, port: httpPort,
                                                                      secureCookies: httpSecureCookies))
                 let host = self.host
-                services.append(.init(service: portal.application { bound in
+                services.append(.init(service: portal.service { bound in
                     print("portal on http://\(host):\(bound)/")
                     fflush(nil)
                 }))
