@@ -131,8 +131,8 @@ enum StaticFiles {
         *{box-sizing:border-box}
         body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Naskh Arabic",sans-serif;color:#1a1a1a;background:#fff}
         a{color:#0b4f9c}
-        .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5em}
-        .skip:focus{left:0}
+        .skip{position:absolute;top:0;inset-inline-start:0;background:#fff;padding:.5em;transform:translateY(-120%)}
+        .skip:focus{transform:none}
         header{background:#f1f4f8;border-bottom:1px solid #c8d0da;padding:.5em 1em}
         header .bar{display:flex;flex-wrap:wrap;gap:.75em;align-items:center}
         header .site{font-weight:700;color:#1a1a1a;text-decoration:none;margin-inline-end:auto}
@@ -156,7 +156,7 @@ enum StaticFiles {
         #notice{background:#e8f5e9;color:#14521a;border:1px solid #14521a;border-radius:4px;padding:.75em;margin:.5em 0}
         #status-result{font-size:1.2em;font-weight:700}
         #live{font-size:.9em;color:#3d4652}
-        @media (max-width:40em){table,thead,tbody,tr,th,td{display:block}thead{position:absolute;left:-999px}td{border:0;padding:.2em 0}tr{border-bottom:1px solid #c8d0da;padding:.5em 0}}
+        @media (max-width:40em){table,thead,tbody,tr,th,td{display:block}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}td{border:0;padding:.2em 0}tr{border-bottom:1px solid #c8d0da;padding:.5em 0}}
         @media print{header,footer,form,#live{display:none}}
         """
 
