@@ -51,27 +51,37 @@ public struct OutputLimits: Sendable {
     }
 }
 
-/// A fixed window per client address: STATUS is public, so it is rationed.
+/// At most `perMinuteMax` in any sixty seconds per client address: STATUS is public, so it is
+/// rationed. A sliding window (the times of the last allowed checks), not a calendar minute's
+/// count, so no address gets twice the ration either side of a minute's turn.
 final class RateLimiter: Sendable {
-    private struct Window {
-        var minute: Int64
-        var count: Int
-    }
     private let perMinuteMax: Int
-    private let windows = NIOLockedValueBox([String: Window]())
+    /// Per address, the times (ms) of its checks in the last minute, oldest first.
+    private let recent = NIOLockedValueBox([String: [Int64]]())
+    /// Past this many addresses, those idle for a minute are dropped: the map stays small.
+    static let addressesMax = 10_000
 
     init(perMinuteMax: Int) { self.perMinuteMax = perMinuteMax }
 
     func allow(_ key: String, now: Instant) -> Bool {
-        let minute = now.millisecondsSinceEpoch / 60_000
-        return windows.withLockedValue { windows in
-            // Old windows are dropped as a whole once a minute has passed: the map stays small.
-            if let any = windows.first, any.value.minute != minute, windows.count > 10_000 { windows.removeAll() }
-            var window = windows[key] ?? Window(minute: minute, count: 0)
-            if window.minute != minute { window = Window(minute: minute, count: 0) }
-            guard window.count < perMinuteMax else { return false }
-            window.count += 1
-            windows[key] = window
+        let now = now.millisecondsSinceEpoch
+        let since = now - 60_000
+        return recent.withLockedValue { recent in
+            if recent.count > Self.addressesMax, recent[key] == nil {
+                recent = recent.filter { ($0.value.last ?? 0) > since }
+            }
+            var times = recent[key, default: []]
+            if let stale = times.firstIndex(where: { $0 > since }) {
+                times.removeFirst(stale)
+            } else {
+                times.removeAll()
+            }
+            guard times.count < perMinuteMax else {
+                recent[key] = times
+                return false
+            }
+            times.append(now)
+            recent[key] = times
             return true
         }
     }
