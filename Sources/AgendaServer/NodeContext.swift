@@ -52,19 +52,35 @@ public struct OutputLimits: Sendable {
 }
 
 /// At most `perMinuteMax` in any sixty seconds per client address: STATUS is public, so it is
-/// rationed. A sliding window (the times of the last allowed checks), not a calendar minute's
-/// count, so no address gets twice the ration either side of a minute's turn.
-final class RateLimiter: Sendable {
+/// rationed (and the portal's failed sign-ins). A sliding window (the times of the last counted
+/// events), not a calendar minute's count, so no address gets twice the ration either side of
+/// a minute's turn.
+public final class RateLimiter: Sendable {
     private let perMinuteMax: Int
     /// Per address, the times (ms) of its checks in the last minute, oldest first.
     private let recent = NIOLockedValueBox([String: [Int64]]())
     /// Past this many addresses, those idle for a minute are dropped: the map stays small.
     static let addressesMax = 10_000
 
-    init(perMinuteMax: Int) { self.perMinuteMax = perMinuteMax }
+    public init(perMinuteMax: Int) { self.perMinuteMax = perMinuteMax }
 
-    func allow(_ key: String, now: Instant) -> Bool {
-        let now = now.millisecondsSinceEpoch
+    /// Counts one for `key` and says yes, or says no (and counts nothing) when its ration is spent.
+    public func allow(_ key: String, now: Instant) -> Bool {
+        update(key, now: now, count: true)
+    }
+
+    /// Whether `key`'s ration is spent, counting nothing (a sign-in is checked before it is tried).
+    public func isExhausted(_ key: String, now: Instant) -> Bool {
+        !update(key, now: now, count: false)
+    }
+
+    /// Counts one for `key` whatever its ration (a failed sign-in happened, allowed or not).
+    public func record(_ key: String, now: Instant) {
+        _ = update(key, now: now, count: true, always: true)
+    }
+
+    private func update(_ key: String, now instant: Instant, count: Bool, always: Bool = false) -> Bool {
+        let now = instant.millisecondsSinceEpoch
         let since = now - 60_000
         return recent.withLockedValue { recent in
             if recent.count > Self.addressesMax, recent[key] == nil {
@@ -76,13 +92,10 @@ final class RateLimiter: Sendable {
             } else {
                 times.removeAll()
             }
-            guard times.count < perMinuteMax else {
-                recent[key] = times
-                return false
-            }
-            times.append(now)
-            recent[key] = times
-            return true
+            let room = times.count < perMinuteMax
+            if count && (room || always) { times.append(now) }
+            recent[key] = times.isEmpty ? nil : times
+            return room
         }
     }
 }

@@ -35,7 +35,7 @@ public struct Portal: Sendable {
     let recentSignIns = RecentSignIns()
     let streams = LiveStreams()
     /// Failed sign-ins per address and minute, the pages' and the API's together (`signInFailuresPerMinuteMax`).
-    let signInFailures = FailureCounter(perMinuteMax: Portal.signInFailuresPerMinuteMax)
+    let signInFailures = RateLimiter(perMinuteMax: Portal.signInFailuresPerMinuteMax)
 
     /// More failed sign-ins than this in a minute from one address, and the next is refused (LIMIT) unchecked.
     public static let signInFailuresPerMinuteMax = 5
@@ -193,39 +193,6 @@ struct SecurityHeaders: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[SecurityHeaders.referrerPolicy] = "no-referrer"
         return response
-    }
-}
-
-/// Failures per address in a fixed one-minute window: `exhausted` before trying, `record` after failing.
-final class FailureCounter: Sendable {
-    private struct Window {
-        var minute: Int64
-        var count: Int
-    }
-    private let perMinuteMax: Int
-    private let windows = NIOLockedValueBox([String: Window]())
-
-    init(perMinuteMax: Int) { self.perMinuteMax = perMinuteMax }
-
-    private static var minute: Int64 { Int64(Date().timeIntervalSince1970) / 60 }
-
-    func exhausted(_ address: String) -> Bool {
-        let minute = Self.minute
-        return windows.withLockedValue { windows in
-            guard let window = windows[address], window.minute == minute else { return false }
-            return window.count >= perMinuteMax
-        }
-    }
-
-    func record(_ address: String) {
-        let minute = Self.minute
-        windows.withLockedValue { windows in
-            if windows.count > 10_000 { windows = windows.filter { $0.value.minute == minute } }
-            var window = windows[address] ?? Window(minute: minute, count: 0)
-            if window.minute != minute { window = Window(minute: minute, count: 0) }
-            window.count += 1
-            windows[address] = window
-        }
     }
 }
 

@@ -206,12 +206,12 @@ extension Portal {
     /// The account `name` and `password` sign in as, under the per-address ration of failures
     /// (the pages' and the API's together); the refusal otherwise.
     func authenticate(_ name: String, _ password: String, from address: String) async -> Result<AccountView, Refusal> {
-        guard !signInFailures.exhausted(address) else {
+        guard !signInFailures.isExhausted(address, now: node.now) else {
             return .failure(Refusal(code: "LIMIT", message: "More than \(Portal.signInFailuresPerMinuteMax) failed sign-ins "
                                     + "a minute from this address; wait a minute."))
         }
         guard !name.isEmpty, name.utf8.count <= Limits.idBytesMax, let account = await node.signIn(name, password) else {
-            signInFailures.record(address)
+            signInFailures.record(address, now: node.now)
             node.logger.notice("sign-in refused (portal)", metadata: ["account": "\(name.prefix(Limits.idBytesMax))"])
             return .failure(Refusal(code: "WRONGPASS", message: "Wrong account name or password, or the account is disabled."))
         }

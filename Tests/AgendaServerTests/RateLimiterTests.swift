@@ -31,3 +31,16 @@ import Testing
         #expect(!limiter.allow("a", now: Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + 61_000)))
     }
 }
+
+extension RateLimiterTests {
+    /// The portal's failed sign-ins: checked before trying (nothing counted), counted after failing.
+    @Test func failuresAreCountedApartFromTheCheck() {
+        let limiter = RateLimiter(perMinuteMax: 5)
+        for _ in 0..<10 { #expect(!limiter.isExhausted("b", now: start)) }
+        for _ in 0..<5 { limiter.record("b", now: start) }
+        #expect(limiter.isExhausted("b", now: start))
+        limiter.record("b", now: start)
+        #expect(limiter.isExhausted("b", now: Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + 59_999)))
+        #expect(!limiter.isExhausted("b", now: Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + 60_001)))
+    }
+}
