@@ -1,3 +1,4 @@
+import Documents
 import Engine
 import Events
 import Projections
@@ -5,21 +6,8 @@ import Projections
 /// Server-rendered HTML: text escaped where it enters, every page one layout (language
 /// switcher, skip link, header with sign-out, `main#main`), every form with its CSRF field.
 enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// The printed documents' escaping (`Documents.HTML`), one for both.
+    static func escape(_ text: String) -> String { Documents.HTML.escape(text) }
 }
 
 /// What a page needs to know of the request that asked for it.

@@ -1,7 +1,8 @@
 /// The pieces every printable page shares: escaping and a self-contained A4 page (no external
 /// style sheet, font or script, so it prints the same from a browser's file:// as from a mail).
-enum HTML {
-    static func escape(_ text: String) -> String {
+public enum HTML {
+    /// Text for an element or a quoted attribute (the portal's pages use it too).
+    public static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {

@@ -23,54 +23,57 @@ public enum Queries {
     /// The first `count` slots with room, from `notBefore` (or the first bookable day) through
     /// the horizon, earliest first: what BOOK would pick, and the ones after it.
     /// `channel`: the caller's quota channel (from its role); what it could take is what counts.
-    public static func firstFree(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
+    public static func firstFree(_ views: Views, office: OfficeID, service: ServiceID,
                                  notBefore: Day?, count: Int, now: Instant,
                                  channel: Channel = .open) -> Result<[FreeSlot], Rejection> {
-        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
-        guard var calendar = ServiceCalendar(views, office, serviceID) else {
-            return .failure(.unknownService(officeID, serviceID))
-        }
-        let window = BookingWindow(office.configuration, now: now)
-        calendar.channel = channel
-        calendar.seen(from: window)
-        var day = max(window.earliest, notBefore ?? window.earliest)
-        if day > window.last { return .failure(.beyondHorizon(requested: day, last: window.last)) }
         var found: [FreeSlot] = []
-        while day <= window.last && found.count < count {
-            calendar.slots(on: day, atOrAfter: nil) { time, room in
-                if room > 0 { found.append(FreeSlot(day: day, time: time, free: room)) }
-                return found.count < count
-            }
-            day = day.adding(days: 1)
+        if let rejection = walkFree(views, office, service, notBefore: notBefore, now: now, channel: channel,
+                                    enough: { found.count >= count }, visit: { day, time, room in
+                                        found.append(FreeSlot(day: day, time: time, free: room))
+                                        return found.count < count
+                                    }) {
+            return .failure(rejection)
         }
         return .success(found)
     }
 
     /// The days from `notBefore` (or the first bookable day) through the horizon with a place
     /// the caller's channel could take, earliest first, at most `count`: the days a portal
-    /// offers to book on. The same calendar as `firstFree`, read a day at a time.
-    public static func freeDays(_ views: Views, office officeID: OfficeID, service serviceID: ServiceID,
+    /// offers to book on. The same walk as `firstFree`, a day at a time.
+    public static func freeDays(_ views: Views, office: OfficeID, service: ServiceID,
                                 notBefore: Day?, count: Int, now: Instant,
                                 channel: Channel = .open) -> Result<[Day], Rejection> {
-        guard let office = views.offices[officeID] else { return .failure(.unknownOffice(officeID)) }
-        guard var calendar = ServiceCalendar(views, office, serviceID) else {
-            return .failure(.unknownService(officeID, serviceID))
+        var found: [Day] = []
+        if let rejection = walkFree(views, office, service, notBefore: notBefore, now: now, channel: channel,
+                                    enough: { found.count >= count }, visit: { day, _, _ in
+                                        found.append(day)
+                                        return false
+                                    }) {
+            return .failure(rejection)
         }
+        return .success(found)
+    }
+
+    /// The slots with room for `channel`, from `notBefore` (or the first bookable day) through
+    /// the horizon, in order: `visit(day, time, free)` answers whether to go on within that day,
+    /// `enough()` ends the walk. The rejection when the office, the service or the day is not one.
+    static func walkFree(_ views: Views, _ officeID: OfficeID, _ serviceID: ServiceID, notBefore: Day?, now: Instant,
+                         channel: Channel, enough: () -> Bool,
+                         visit: (Day, LocalTime, Int) -> Bool) -> Rejection? {
+        guard let office = views.offices[officeID] else { return .unknownOffice(officeID) }
+        guard var calendar = ServiceCalendar(views, office, serviceID) else { return .unknownService(officeID, serviceID) }
         let window = BookingWindow(office.configuration, now: now)
         calendar.channel = channel
         calendar.seen(from: window)
         var day = max(window.earliest, notBefore ?? window.earliest)
-        var found: [Day] = []
-        while day <= window.last && found.count < count {
-            var room = false
-            calendar.slots(on: day, atOrAfter: nil) { _, free in
-                room = free > 0
-                return !room
+        if day > window.last { return .beyondHorizon(requested: day, last: window.last) }
+        while day <= window.last && !enough() {
+            calendar.slots(on: day, atOrAfter: nil) { time, room in
+                room > 0 ? visit(day, time, room) : true
             }
-            if room { found.append(day) }
             day = day.adding(days: 1)
         }
-        return .success(found)
+        return nil
     }
 
     /// The first place after (`day`, `time`), through the office's horizon, that a proposed
