@@ -207,10 +207,10 @@ extension Portal {
         let visit = try await page(request, context, rest: "me")
         guard visit.account != nil else { return signInFirst(visit) }
         switch deskDay(visit, context.parameters.get("office"), context.parameters.get("date")) {
-        case .failure(let refusal): return refused(visit, refusal, title: visit.t.t(.dayList))
+        case .failure(let refusal): return refused(visit, refusal, title: visit.page.t(.dayList))
         case .success(let (office, day)):
             switch await PrintedDocuments.dayList(office: office, day: day, kind: .booked, format: .html, node: node) {
-            case .failure(let refusal): return refused(visit, refusal, title: visit.t.t(.dayList))
+            case .failure(let refusal): return refused(visit, refusal, title: visit.page.t(.dayList))
             case .success(let text): return Portal.document(text)
             }
         }

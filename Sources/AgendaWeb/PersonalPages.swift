@@ -52,7 +52,7 @@ extension Portal {
         let visit = try await page(request, context, rest: "me")
         guard visit.account != nil else { return signInFirst(visit) }
         switch try await postedForm(request, visit) {
-        case .failure(let refusal): return refused(visit, refusal, title: visit.t.t(.myPage))
+        case .failure(let refusal): return refused(visit, refusal, title: visit.page.t(.myPage))
         case .success(let fields): return await body(visit, fields)
         }
     }
@@ -64,7 +64,7 @@ extension Portal {
         switch account.spec.role {
         case .applicant: return await applicantPage(visit, account)
         case .body: return await bodyPage(visit, account)
-        case .sui: return respond(visit, title: visit.t.t(.suiTitle), findForm(visit.page))
+        case .sui: return respond(visit, title: visit.page.t(.suiTitle), findForm(visit.page))
         case .questura:
             guard let office = account.spec.office else { return deskChoice(visit, account) }
             return Portal.redirect(visit.page.path("desk/\(office.rawValue)/\(node.today)"))
@@ -115,9 +115,11 @@ extension Portal {
             let booked = Queries.bookings(views, bookedBy: body, from: from)
             return (booked.filter { $0.day >= today }, Queries.readyPermits(views, of: booked))
         }
-        guard case .success(let (bookings, ready)) = found else {
-            if case .failure(let refusal) = found { return refused(visit, refusal, title: p.t(.bodyTitle)) }
-            return refused(visit, Refusal(code: "INTERNAL", message: "No answer."), title: p.t(.bodyTitle))
+        let bookings: [AppointmentView]
+        let ready: [PraticaView]
+        switch found {
+        case .failure(let refusal): return refused(visit, refusal, title: p.t(.bodyTitle))
+        case .success(let answer): (bookings, ready) = answer
         }
         var html = "<h2>\(HTML.escape(p.t(.readyPermits)))</h2>"
         if ready.isEmpty {
@@ -140,6 +142,8 @@ extension Portal {
 
     /// How far back a body's page looks for the bookings whose permits may now be ready.
     static let bodyLookbackDays = 31
+    /// How many days with room the days page lists.
+    static let freeDaysShown = 14
 
     // MARK: - Tables and forms
 
@@ -198,7 +202,7 @@ extension Portal {
     }
 
     /// `pratica`: nil for an applicant (its own), "" for a field to fill in, else a hidden field.
-    func bookForm(_ p: PageContext, pratica: String?, office: String? = nil) -> String {
+    func bookForm(_ p: PageContext, pratica: String?) -> String {
         var fields = PageContext.hidden("requestId", Sessions.randomToken())
         switch pratica {
         case nil: break
@@ -206,10 +210,8 @@ extension Portal {
         case let id?: fields += PageContext.hidden("pratica", id)
         }
         fields += PageContext.select(p.t(.office), name: "office", id: "book-office",
-                                     options: officeOptions(kind: .questura) + officeOptions(kind: .sui),
-                                     selected: office ?? "DEMO-Q")
-        fields += PageContext.select(p.t(.service), name: "service", id: "book-service", options: serviceOptions(),
-                                     selected: "fotosegnalamento")
+                                     options: officeOptions(kind: .questura) + officeOptions(kind: .sui))
+        fields += PageContext.select(p.t(.service), name: "service", id: "book-service", options: serviceOptions())
         fields += PageContext.field(p.t(.bookHint), name: "date", id: "book-date", type: "date")
         return p.form("book", id: "book-form", fields + PageContext.button(p.t(.book)))
             + "<p><a id=\"free-days\" href=\"\(p.path("days"))\">\(HTML.escape(p.t(.firstFree)))…</a></p>"
@@ -218,8 +220,7 @@ extension Portal {
     func pickupForm(_ p: PageContext) -> String {
         p.form("pickup-booking", id: "pickup-form",
                "<p>\(HTML.escape(p.t(.pickupHint)))</p>" + PageContext.hidden("requestId", Sessions.randomToken())
-               + PageContext.select(p.t(.office), name: "office", id: "pickup-office", options: officeOptions(kind: .questura),
-                                    selected: "DEMO-Q")
+               + PageContext.select(p.t(.office), name: "office", id: "pickup-office", options: officeOptions(kind: .questura))
                + PageContext.field(p.t(.pratica), name: "pratica", id: "pickup-pratica", required: true)
                + PageContext.field(p.t(.surname), name: "surname", id: "pickup-surname", required: true)
                + PageContext.field(p.t(.givenName), name: "name", id: "pickup-name", required: true)
@@ -238,8 +239,8 @@ extension Portal {
     func days(_ visit: Visit, _ request: Request) async -> Response {
         let p = visit.page
         guard let account = visit.account else { return signInFirst(visit) }
-        let office = OfficeID(request.uri.queryParameters.get("office") ?? "DEMO-Q")
-        let service = ServiceID(request.uri.queryParameters.get("service") ?? "fotosegnalamento")
+        let office = OfficeID(request.uri.queryParameters.get("office").map { String($0) } ?? "")
+        let service = ServiceID(request.uri.queryParameters.get("service").map { String($0) } ?? "")
         var html = "<form method=\"get\" action=\"\(p.path("days"))\" id=\"days-form\">"
             + PageContext.select(p.t(.office), name: "office", id: "days-office",
                                  options: officeOptions(kind: .questura) + officeOptions(kind: .sui), selected: office.rawValue)
@@ -249,10 +250,13 @@ extension Portal {
         if let refusal = node.refusal(reading: .firstFree, by: account) {
             return refused(visit, refusal, title: p.t(.firstFree), body: html)
         }
+        // Before a choice, the form alone.
+        if office.rawValue.isEmpty || service.rawValue.isEmpty { return respond(visit, title: p.t(.firstFree), html) }
         let now = node.now
         let channel = Channel(role: account.spec.role)
         let found = await node.query { views in
-            Queries.freeDays(views, office: office, service: service, notBefore: nil, count: 14, now: now, channel: channel)
+            Queries.freeDays(views, office: office, service: service, notBefore: nil, count: Portal.freeDaysShown, now: now,
+                             channel: channel)
         }
         switch found {
         case .failure(let refusal): return refused(visit, refusal, title: p.t(.firstFree), body: html)
@@ -272,8 +276,10 @@ extension Portal {
         return try Arguments.day(text, what)
     }
 
+    /// The form's request id (a repeat of the same form books once), or none.
     static func requestID(_ fields: [String: String]) throws(ArgumentError) -> String {
-        try Arguments.text(fields["requestId"] ?? "", "request id").isEmpty ? "" : Arguments.id(fields["requestId"] ?? "", "request id")
+        guard let id = fields["requestId"], !id.isEmpty else { return "" }
+        return try Arguments.id(id, "request id")
     }
 
     func book(_ visit: Visit, _ fields: [String: String]) async -> Response {
@@ -323,8 +329,7 @@ extension Portal {
                 ? "<p><a class=\"reminder\" href=\"\(p.path("appointments/\(id)/reminder"))\">\(HTML.escape(p.t(.reminder)))</a></p>"
                 : "<p><a class=\"convocation\" href=\"\(p.path("appointments/\(id)/convocation"))\">\(HTML.escape(p.t(.convocation)))</a></p>"
             html += "<p><a href=\"\(p.path("me"))\">\(HTML.escape(p.t(.myPage)))</a></p>"
-            return respond(Visit(language: visit.language, token: visit.token, entry: visit.entry, isNew: visit.isNew,
-                                 account: visit.account, notice: p.t(.changed), page: p), .ok, title: p.t(.booked), html)
+            return respond(visit, title: p.t(.booked), notice: p.t(.changed), html)
         }
     }
 
@@ -469,7 +474,7 @@ extension Portal {
         let id = context.parameters.get("id") ?? ""
         let visit = try await page(request, context, rest: "me")
         guard let account = visit.account else { return signInFirst(visit) }
-        let title = kind == .convocation ? visit.t.t(.convocation) : visit.t.t(.reminder)
+        let title = kind == .convocation ? visit.page.t(.convocation) : visit.page.t(.reminder)
         let target: String
         do throws(ArgumentError) {
             target = try Arguments.id(id, "appointment")

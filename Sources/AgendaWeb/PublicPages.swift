@@ -15,7 +15,7 @@ extension Portal {
         }
         router.get("{lang}/status") { request, context in
             let visit = try await self.page(request, context, rest: "status")
-            return self.respond(visit, title: visit.t.t(.statusTitle), self.statusForm(visit.page))
+            return self.respond(visit, title: visit.page.t(.statusTitle), self.statusForm(visit.page))
         }
         router.post("{lang}/status") { request, context in try await self.status(request, context) }
         router.get("{lang}/offices") { request, context in
@@ -32,18 +32,18 @@ extension Portal {
             let items = Wording.faq(visit.language).map { question, answer in
                 "<h2>\(HTML.escape(question))</h2><p>\(HTML.escape(answer))</p>"
             }.joined()
-            return self.respond(visit, title: visit.t.t(.faqTitle), "<div id=\"faq\">\(items)</div>")
+            return self.respond(visit, title: visit.page.t(.faqTitle), "<div id=\"faq\">\(items)</div>")
         }
         router.get("{lang}/signin") { request, context in
             let visit = try await self.page(request, context, rest: "signin")
             if visit.account != nil { return Portal.redirect(visit.page.path("me")) }
-            return self.respond(visit, title: visit.t.t(.signIn), self.signInForm(visit.page))
+            return self.respond(visit, title: visit.page.t(.signIn), self.signInForm(visit.page))
         }
         router.post("{lang}/signin") { request, context in try await self.signIn(request, context) }
         router.post("{lang}/signout") { request, context in
             let visit = try await self.page(request, context, rest: "")
             if case .failure(let refusal) = try await self.postedForm(request, visit) {
-                return self.refused(visit, refusal, title: visit.t.t(.signOut))
+                return self.refused(visit, refusal, title: visit.page.t(.signOut))
             }
             if let token = visit.token { self.sessions.remove(token) }
             if let account = visit.account {
@@ -220,7 +220,7 @@ extension Portal {
 
     func signIn(_ request: Request, _ context: WebContext) async throws -> Response {
         let visit = try await page(request, context, rest: "signin")
-        let title = visit.t.t(.signIn)
+        let title = visit.page.t(.signIn)
         let fields: [String: String]
         switch try await postedForm(request, visit) {
         case .failure(let refusal): return refused(visit, refusal, title: title, body: signInForm(visit.page))

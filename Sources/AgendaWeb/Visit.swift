@@ -17,8 +17,6 @@ struct Visit: Sendable {
     let account: AccountView?
     let notice: String?
     let page: PageContext
-
-    var t: PageContext { page }
 }
 
 extension Portal {
@@ -63,9 +61,9 @@ extension Portal {
     }
 
     /// A page's response, carrying the cookie of a session this request made.
-    func respond(_ visit: Visit, _ status: HTTPResponse.Status = .ok, title: String,
+    func respond(_ visit: Visit, _ status: HTTPResponse.Status = .ok, title: String, notice: String? = nil,
                  error: (code: String, message: String)? = nil, scripts: [String] = [], _ body: String) -> Response {
-        var response = Portal.html(status, visit.page.page(title: title, notice: visit.notice, error: error,
+        var response = Portal.html(status, visit.page.page(title: title, notice: notice ?? visit.notice, error: error,
                                                            scripts: scripts, body))
         if visit.isNew, let token = visit.token { response.setCookie(cookie(token)) }
         return response
