@@ -20,6 +20,7 @@ import urllib.parse
 from zoneinfo import ZoneInfo
 
 import redis
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -272,7 +273,17 @@ class PortalBrowserTest(unittest.TestCase):
         """Clicks a link or a button, as a person would (a form's own validation runs), and waits for the next page."""
         old = self.css("html")
         element.click()
-        self.wait(expected_conditions.staleness_of(old), what)
+
+        def replaced(driver):
+            # chromium answers a check on a node of the page being replaced with "does not belong to
+            # the document" instead of a stale element: the same thing, the old page is gone.
+            try:
+                return expected_conditions.staleness_of(old)(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+        self.wait(replaced, what)
 
     def press(self, form, what):
         self.click(self.css('button[type="submit"], input[type="submit"], button:not([type])', form), what)
