@@ -14,6 +14,10 @@ public enum Limits {
     /// 344 MB with 500,000). Each load waits for the commits in flight, moves the history
     /// tail and reads the working set: the p99 latency shows it.
     public static let heldEntriesMax = 200_000
+    /// Records a `ViewFold` (replay's checkpoints) folds between writes of what changed: each
+    /// write is one transaction, and the working set loaded after it, so a fold's memory stays
+    /// that of the working set plus this many records' changes.
+    public static let viewFoldFlushRecords = 50_000
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

@@ -7,12 +7,15 @@ public enum AsOf {
     /// The state at `instant`: the longest prefix of the log whose records were all decided at
     /// or before it. (Decision times only go forward while a node runs; if a clock was set back
     /// between two runs, the prefix still ends at the first record decided after `instant`.)
-    public static func views(_ directory: DataDirectory, at instant: Instant,
+    /// With `checkpoints`, the fold starts from the latest one whose records were all decided
+    /// by `instant` (checked against the log first) instead of the first record.
+    public static func views(_ directory: DataDirectory, at instant: Instant, checkpoints: Checkpoints? = nil,
                              progress: ((UInt64) -> Void)? = nil) throws -> Views {
         var views = Views()
+        if let entry = checkpoints?.nearest(decidedBy: instant) { views = try Checkpoints.views(entry, of: directory) }
         var changes = Changes()
-        var nextProgress = ReplayLimits.progressEveryRecords
-        try directory.decodedRecords { records in
+        var nextProgress = views.headSequence + ReplayLimits.progressEveryRecords
+        try directory.decodedRecords(from: views.headSequence + 1) { records in
             for record in records {
                 if record.decidedAt > instant { return false }
                 try Rebuild.checkLink(record, views)

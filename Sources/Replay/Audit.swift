@@ -11,11 +11,19 @@ public enum Audit {
         public var expectHead: Checkpoint?
         /// Log records per read transaction (`ReplayLimits.readWindowRecords`).
         public var readWindowRecords: Int
+        /// With `from`: the state up to it is read from the nearest checkpoint at or before it
+        /// (checked against the log), and only the records after the checkpoint are folded.
+        public var checkpoints: Checkpoints?
+        /// Asked between chunks: true stops the audit early, its report `interrupted`.
+        public var shouldStop: (@Sendable () -> Bool)?
         public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil,
-                    readWindowRecords: Int = ReplayLimits.readWindowRecords) {
+                    readWindowRecords: Int = ReplayLimits.readWindowRecords, checkpoints: Checkpoints? = nil,
+                    shouldStop: (@Sendable () -> Bool)? = nil) {
             self.from = from
             self.expectHead = expectHead
             self.readWindowRecords = readWindowRecords
+            self.checkpoints = checkpoints
+            self.shouldStop = shouldStop
         }
     }
 
@@ -30,6 +38,11 @@ public enum Audit {
         public var findings: [Finding] = []
         public var findingsTotal = 0
         public var seconds = 0.0
+        /// The checkpoint the state was read from, if any: records up to it were not folded.
+        public var startedFrom: Checkpoint?
+        /// Stopped early (`Options.shouldStop`): `head` is the last record audited, and
+        /// `--from head` resumes after it.
+        public var interrupted = false
         public var ok: Bool { findingsTotal == 0 }
         public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 
@@ -44,6 +57,8 @@ public enum Audit {
                 ("findings", .array(findings.map(\.json))),
                 ("seconds", .decimal(seconds, places: 3)),
                 ("recordsPerSecond", .decimal(recordsPerSecond, places: 0)),
+                ("startedFrom", .optional(startedFrom) { .string($0.description) }),
+                ("interrupted", .bool(interrupted)),
             ])
         }
     }
@@ -76,9 +91,21 @@ public enum Audit {
         }
         let end = WalkEnd()
         var auditor = Auditor()
-        var nextProgress = ReplayLimits.progressEveryRecords
+        if let from = options.from, let entry = options.checkpoints?.nearest(through: from.sequence) {
+            auditor = Auditor(views: try Checkpoints.views(entry, of: directory))
+            report.startedFrom = entry.head
+        }
+        let skipThrough = report.startedFrom?.sequence ?? 0
+        end.records = skipThrough
+        var nextProgress = skipThrough + ReplayLimits.progressEveryRecords
         var findings: [Finding] = []
-        try Pipeline.run(produce: { emit in try walk(directory.environment, options, end, emit) }, consume: { items in
+        try Pipeline.run(produce: { emit in
+            try walk(directory.environment, options, skipThrough: skipThrough, end, emit)
+        }, consume: { items in
+            if let shouldStop = options.shouldStop, shouldStop() {
+                report.interrupted = true
+                return false
+            }
             for item in items {
                 if !item.findings.isEmpty { findings.append(contentsOf: item.findings) }
                 if let record = item.record {
@@ -101,9 +128,16 @@ public enum Audit {
             }
             return true
         })
-        note(end.findings)
-        report.records = end.records
-        report.head = end.last
+        if report.interrupted {
+            // The walk ran ahead of the decisions: what the audit vouches for ends at the last
+            // record decided, and the chain's end-of-log checks did not run.
+            report.records = auditor.views.headSequence
+            report.head = Checkpoint(sequence: auditor.views.headSequence, hash: auditor.views.headHash)
+        } else {
+            note(end.findings)
+            report.records = end.records
+            report.head = end.last
+        }
         report.redecided = auditor.redecided
         // Stable: the chain's finding comes before the re-decision's at the same record.
         report.findings = kept.enumerated().sorted { ($0.element.sequence, $0.offset) < ($1.element.sequence, $1.offset) }
@@ -116,7 +150,9 @@ public enum Audit {
     /// The reading thread: the chain, the checkpoint, the published head, and decoding, in read
     /// transactions of `options.readWindowRecords` records each, through the last record when
     /// the audit began. SHA-256 runs here, beside the deciding thread.
-    static func walk(_ environment: Environment, _ options: Options, _ end: WalkEnd,
+    /// Records through `skipThrough` (a checkpoint's) are read for the checkpoint's and the
+    /// published head's checks only: neither decoded nor handed on.
+    static func walk(_ environment: Environment, _ options: Options, skipThrough: UInt64, _ end: WalkEnd,
                      _ emit: ([Item]) -> Bool) throws {
         var metaHead = (sequence: UInt64(0), hash: ChainHash.genesis)
         var chain = ChainCheck(after: options.from?.sequence ?? 0, hash: options.from?.hash ?? .genesis)
@@ -124,7 +160,10 @@ public enum Audit {
         var sawCheckpoint = options.from == nil
         var sawPublished = options.expectHead == nil
         var chunks = Chunks<Item>()
-        try environment.scanInWindows("log", window: options.readWindowRecords, atStart: { txn in
+        // From the first record another check needs, when a checkpoint covers the start.
+        let start = skipThrough == 0 ? nil
+            : LogKey.bytes(min(skipThrough, options.from?.sequence ?? .max, options.expectHead?.sequence ?? .max))
+        try environment.scanInWindows("log", from: start, window: options.readWindowRecords, atStart: { txn in
             metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
         }) { key, value in
             guard key.count == 8 else {
@@ -152,6 +191,11 @@ public enum Audit {
                                             "the published head says record \(sequence) hashes to \(published.hash), "
                                                 + "but it now hashes to \(stored): the history up to it was rewritten"))
                 }
+            }
+            if sequence <= skipThrough {
+                end.findings.append(contentsOf: findings)
+                end.last = Checkpoint(sequence: sequence, hash: stored)
+                return true
             }
             var record: Record?
             do {

@@ -21,6 +21,9 @@ public struct Auditor {
 
     public init() {}
 
+    /// Continues from views folded through some record (a checkpoint's).
+    public init(views: Views) { core = EngineCore(views: views) }
+
     /// Folds a record before a trusted checkpoint, unchecked: `--from` vouches for it.
     public mutating func trust(_ record: Record, findings: inout [Finding]) {
         guard following else { return }

@@ -60,6 +60,7 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
     case badArgument(String)
     case notFound(String)
     case targetExists(String)
+    case badCheckpoint(String)
 
     public var description: String {
         switch self {
@@ -69,6 +70,7 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
             "the log is broken at record \(sequence): \(why); run `replay audit` on this directory for every finding"
         case .badArgument(let why): why
         case .notFound(let why): why
+        case .badCheckpoint(let why): why
         case .targetExists(let path):
             "\(path) already holds a data directory; give --into a new or empty directory"
         }

@@ -149,8 +149,10 @@ public enum WhatIf {
 
     /// Runs the what-if. `keep`: write the scratch directory there and leave it (it must not
     /// hold data yet); otherwise one under the temporary directory is removed at the end.
+    /// With `checkpoints`, the state before the period is folded from the nearest checkpoint
+    /// (not when the scratch directory is kept: its views are written whole, from a whole fold).
     public static func run(_ directory: DataDirectory, _ options: Report.Options, changes: [Change],
-                           keep: String? = nil) throws -> Result {
+                           keep: String? = nil, checkpoints: Checkpoints? = nil) throws -> Result {
         let started = DispatchTime.now().uptimeNanoseconds
         guard options.from <= options.to else {
             throw ReplayError.badArgument("--from \(options.from) is after --to \(options.to)")
@@ -166,7 +168,8 @@ public enum WhatIf {
         var reportOptions = options
         reportOptions.observedThrough = observed
 
-        var core = EngineCore(views: try Rebuild.fold(directory, through: before))
+        var core = EngineCore(views: try Checkpoints.fold(directory, through: before,
+                                                           checkpoints: keep == nil ? checkpoints : nil))
         let folded = DispatchTime.now().uptimeNanoseconds
         for change in changes {
             guard let office = core.views.offices[change.office] else {

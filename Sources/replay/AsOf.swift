@@ -9,7 +9,9 @@ struct AsOfCommand: ParsableCommand {
         abstract: "Show a view as it stood at a past instant.",
         discussion: """
             Folds the log up to the last record decided at or before --at and shows an office's \
-            agenda for a day, or a service's capacity over a range of days, as they were then.
+            agenda for a day, or a service's capacity over a range of days, as they were then. \
+            With checkpoints (`replay checkpoint`), the fold starts from the latest one made \
+            before --at instead of the first record.
 
             Examples:
               replay as-of --data ./data --at 2008-06-01T12:00 agenda RM-Q 2008-06-03
@@ -24,6 +26,7 @@ struct AsOfCommand: ParsableCommand {
 /// The options both views take.
 struct AsOfOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @Option(help: ArgumentHelp("""
         The instant: YYYY-MM-DDTHH:MM[:SS] in Rome's wall-clock time, or with a trailing Z in UTC.
@@ -48,7 +51,8 @@ struct AsOfOptions: ParsableArguments {
         let directory = try DataDirectory(data.data)
         defer { directory.close() }
         let bar = try ProgressBar.make("as-of", total: try directory.recordCount())
-        let views = try AsOf.views(directory, at: instant, progress: bar?.report)
+        let views = try AsOf.views(directory, at: instant, checkpoints: checkpoints.store(data: data.data),
+                                     progress: bar?.report)
         bar?.finish()
         return (views, instant)
     }

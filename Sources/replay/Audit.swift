@@ -15,18 +15,28 @@ struct AuditCommand: ParsableCommand {
 
             With --from SEQ:HASH, records up to SEQ are folded to rebuild the state but neither \
             chain-checked nor re-decided (an earlier audit vouched for them); record SEQ must \
-            still hash to HASH, and everything after it is checked in full.
+            still hash to HASH, and everything after it is checked in full. With checkpoints \
+            (`replay checkpoint`), the state is read from the nearest one at or before SEQ, and \
+            only the records after it are folded. --from checkpoint trusts the latest checkpoint \
+            itself: the chain and the re-decision resume there.
+
+            Interrupted (Ctrl-C), the audit stops after the records it has decided, prints its \
+            findings so far and the --from that resumes after them.
 
             Examples:
               replay audit --data ./data
               replay audit --data ./data --expect-head 3321:3ecb69258b13…
               replay audit --data ./data --from 3000:9f2c… --json
+              replay audit --data ./data --from checkpoint
             """)
 
     @OptionGroup var options: DataOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
-    @Option(help: ArgumentHelp("Check the chain from this trusted checkpoint (a line `replay head` printed).",
-                               valueName: "seq:hash"))
+    @Option(help: ArgumentHelp("""
+        Check the chain from this trusted point (a line `replay head` printed), or `checkpoint` for \
+        the latest checkpoint.
+        """, valueName: "seq:hash"))
     var from: String?
 
     @Option(help: ArgumentHelp("A head published earlier: that record must still be in the log with that hash.",
@@ -37,7 +47,12 @@ struct AuditCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let from, Checkpoint(from) == nil { throw ValidationError("--from takes SEQ:HASH as `replay head` prints it") }
+        if let from, from != "checkpoint", Checkpoint(from) == nil {
+            throw ValidationError("--from takes SEQ:HASH as `replay head` prints it, or the word checkpoint")
+        }
+        if from == "checkpoint", checkpoints.noCheckpoints {
+            throw ValidationError("--from checkpoint needs the checkpoints that --no-checkpoints turns off")
+        }
         if let expectHead, Checkpoint(expectHead) == nil {
             throw ValidationError("--expect-head takes SEQ:HASH as `replay head` prints it")
         }
@@ -46,10 +61,21 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let directory = try DataDirectory(options.data)
         defer { directory.close() }
+        let store = checkpoints.store(data: options.data)
+        var trusted = from.flatMap(Checkpoint.init)
+        if from == "checkpoint" {
+            guard let latest = store?.list().last else {
+                throw ValidationError("--from checkpoint: no checkpoints in \(store?.path ?? ""); make them with "
+                                      + "`replay checkpoint --data \(options.data)`")
+            }
+            trusted = latest.head
+        }
         let bar = try ProgressBar.make("audit", total: try directory.recordCount())
-        let report = try Audit.run(directory, options: .init(from: from.flatMap(Checkpoint.init),
-                                                                     expectHead: expectHead.flatMap(Checkpoint.init)),
-                                          progress: bar?.report)
+        Interruption.catchInterrupt()
+        let report = try Audit.run(directory, options: .init(from: trusted, expectHead: expectHead.flatMap(Checkpoint.init),
+                                                             checkpoints: store,
+                                                             shouldStop: { Interruption.requested }),
+                                   progress: bar?.report)
         bar?.finish()
         if json {
             printJSON(report.json)
@@ -59,10 +85,15 @@ struct AuditCommand: ParsableCommand {
                 print("… and \(report.findingsTotal - report.findings.count) more findings")
             }
             let verdict = report.ok ? "ok" : "\(report.findingsTotal) findings"
-            print("\(verdict): \(report.records) records, head \(report.head); chain checked from record "
-                  + "\(report.chainCheckedFrom), \(report.redecided) commands re-decided, "
+            let start = report.startedFrom.map { " (the state read from checkpoint \($0.sequence))" } ?? ""
+            print("\(report.interrupted ? "interrupted, " : "")\(verdict): \(report.records) records, head \(report.head); "
+                  + "chain checked from record \(report.chainCheckedFrom)\(start), \(report.redecided) commands re-decided, "
                   + "in \(String(format: "%.2f", report.seconds)) s (\(Int(report.recordsPerSecond)) records/s\(peakMemory()))")
+            if report.interrupted {
+                print("resume after record \(report.head.sequence) with: replay audit --data \(options.data) --from \(report.head)")
+            }
         }
+        if report.interrupted { throw ExitCode(130) }
         if !report.ok { throw ExitCode(1) }
     }
 }

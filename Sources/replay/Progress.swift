@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Replay
 
 /// A progress bar on stderr, only when stderr is a terminal: a pipe or a log file gets the
@@ -79,4 +80,18 @@ func peakMemory() -> String {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return ", peak memory \(usage.ru_maxrss / 1024) MB"
+}
+
+/// Ctrl-C during a long run that can stop cleanly (audit): the first asks it to stop after
+/// the chunk at hand; a second ends the process at once.
+enum Interruption {
+    private static let flag = Atomic<Bool>(false)
+
+    static var requested: Bool { flag.load(ordering: .relaxed) }
+
+    static func catchInterrupt() {
+        signal(SIGINT) { _ in
+            if Interruption.flag.exchange(true, ordering: .relaxed) { _exit(130) }
+        }
+    }
 }

@@ -19,7 +19,8 @@ struct WhatIfCommand: ParsableCommand {
             made is dropped and counted. A recorded attend, no-show or pickup at an appointment \
             the what-if seats on a later day waits for that day: the applicant behaves as \
             recorded. Without --set, the run must reproduce every recorded \
-            outcome (a check of the replay itself).
+            outcome (a check of the replay itself). The state before --from is folded from the \
+            nearest checkpoint (`replay checkpoint`), if any, unless --keep is given.
 
             --set 'OFFICE SERVICE key=value ...', SERVICE or * for all of the office's services:
               capacity=+20 | capacity=-5 | capacity=30   places per slot
@@ -38,6 +39,7 @@ struct WhatIfCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: DataOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @Option(help: ArgumentHelp("The period's first day (YYYY-MM-DD).", valueName: "date"))
     var from: String
@@ -74,7 +76,8 @@ struct WhatIfCommand: ParsableCommand {
         }
         let directory = try DataDirectory(self.options.data)
         defer { directory.close() }
-        let result = try WhatIf.run(directory, options, changes: changes, keep: keep)
+        let result = try WhatIf.run(directory, options, changes: changes, keep: keep,
+                                      checkpoints: checkpoints.store(data: self.options.data))
         let paths = try result.write(to: out, changes: sets)
         print("decided again: \(result.redecided) records, \(result.sameOutcome) with the recorded outcome, "
               + "\(result.dropped) dropped, in \(String(format: "%.2f", result.seconds)) s "
