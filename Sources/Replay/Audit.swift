@@ -16,6 +16,9 @@ public enum Audit {
         public var checkpoints: Checkpoints?
         /// Asked between chunks: true stops the audit early, its report `interrupted`.
         public var shouldStop: (@Sendable () -> Bool)?
+        /// False: the chain and the re-decision on one thread, one chunk after the other (the
+        /// path the tests compare the two-thread pipeline with).
+        public var pipelined = true
         public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil,
                     readWindowRecords: Int = ReplayLimits.readWindowRecords, checkpoints: Checkpoints? = nil,
                     shouldStop: (@Sendable () -> Bool)? = nil) {
@@ -127,7 +130,7 @@ public enum Audit {
                 }
             }
             return true
-        })
+        }, pipelined: options.pipelined)
         if report.interrupted {
             // The walk ran ahead of the decisions: what the audit vouches for ends at the last
             // record decided, and the chain's end-of-log checks did not run.

@@ -10,8 +10,26 @@ import Foundation
 /// (`Environment.scanInWindows`). If the consumer stops early (returns false or throws) the
 /// producer is told to stop and is waited for, so its transaction is closed before this returns.
 enum Pipeline {
+    /// `pipelined: false` runs both stages on the calling thread, one chunk after the other:
+    /// the single-thread path the tests hold the pipeline's findings to.
     static func run<Item>(produce: @escaping @Sendable (_ emit: ([Item]) -> Bool) throws -> Void,
-                          consume: ([Item]) throws -> Bool) throws {
+                          consume: ([Item]) throws -> Bool, pipelined: Bool = true) throws {
+        if !pipelined {
+            var failure: Error?
+            var stopped = false
+            try produce { chunk in
+                guard !stopped else { return false }
+                do {
+                    stopped = try !consume(chunk)
+                } catch {
+                    failure = error
+                    stopped = true
+                }
+                return !stopped
+            }
+            if let failure { throw failure }
+            return
+        }
         let handoff = Handoff<Item>(chunksMax: ReplayLimits.pipelineChunksMax)
         let producer = Thread {
             do {

@@ -248,10 +248,21 @@ func logValue(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ sequence: UInt64) -> [UInt
     getValue(txn, dbi, LogKey.bytes(sequence)) ?? []
 }
 
-func audit(_ directory: String, _ options: Audit.Options = Audit.Options()) throws -> Audit.Report {
+/// The audit through its two-thread pipeline, held to the single-thread path: both must
+/// report the same findings, in the same order, with the same words.
+func audit(_ directory: String, _ options: Audit.Options = Audit.Options(),
+           sourceLocation: SourceLocation = #_sourceLocation) throws -> Audit.Report {
     let data = try DataDirectory(directory)
     defer { data.close() }
-    return try Audit.run(data, options: options)
+    let pipelined = try Audit.run(data, options: options)
+    var single = options
+    single.pipelined = false
+    let sequential = try Audit.run(data, options: single)
+    #expect(pipelined.findings == sequential.findings, "the pipeline and the single thread disagree",
+            sourceLocation: sourceLocation)
+    #expect(pipelined.findingsTotal == sequential.findingsTotal && pipelined.head == sequential.head
+                && pipelined.redecided == sequential.redecided, sourceLocation: sourceLocation)
+    return pipelined
 }
 
 func head(_ directory: String) throws -> Checkpoint {
