@@ -25,23 +25,32 @@ extension Environment {
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: source.directory + "/data.mdb")[.size] as? Int) ?? 0
         let target = try Environment(directory: directory, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 2))
         defer { target.close() }
-        // The log in steps of a transaction each, so no single transaction holds gigabytes dirty.
-        let recordsPerTransaction: UInt64 = 100_000
-        var next: UInt64 = 1
-        while next <= views.headSequence {
-            let last = min(views.headSequence, next + recordsPerTransaction - 1)
-            try source.read { txn in
-                try target.writeTransaction { writeTxn in
-                    try txn.scan("log", from: LogKey.bytes(next)) { key, value in
-                        guard try LogKey.sequence(key) <= last else { return false }
-                        try target.put(writeTxn, "log", key, value, flags: UInt32(MDB_APPEND))
-                        return true
-                    }
-                }
-            }
-            next = last + 1
-        }
+        try target.copyLog(from: source, through: views.headSequence)
         guard writingViews else { return }
         try target.writeTransaction { txn in try target.writeWholeViews(views, txn) }
+    }
+
+    /// Appends records 1...`last` of `source`'s log to this environment's empty log, in steps
+    /// of a transaction each, so no single transaction holds gigabytes dirty.
+    public func copyLog(from source: Environment, through last: UInt64) throws {
+        let recordsPerTransaction: UInt64 = 100_000
+        var next: UInt64 = 1
+        while next <= last {
+            let end = min(last, next + recordsPerTransaction - 1)
+            do {
+                try source.read { txn in
+                    try writeTransaction { writeTxn in
+                        try txn.scan("log", from: LogKey.bytes(next)) { key, value in
+                            guard try LogKey.sequence(key) <= end else { return false }
+                            try put(writeTxn, "log", key, value, flags: UInt32(MDB_APPEND))
+                            return true
+                        }
+                    }
+                }
+                next = end + 1
+            } catch let error as LMDBError where error.isMapFull {
+                grow()
+            }
+        }
     }
 }

@@ -17,13 +17,17 @@ public struct ViewFold {
     private let log: Environment
     public private(set) var core: EngineCore
     private var foldedSinceFlush = 0
+    /// Records between two writes (`Limits.viewFoldFlushRecords`; tests make it small).
+    public let flushRecords: Int
     /// The latest decision time among the records folded into `target`, this fold's and before.
     public private(set) var latestDecision: Instant
 
     /// Continues from what `target` holds (nothing, or the views at some record of `log`).
-    public init(target: Environment, log: Environment) throws {
+    public init(target: Environment, log: Environment, flushRecords: Int = Limits.viewFoldFlushRecords) throws {
+        precondition(flushRecords > 0, "a fold writes after at least one record")
         self.target = target
         self.log = log
+        self.flushRecords = flushRecords
         let head = try target.head()
         latestDecision = try target.read { txn in try ViewFold.latestDecision(txn) }
         core = EngineCore()
@@ -35,7 +39,7 @@ public struct ViewFold {
         core.fold(record)
         if record.decidedAt > latestDecision { latestDecision = record.decidedAt }
         foldedSinceFlush += 1
-        if foldedSinceFlush >= Limits.viewFoldFlushRecords || core.views.heldEntries > Limits.heldEntriesMax {
+        if foldedSinceFlush >= flushRecords || core.views.heldEntries > Limits.heldEntriesMax {
             try flush()
         }
     }

@@ -52,33 +52,60 @@ public enum Rebuild {
         }
     }
 
-    /// Folds the whole log and compares. With `into`, also writes the log and the rebuilt views
-    /// as a new data directory there.
+    /// Folds the whole log into a scratch directory (`into`, or one under the temporary
+    /// directory, removed at the end) through a `ViewFold`, whose memory is the working set's,
+    /// not the history's, and compares its view databases with the stored ones. With `into`,
+    /// the log is copied there too: a data directory a node opens like any other.
+    /// `foldFlushRecords`: records between the fold's writes (`Limits.viewFoldFlushRecords`).
     public static func run(_ directory: DataDirectory, into: String? = nil,
+                           foldFlushRecords: Int = Limits.viewFoldFlushRecords,
                            progress: ((UInt64) -> Void)? = nil) throws -> Report {
         var report = Report()
+        if let into, FileManager.default.fileExists(atPath: into + "/data.mdb") { throw ReplayError.targetExists(into) }
+        let scratch = into ?? (NSTemporaryDirectory() + "agenda-rebuild-\(getpid())-\(UUID().uuidString.prefix(8))")
+        if into == nil { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { if into == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        let target = try Environment(directory: scratch)
+        defer { target.close() }
         let foldStarted = DispatchTime.now().uptimeNanoseconds
-        var views = try fold(directory, progress: progress)
+        var fold = try ViewFold(target: target, log: directory.environment, flushRecords: foldFlushRecords)
+        var nextProgress = ReplayLimits.progressEveryRecords
+        var failure: Error?
+        try directory.decodedRecords { records in
+            do {
+                for record in records {
+                    try checkLink(record, fold.core.views)
+                    try fold.fold(record)
+                }
+            } catch {
+                failure = error
+                return false
+            }
+            if let progress, fold.core.views.headSequence >= nextProgress {
+                progress(fold.core.views.headSequence)
+                nextProgress = fold.core.views.headSequence + ReplayLimits.progressEveryRecords
+            }
+            return true
+        }
+        if let failure { throw failure }
         report.foldSeconds = Double(DispatchTime.now().uptimeNanoseconds - foldStarted) / 1e9
-        report.records = views.headSequence
         let compareStarted = DispatchTime.now().uptimeNanoseconds
         try directory.environment.read { txn in
             // A node may have appended since the fold's snapshot: catch up in this one, so the
             // comparison sees the log and the stored views of the same commit.
-            var changes = Changes()
-            try txn.records(from: views.headSequence + 1) { record in
-                try checkLink(record, views)
-                views.apply(record, changes: &changes)
-                changes.removeAll()
+            try txn.records(from: fold.core.views.headSequence + 1) { record in
+                try checkLink(record, fold.core.views)
+                try fold.fold(record)
                 return true
             }
-            report.records = views.headSequence
-            report.databases = try compare(views, txn)
+            try fold.flush()
+            report.records = fold.core.views.headSequence
+            report.databases = try target.read { rebuilt in try compare(stored: txn, rebuilt: rebuilt) }
         }
         report.compareSeconds = Double(DispatchTime.now().uptimeNanoseconds - compareStarted) / 1e9
-        report.head = Checkpoint(sequence: views.headSequence, hash: views.headHash)
+        report.head = Checkpoint(sequence: fold.core.views.headSequence, hash: fold.core.views.headHash)
         if let into {
-            try Environment.writeRebuilt(views, log: directory.environment, into: into)
+            try target.copyLog(from: directory.environment, through: report.head.sequence)
             report.into = into
         }
         return report
@@ -116,34 +143,42 @@ public enum Rebuild {
         }
     }
 
-    /// Every stored view database against the fold.
-    static func compare(_ views: Views, _ txn: ReadTransaction) throws -> [DatabaseComparison] {
-        var value = ByteWriter(capacity: 512)
-        // The history tail's entries are the fold's `history` entries the writer has not moved
+    /// Every stored view database against the rebuilt one, entry by entry: each stored key
+    /// looked up in the rebuilt database, and the rebuilt entries no stored key met counted.
+    static func compare(stored: ReadTransaction, rebuilt: ReadTransaction) throws -> [DatabaseComparison] {
+        var historyKey = ByteWriter(capacity: 96)
+        // The history tail's entries are the rebuilt `history` entries the writer has not moved
         // yet: they count as met there.
         var metInTail = 0
         let order = [ViewDatabase.historyTail] + ViewDatabase.allCases.filter { $0 != .historyTail }
         let comparisons = try order.map { database in
             var comparison = DatabaseComparison(database: database)
-            comparison.rebuilt = ViewCodec.entryCount(database, in: views)
-            // Each stored key stands for at most one folded entry (keys are canonical), so the
-            // fold's entries not met in the scan are the ones missing on disk.
+            let rebuiltName = database == .historyTail ? ViewDatabase.history.rawValue : database.rawValue
+            comparison.rebuilt = try rebuilt.count(rebuiltName)
             var metInFold = 0
-            try txn.scan(database.rawValue) { key, stored in
+            try stored.scan(database.rawValue) { key, value in
                 comparison.stored += 1
-                let found = ViewCodec.value(database, key: key, in: views, into: &value)
-                if found { metInFold += 1 }
-                if !found || !value.bytes.elementsEqual(stored) {
+                var found: UnsafeRawBufferPointer?
+                if database == .historyTail {
+                    let (pratica, sequence) = try ViewCodec.decodeTailKey(key)
+                    historyKey.bytes.removeAll(keepingCapacity: true)
+                    ViewCodec.encodeHistoryKey(pratica, sequence, &historyKey)
+                    found = try historyKey.bytes.withUnsafeBytes { try rebuilt.get(rebuiltName, $0) }
+                } else {
+                    found = try rebuilt.get(rebuiltName, key)
+                }
+                if found != nil { metInFold += 1 }
+                if found.map({ !$0.elementsEqual(value) }) ?? true {
                     comparison.differing += 1
                     if comparison.examples.count < ReplayLimits.differencesShownMax {
                         comparison.examples.append(
-                            (found ? "stored value differs at key " : "stored key the fold lacks: ") + describe(key))
+                            (found != nil ? "stored value differs at key " : "stored key the fold lacks: ") + describe(key))
                     }
                 }
                 return true
             }
-            // A tail entry stands for one of the fold's `history` entries: the fold holds as many
-            // tail entries as it meets, and as many `history` entries as the tail did not hold.
+            // A tail entry stands for one of the rebuilt `history` entries: the fold holds as
+            // many tail entries as it meets, and as many `history` entries as the tail did not hold.
             if database == .historyTail {
                 metInTail = metInFold
                 comparison.rebuilt = metInFold
