@@ -39,10 +39,21 @@ public struct ViewFold {
         core.fold(record)
         if record.decidedAt > latestDecision { latestDecision = record.decidedAt }
         foldedSinceFlush += 1
-        if foldedSinceFlush >= flushRecords || core.views.heldEntries > Limits.heldEntriesMax {
-            try flush()
-        }
+        if isDue { try flush() }
     }
+
+    /// Decides the next command through the engine's one path (`EngineCore.decide`) and folds
+    /// it: what-if deciding a period again. The caller appends the sealed bytes
+    /// (`core.sealed`) to `target`'s log before the next `flush`.
+    public mutating func decide(_ command: Command, actor: Actor, requestID: String, now: Instant) -> Record {
+        let record = core.decide(command, actor: actor, requestID: requestID, now: now)
+        if now > latestDecision { latestDecision = now }
+        foldedSinceFlush += 1
+        return record
+    }
+
+    /// Whether `decide`'s caller should flush now.
+    public var isDue: Bool { foldedSinceFlush >= flushRecords || core.views.heldEntries > Limits.heldEntriesMax }
 
     /// Writes what changed since the last flush, with the head, and loads the working set anew.
     public mutating func flush() throws {

@@ -51,6 +51,9 @@ public struct ReadThrough<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         set {
             guard let newValue else {
+                // `views.pratiche[id]?.live[service] = nil` for an id nobody holds writes the
+                // absent value back (a replayed record naming an unknown pratica): nothing to forget.
+                if memory[key] == nil, self[key] == nil { return }
                 precondition(fetch == nil, "the views never forget an entry their source holds")
                 memory[key] = nil
                 return

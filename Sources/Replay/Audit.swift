@@ -19,6 +19,9 @@ public enum Audit {
         /// False: the chain and the re-decision on one thread, one chunk after the other (the
         /// path the tests compare the two-thread pipeline with).
         public var pipelined = true
+        /// Records between two writes of the re-decision's state to its scratch directory
+        /// (`Limits.viewFoldFlushRecords`; tests make it small).
+        public var foldFlushRecords = Limits.viewFoldFlushRecords
         public init(from: Checkpoint? = nil, expectHead: Checkpoint? = nil,
                     readWindowRecords: Int = ReplayLimits.readWindowRecords, checkpoints: Checkpoints? = nil,
                     shouldStop: (@Sendable () -> Bool)? = nil) {
@@ -93,12 +96,27 @@ public enum Audit {
             for finding in new where kept.count < ReplayLimits.findingsKeptMax { kept.append(finding) }
         }
         let end = WalkEnd()
-        var auditor = Auditor()
+        // The state the records are re-decided against lives in a scratch directory, its
+        // working set in memory: a copy of the checkpoint the audit starts from, or empty.
+        let scratch = NSTemporaryDirectory() + "agenda-audit-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.removeItem(atPath: scratch)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         if let from = options.from, let entry = options.checkpoints?.nearest(through: from.sequence) {
-            auditor = Auditor(views: try Checkpoints.views(entry, of: directory))
+            try Checkpoints.check(entry, against: directory)
+            let checkpoint = try Environment(directory: entry.path, readOnly: true)
+            defer { checkpoint.close() }
+            try ViewFold.copy(checkpoint, to: scratch)
             report.startedFrom = entry.head
         }
+        let target = try Environment(directory: scratch)
+        defer { target.close() }
+        var auditor = Auditor(fold: try ViewFold(target: target, log: directory.environment,
+                                                 flushRecords: options.foldFlushRecords))
         let skipThrough = report.startedFrom?.sequence ?? 0
+        guard auditor.views.headSequence == skipThrough else {
+            throw ReplayError.badCheckpoint("the checkpoint at record \(skipThrough) holds the views of record "
+                                            + "\(auditor.views.headSequence); remove it and run `replay checkpoint` again")
+        }
         end.records = skipThrough
         var nextProgress = skipThrough + ReplayLimits.progressEveryRecords
         var findings: [Finding] = []
@@ -113,9 +131,9 @@ public enum Audit {
                 if !item.findings.isEmpty { findings.append(contentsOf: item.findings) }
                 if let record = item.record {
                     if item.trusted {
-                        auditor.trust(record, findings: &findings)
+                        try auditor.trust(record, findings: &findings)
                     } else {
-                        auditor.audit(record, shapeChecked: true, findings: &findings)
+                        try auditor.audit(record, shapeChecked: true, findings: &findings)
                     }
                 } else {
                     auditor.lose(item.sequence, findings: &findings)

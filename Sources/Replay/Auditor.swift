@@ -7,10 +7,13 @@ import Projections
 /// decision (`EngineCore.outcome`) with the record's own decision time, actor and
 /// sequence-derived ids. Then it checks the recorded outcome's invariants and folds the
 /// recorded outcome through the engine's fold, so the next record is judged against the state
-/// the node really had. Pure: no LMDB, no clock.
+/// the node really had. No clock; LMDB only through a `ViewFold`, if given one: then the state
+/// is the working set, written to its scratch directory and read back every so many records,
+/// so an audit's memory is the working set's, not the history's.
 public struct Auditor {
     private var core = EngineCore()
-    public var views: Views { core.views }
+    private var viewFold: ViewFold?
+    public var views: Views { viewFold?.core.views ?? core.views }
     /// Records folded since `changes` was last emptied: nothing reads it, so it is emptied
     /// now and then rather than after every record.
     private var foldedSinceClearing = 0
@@ -24,19 +27,22 @@ public struct Auditor {
     /// Continues from views folded through some record (a checkpoint's).
     public init(views: Views) { core = EngineCore(views: views) }
 
+    /// Folds through `fold`, continuing from what its directory holds.
+    public init(fold: ViewFold) { viewFold = fold }
+
     /// Folds a record before a trusted checkpoint, unchecked: `--from` vouches for it.
-    public mutating func trust(_ record: Record, findings: inout [Finding]) {
+    public mutating func trust(_ record: Record, findings: inout [Finding]) throws {
         guard following else { return }
         guard record.sequence == views.headSequence + 1 else {
             stop(at: record.sequence, "record \(views.headSequence + 1) is missing before the checkpoint", &findings)
             return
         }
-        fold(record)
+        try fold(record)
     }
 
     /// Re-decides `record`, checks its outcome's invariants, and folds it. `shapeChecked`: the
     /// caller has already run `CommandCheck` on it (on another thread) and reported what it found.
-    public mutating func audit(_ record: Record, shapeChecked: Bool = false, findings: inout [Finding]) {
+    public mutating func audit(_ record: Record, shapeChecked: Bool = false, findings: inout [Finding]) throws {
         guard following else { return }
         guard record.sequence == views.headSequence + 1 else {
             stop(at: record.sequence, "record \(views.headSequence + 1) is missing, so the state before this one is unknown",
@@ -51,7 +57,8 @@ public struct Auditor {
                                     "request id \"\(record.requestID)\" of \(record.actor.operator) was first carried by "
                                         + "record \(first); a repeat is answered from that record and appends nothing"))
         }
-        let expected = core.outcome(of: record.command, actor: record.actor, now: record.decidedAt)
+        let expected = viewFold?.core.outcome(of: record.command, actor: record.actor, now: record.decidedAt)
+            ?? core.outcome(of: record.command, actor: record.actor, now: record.decidedAt)
         redecided += 1
         if expected != record.outcome {
             findings.append(Finding(record.sequence, .outcomeDiffers, Auditor.difference(record.outcome, expected)))
@@ -65,7 +72,7 @@ public struct Auditor {
                 return
             }
         }
-        fold(record)
+        try fold(record)
     }
 
     /// A record that did not decode: nothing after it can be re-decided.
@@ -89,10 +96,14 @@ public struct Auditor {
                                 "\(why); later records are checked for the chain only"))
     }
 
-    private mutating func fold(_ record: Record) {
+    private mutating func fold(_ record: Record) throws {
         // Chain findings are reported by the chain check; the fold only needs the state to follow.
         var linked = record
         linked.previousHash = views.headHash
+        if viewFold != nil {
+            try viewFold!.fold(linked)
+            return
+        }
         core.fold(linked)
         foldedSinceClearing += 1
         if foldedSinceClearing == ReplayLimits.pipelineChunkRecords {

@@ -173,26 +173,4 @@ public struct Checkpoints: Sendable {
 
     /// A checkpoint's directory name: its sequence, zero-padded so names sort as numbers.
     static func name(_ sequence: UInt64) -> String { String(sequence).leftPadded(20) }
-
-    /// The views at record `last` (the log's head if later): from the nearest checkpoint through
-    /// it, or from the first record without one. What `whatif` and `audit --from` start from.
-    public static func fold(_ directory: DataDirectory, through last: UInt64, checkpoints: Checkpoints?,
-                            progress: ((UInt64) -> Void)? = nil) throws -> Views {
-        guard let entry = checkpoints?.nearest(through: last) else {
-            return try Rebuild.fold(directory, through: last, progress: progress)
-        }
-        var views = try Checkpoints.views(entry, of: directory)
-        guard last > entry.head.sequence else { return views }
-        var changes = Changes()
-        try directory.decodedRecords(from: entry.head.sequence + 1, through: last) { records in
-            for record in records {
-                try Rebuild.checkLink(record, views)
-                views.apply(record, changes: &changes)
-            }
-            changes.removeAll()
-            progress?(views.headSequence)
-            return true
-        }
-        return views
-    }
 }

@@ -149,10 +149,10 @@ public enum WhatIf {
 
     /// Runs the what-if. `keep`: write the scratch directory there and leave it (it must not
     /// hold data yet); otherwise one under the temporary directory is removed at the end.
-    /// With `checkpoints`, the state before the period is folded from the nearest checkpoint
-    /// (not when the scratch directory is kept: its views are written whole, from a whole fold).
+    /// With `checkpoints`, the state before the period is folded from the nearest checkpoint.
     public static func run(_ directory: DataDirectory, _ options: Report.Options, changes: [Change],
-                           keep: String? = nil, checkpoints: Checkpoints? = nil) throws -> Result {
+                           keep: String? = nil, checkpoints: Checkpoints? = nil,
+                           foldFlushRecords: Int = Limits.viewFoldFlushRecords) throws -> Result {
         let started = DispatchTime.now().uptimeNanoseconds
         guard options.from <= options.to else {
             throw ReplayError.badArgument("--from \(options.from) is after --to \(options.to)")
@@ -168,27 +168,52 @@ public enum WhatIf {
         var reportOptions = options
         reportOptions.observedThrough = observed
 
-        var core = EngineCore(views: try Checkpoints.fold(directory, through: before,
-                                                           checkpoints: keep == nil ? checkpoints : nil))
-        let folded = DispatchTime.now().uptimeNanoseconds
-        for change in changes {
-            guard let office = core.views.offices[change.office] else {
-                throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
-                                              + "offices then: "
-                                              + (core.views.offices.isEmpty ? "none"
-                                                 : core.views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
-            }
-            _ = try change.applied(to: office.configuration)
-        }
+        // The scratch directory: a copy of the nearest checkpoint's views (or none), then the
+        // log up to the period, folded on into its views through a ViewFold, whose memory is the
+        // working set's; the period's records are decided on through the same fold.
         let scratch = keep ?? (NSTemporaryDirectory() + "agenda-whatif-\(getpid())-\(UUID().uuidString.prefix(8))")
+        if let keep, FileManager.default.fileExists(atPath: keep + "/data.mdb") { throw ReplayError.targetExists(keep) }
         if keep == nil { try? FileManager.default.removeItem(atPath: scratch) }
-        defer { if keep == nil { try? FileManager.default.removeItem(atPath: scratch) } }
-        // Only the log: the views of the state before would be replaced at the end anyway (and
-        // are not written at all when the directory is not kept: the report reads the log).
-        try Environment.writeRebuilt(core.views, log: environment, into: scratch, writingViews: false)
+        var complete = false
+        defer { if keep == nil || !complete { try? FileManager.default.removeItem(atPath: scratch) } }
+        if let entry = checkpoints?.nearest(through: before) {
+            try Checkpoints.check(entry, against: directory)
+            let checkpoint = try Environment(directory: entry.path, readOnly: true)
+            defer { checkpoint.close() }
+            try ViewFold.copy(checkpoint, to: scratch)
+        }
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as? Int) ?? 0
         let target = try Environment(directory: scratch, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 3))
         defer { target.close() }
+        try target.copyLog(from: environment, through: before)
+        var fold = try ViewFold(target: target, log: target, flushRecords: foldFlushRecords)
+        if before > fold.core.views.headSequence {
+            var failure: Error?
+            try directory.decodedRecords(from: fold.core.views.headSequence + 1, through: before) { records in
+                do {
+                    for record in records {
+                        try Rebuild.checkLink(record, fold.core.views)
+                        try fold.fold(record)
+                    }
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
+            if let failure { throw failure }
+        }
+        try fold.flush()
+        let folded = DispatchTime.now().uptimeNanoseconds
+        for change in changes {
+            guard let office = fold.core.views.offices[change.office] else {
+                throw ReplayError.badArgument("office \(change.office) is not configured before \(options.from); "
+                                              + "offices then: "
+                                              + (fold.core.views.offices.isEmpty ? "none"
+                                                 : fold.core.views.offices.keys.map(\.rawValue).sorted().joined(separator: " ")))
+            }
+            _ = try change.applied(to: office.configuration)
+        }
 
         var pending: [UInt8] = []
         var spans: [(sequence: UInt64, start: Int, end: Int)] = []
@@ -197,9 +222,9 @@ public enum WhatIf {
 
         /// The engine's one step; its sealed bytes go to the scratch log.
         func append(_ command: Command, actor: Actor, requestID: String, at now: Instant) -> Record {
-            let record = core.decide(command, actor: actor, requestID: requestID, now: now)
-            spans.append((record.sequence, pending.count, pending.count + core.sealed.bytes.count))
-            pending.append(contentsOf: core.sealed.bytes)
+            let record = fold.decide(command, actor: actor, requestID: requestID, now: now)
+            spans.append((record.sequence, pending.count, pending.count + fold.core.sealed.bytes.count))
+            pending.append(contentsOf: fold.core.sealed.bytes)
             return record
         }
         func flush() throws {
@@ -207,7 +232,8 @@ public enum WhatIf {
             try target.appendLog(pending, spans: spans)
             pending.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)
-            core.discardChanges()
+            // After the log: the fold's reload reads the record its views stop at.
+            try fold.flush()
         }
 
         // The change, as the period's first records.
@@ -216,10 +242,10 @@ public enum WhatIf {
         for change in changes { changedOffices[change.office, default: []].append(change) }
         var displaced = 0
         for office in changedOffices.keys.sorted() {
-            guard var configuration = core.views.offices[office]?.configuration else { continue }
+            guard var configuration = fold.core.views.offices[office]?.configuration else { continue }
             for change in changedOffices[office] ?? [] { configuration = try change.applied(to: configuration) }
             // The office first moves what the new calendar cannot hold, as it would have to.
-            while let move = try displacement(office, for: configuration, core.views, at: start) {
+            while let move = try displacement(office, for: configuration, fold.core.views, at: start) {
                 let record = append(.deferAppointment(move.appointment, to: .day(move.day, at: move.time),
                                                       reason: "whatif: the changed calendar has no place for it"),
                                     actor: actor, requestID: "", at: start)
@@ -266,14 +292,14 @@ public enum WhatIf {
                 differences.append((recorded.sequence, recorded.command.name, RecordText.outcome(recorded.outcome),
                                     RecordText.outcome(decided.outcome)))
             }
-            if spans.count >= recordsPerTransaction { try flush() }
+            if spans.count >= recordsPerTransaction || fold.isDue { try flush() }
         }
         /// Decides the held marks due by `time`, in the order they fall due; one whose
         /// appointment has moved on again waits for its new day.
         func release(through time: Instant) throws {
             while let first = held.min, first.due <= time {
                 held.removeMin()
-                if let due = markDue(first.command, first.recorded, core.views, today: RomeTime.day(of: first.due)) {
+                if let due = markDue(first.command, first.recorded, fold.core.views, today: RomeTime.day(of: first.due)) {
                     held.insert(HeldMark(due: due, order: first.order, command: first.command, recorded: first.recorded))
                 } else {
                     try decideAgain(first.command, first.recorded, at: max(first.due, clock))
@@ -292,7 +318,7 @@ public enum WhatIf {
                         for change in edits { configuration = try change.applied(to: configuration) }
                         command = .configureOffice(configuration)
                     }
-                    if let due = markDue(command, recorded, core.views, today: RomeTime.day(of: recorded.decidedAt)) {
+                    if let due = markDue(command, recorded, fold.core.views, today: RomeTime.day(of: recorded.decidedAt)) {
                         held.insert(HeldMark(due: due, order: recorded.sequence, command: command, recorded: recorded))
                         continue
                     }
@@ -306,9 +332,9 @@ public enum WhatIf {
         try release(through: Instant(romeDay: observed.adding(days: 1), time: .midnight))
         let stillHeld = held.count
         try flush()
-        // A kept directory is a whole data directory (audit, rebuild and a node open it); the
-        // report reads only the log, so a scratch one to be removed skips writing the views.
-        if keep != nil { try target.replaceViews(core.views) }
+        // The fold has written the views beside the log: a kept directory is a whole data
+        // directory (audit, rebuild and a node open it).
+        complete = true
         target.close()
 
         let decided = DispatchTime.now().uptimeNanoseconds

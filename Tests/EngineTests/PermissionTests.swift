@@ -214,7 +214,7 @@ struct PermissionTests {
         let world = try Self.world()
         var auditor = Auditor()
         var findings: [Finding] = []
-        for record in world.given.records { auditor.audit(record, findings: &findings) }
+        for record in world.given.records { try auditor.audit(record, findings: &findings) }
         #expect(findings.isEmpty, "\(findings)")
         // caf.b "cancelled" caf.a's appointment: the engine would have refused it.
         guard let appointment = world.given.views.appointments[world.a] else { throw GivenUnexpected(what: "no a") }
@@ -225,7 +225,7 @@ struct PermissionTests {
                                                       service: appointment.service, pratica: appointment.pratica,
                                                       day: appointment.day, time: appointment.time, reason: "forged")]),
             previousHash: world.given.views.headHash, hash: world.given.views.headHash)
-        auditor.audit(forged, findings: &findings)
+        try auditor.audit(forged, findings: &findings)
         #expect(findings.map(\.kind) == [.outcomeDiffers])
         #expect(findings.first?.detail.contains("not-permitted") == true, "\(findings)")
     }

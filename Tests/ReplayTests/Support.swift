@@ -248,8 +248,9 @@ func logValue(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ sequence: UInt64) -> [UInt
     getValue(txn, dbi, LogKey.bytes(sequence)) ?? []
 }
 
-/// The audit through its two-thread pipeline, held to the single-thread path: both must
-/// report the same findings, in the same order, with the same words.
+/// The audit through its two-thread pipeline, held to the single-thread path whose state is
+/// written and read back every few records: both must report the same findings, in the same
+/// order, with the same words.
 func audit(_ directory: String, _ options: Audit.Options = Audit.Options(),
            sourceLocation: SourceLocation = #_sourceLocation) throws -> Audit.Report {
     let data = try DataDirectory(directory)
@@ -257,6 +258,8 @@ func audit(_ directory: String, _ options: Audit.Options = Audit.Options(),
     let pipelined = try Audit.run(data, options: options)
     var single = options
     single.pipelined = false
+    // And its state written out and read back as a working set every few records.
+    single.foldFlushRecords = 11
     let sequential = try Audit.run(data, options: single)
     #expect(pipelined.findings == sequential.findings, "the pipeline and the single thread disagree",
             sourceLocation: sourceLocation)
