@@ -106,6 +106,34 @@ enum ReplayBench {
         return written
     }
 
+    /// The largest RssAnon (/proc/self/status) seen by a thread sampling it every 50 ms: the
+    /// process's own memory, without the pages of the memory-mapped log that peak RSS counts.
+    final class AnonymousPeak: @unchecked Sendable {
+        private let lock = NSLock()
+        private var peakKilobytes = 0
+        init() {
+            let thread = Thread { [self] in
+                while true {
+                    sample()
+                    usleep(50_000)
+                }
+            }
+            thread.stackSize = 1 << 16
+            thread.start()
+        }
+        func sample() {
+            guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+                  let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return }
+            lock.withLock { peakKilobytes = max(peakKilobytes, kilobytes) }
+        }
+        var megabytes: Double {
+            sample()
+            return lock.withLock { Double(peakKilobytes) / 1024 }
+        }
+    }
+    nonisolated(unsafe) static var anonymousPeak: AnonymousPeak?
+
     static func peakMemoryMegabytes() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -114,6 +142,7 @@ enum ReplayBench {
 
     /// One measurement, in this process (called in a child: AGENDA_BENCH_ONLY=replay-<what>).
     static func measure(_ what: String) throws {
+        anonymousPeak = AnonymousPeak()
         let data = try DataDirectory(directory)
         defer { data.close() }
         let records = try data.recordCount()
@@ -145,7 +174,7 @@ enum ReplayBench {
             report("scan + SHA-256 chain check", records, elapsed)
         case "replay-fold":
             let elapsed = try seconds { _ = try Rebuild.fold(data) }
-            report("rebuild (read, decode, fold)", records, elapsed)
+            report("fold, the whole history in memory (Rebuild.fold)", records, elapsed)
         case "replay-rebuild":
             var result: Rebuild.Report?
             let elapsed = try seconds { result = try Rebuild.run(data) }
@@ -159,6 +188,32 @@ enum ReplayBench {
             guard let result else { preconditionFailure("audit returned") }
             precondition(result.ok, "the audit found \(result.findingsTotal) findings: \(result.findings.prefix(3))")
             report("audit (chain + re-decision + invariants)", records, elapsed)
+        case "replay-checkpoint":
+            // Every million records, into a directory of the benchmark's own (made anew each run).
+            let store = Checkpoints(directory + "-checkpoints")
+            try? FileManager.default.removeItem(atPath: store.path)
+            var made: Checkpoints.Made?
+            let elapsed = try seconds { made = try store.make(data, every: 1_000_000) }
+            report("checkpoint every 1,000,000 records (\(made?.made.count ?? 0) made)", records, elapsed)
+        case "replay-asof-first", "replay-asof-checkpoint":
+            // An instant late in the history: an hour before the last record's decision.
+            let last = try data.environment.read { txn -> Instant in
+                guard let entry = try txn.last("log") else { preconditionFailure("the benchmark's log is empty") }
+                return try RecordCodec.decode(sequence: try entry.key.withUnsafeBytes { try LogKey.sequence($0) },
+                                              value: entry.value).decidedAt
+            }
+            let instant = Instant(millisecondsSinceEpoch: last.millisecondsSinceEpoch - 3_600_000)
+            let checkpoints = what == "replay-asof-checkpoint" ? Checkpoints(directory + "-checkpoints") : nil
+            var folded: UInt64 = 0
+            let elapsed = try seconds {
+                let views = try AsOf.views(data, at: instant, checkpoints: checkpoints)
+                folded = views.headSequence
+                _ = try AsOf.capacity(views, office: offices[0].office, service: "fotosegnalamento",
+                                      from: RomeTime.day(of: instant), to: RomeTime.day(of: instant).adding(days: 6))
+            }
+            let start = checkpoints?.nearest(decidedBy: instant)?.head.sequence ?? 0
+            report("as-of late in the history, " + (checkpoints == nil ? "from the first record" : "from checkpoint \(start)"),
+                   folded, elapsed)
         case "replay-report":
             // The whole log as one period: every record read, every figure computed.
             let (first, last) = try periodOfLog(data)
@@ -217,7 +272,8 @@ enum ReplayBench {
         let cpu = cpuSeconds()
         print("  \(what.padding(toLength: 44, withPad: " ", startingAt: 0)) \(grouped(Double(records))) records in "
               + "\(String(format: "%.2f", elapsed)) s: \(grouped(Double(records) / elapsed)) records/s "
-              + "(CPU \(String(format: "%.2f", cpu)) s on both cores), peak memory \(grouped(peakMemoryMegabytes())) MB")
+              + "(CPU \(String(format: "%.2f", cpu)) s on both cores), peak memory \(grouped(peakMemoryMegabytes())) MB, "
+              + "peak RssAnon \(grouped(anonymousPeak?.megabytes ?? 0)) MB")
     }
 
     /// Generates (or reuses) the log, then measures each step in a child process.
@@ -227,11 +283,13 @@ enum ReplayBench {
         try generate()
         fflush(nil)  // the children print on the same stdout: ours first
         // report and whatif are measured over a simulated history instead (AnalystsBench.swift).
-        for what in ["replay-scan", "replay-hash", "replay-fold", "replay-rebuild", "replay-audit"]
+        for what in ["replay-scan", "replay-hash", "replay-fold", "replay-rebuild", "replay-audit", "replay-checkpoint",
+                     "replay-asof-first", "replay-asof-checkpoint"]
         where only.map({ $0 == what }) ?? true {
             try child(what, [:])
         }
-        print("  targets: rebuild ≥ 3,000,000 records/s, audit ≥ 1,000,000 records/s")
+        print("  targets: rebuild ≥ 3,000,000 records/s, audit ≥ 1,000,000 records/s, RssAnon under 1 GB, "
+              + "as-of under 1 s anywhere")
     }
 
     /// Runs one measurement in a fresh process of this program, so its peak memory is its own.

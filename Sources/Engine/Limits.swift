@@ -17,7 +17,12 @@ public enum Limits {
     /// Records a `ViewFold` (replay's checkpoints) folds between writes of what changed: each
     /// write is one transaction, and the working set loaded after it, so a fold's memory stays
     /// that of the working set plus this many records' changes.
-    public static let viewFoldFlushRecords = 50_000
+    public static let viewFoldFlushRecords = 250_000
+    /// What a `ViewFold`'s views may hold beyond the working set before it writes and reloads:
+    /// five times the writer's, since replay has no latency to keep and each reload costs a
+    /// scan of the working set (on the 10M-record bench history RssAnon stayed near 100 MB
+    /// with the writer's 200,000).
+    public static let viewFoldHeldEntriesMax = 1_000_000
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

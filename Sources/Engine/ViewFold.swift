@@ -7,7 +7,7 @@ import Projections
 /// checkpoints): the writer's way of keeping memory bounded, without deciding anything. The
 /// records are folded through `EngineCore` into views that hold the working set and read the
 /// rest from `target`; every `Limits.viewFoldFlushRecords` records (or once they hold
-/// `Limits.heldEntriesMax` entries) the changed entries and the head are written in one
+/// `Limits.viewFoldHeldEntriesMax` entries) the changed entries and the head are written in one
 /// transaction and the working set is loaded anew from what was written.
 ///
 /// `target` holds no log: each reload is checked against the folded record's bytes, which
@@ -53,7 +53,7 @@ public struct ViewFold {
     }
 
     /// Whether `decide`'s caller should flush now.
-    public var isDue: Bool { foldedSinceFlush >= flushRecords || core.views.heldEntries > Limits.heldEntriesMax }
+    public var isDue: Bool { foldedSinceFlush >= flushRecords || core.views.heldEntries > Limits.viewFoldHeldEntriesMax }
 
     /// Writes what changed since the last flush, with the head, and loads the working set anew.
     public mutating func flush() throws {
