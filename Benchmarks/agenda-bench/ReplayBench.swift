@@ -193,7 +193,7 @@ enum ReplayBench {
             let store = Checkpoints(directory + "-checkpoints")
             try? FileManager.default.removeItem(atPath: store.path)
             var made: Checkpoints.Made?
-            let elapsed = try seconds { made = try store.make(data, every: 1_000_000) }
+            let elapsed = try seconds { made = try store.make(data, every: ReplayLimits.checkpointEveryRecords) }
             report("checkpoint every 1,000,000 records (\(made?.made.count ?? 0) made)", records, elapsed)
         case "replay-asof-first", "replay-asof-checkpoint":
             // An instant late in the history: an hour before the last record's decision.

@@ -65,6 +65,15 @@ public struct Checkpoints: Sendable {
         }
     }
 
+    /// Copies a checkpoint (checked against `directory`'s log first) to the empty directory
+    /// `scratch`, for a fold that goes on from it (`audit`, `whatif`).
+    public static func copy(_ entry: Entry, of directory: DataDirectory, to scratch: String) throws {
+        try check(entry, against: directory)
+        let environment = try Environment(directory: entry.path, readOnly: true)
+        defer { environment.close() }
+        try ViewFold.copy(environment, to: scratch)
+    }
+
     /// Refuses a checkpoint whose record the log does not hold with its hash.
     public static func check(_ entry: Entry, against directory: DataDirectory) throws {
         let stored = try directory.environment.read { txn -> ChainHash? in
@@ -112,6 +121,7 @@ public struct Checkpoints: Sendable {
         var result = Made()
         let head = try directory.head().sequence
         let existing = list().filter { $0.head.sequence <= head }
+        // Checked even when nothing is due: a stale checkpoint is reported, not kept quietly.
         if let latest = existing.last { try Checkpoints.check(latest, against: directory) }
         let from = existing.last?.head.sequence ?? 0
         let lastBoundary = head / every * every

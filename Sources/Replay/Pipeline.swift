@@ -150,6 +150,10 @@ public enum ReplayLimits {
     /// audit or dump renews its snapshot after each window, so a node writing beside it can
     /// reuse the pages it frees instead of growing its file (docs/audit.md).
     public static let readWindowRecords = 100_000
+    /// Records between two checkpoints unless `--every` says otherwise: each is the whole
+    /// folded state (0.2 GB per million records of the bench history), and a query from one
+    /// folds at most this many records (seconds at replay's fold speed; docs/audit.md).
+    public static let checkpointEveryRecords: UInt64 = 1_000_000
     /// How often (in records) the long runs report progress.
     public static let progressEveryRecords: UInt64 = 1 << 16
 }

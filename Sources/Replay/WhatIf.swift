@@ -177,10 +177,7 @@ public enum WhatIf {
         var complete = false
         defer { if keep == nil || !complete { try? FileManager.default.removeItem(atPath: scratch) } }
         if let entry = checkpoints?.nearest(through: before) {
-            try Checkpoints.check(entry, against: directory)
-            let checkpoint = try Environment(directory: entry.path, readOnly: true)
-            defer { checkpoint.close() }
-            try ViewFold.copy(checkpoint, to: scratch)
+            try Checkpoints.copy(entry, of: directory, to: scratch)
         }
         let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as? Int) ?? 0
         let target = try Environment(directory: scratch, mapBytes: max(Limits.mapBytesInitial, sourceBytes * 3))

@@ -27,7 +27,7 @@ struct CheckpointCommand: ParsableCommand {
     @OptionGroup var options: DataOptions
 
     @Option(help: ArgumentHelp("Records between two checkpoints.", valueName: "n"))
-    var every: UInt64 = 1_000_000
+    var every: UInt64 = ReplayLimits.checkpointEveryRecords
 
     @Option(help: ArgumentHelp("Where the checkpoints go (default: DIR/checkpoints).", valueName: "dir"))
     var checkpoints: String?
