@@ -44,7 +44,8 @@ let package = Package(
         // Folds of the log into the views the engine decides against and operators read.
         .target(name: "Projections", dependencies: ["Events"]),
         // The rules (a pure decide), the office calendars, the LMDB store and its single writer.
-        .target(name: "Engine", dependencies: ["Events", "Projections", "CLMDB"]),
+        .target(name: "Engine", dependencies: ["Events", "Projections", "CLMDB",
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         // The printed documents: convocation notes, pickup reminders, calendar files, day lists.
         // Pure: from views and records to text, HTML, iCalendar and CSV; no I/O, no LMDB, no NIO.
         .target(name: "Documents", dependencies: ["Events", "Projections"]),

@@ -43,7 +43,8 @@ final class Hub: @unchecked Sendable {
         case .appointmentCancelled(_, let office, _, _, _, _, _): office
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.office
         case .appointmentMigrated(let migrated): migrated.office
-        case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled: nil
+        case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled,
+             .signingKeyRecorded: nil
         }
     }
 }
@@ -84,7 +85,8 @@ enum EventJSON {
                        ("office", migrated.office.rawValue), ("service", migrated.service.rawValue),
                        ("pratica", migrated.pratica.rawValue), ("date", migrated.day.description),
                        ("time", migrated.time.description), ("legacyId", migrated.legacyID)]
-        case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled:
+        case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled,
+             .signingKeyRecorded:
             fields += [("event", "other")]
         }
         return "{" + fields.map { "\"\($0.0)\":\"\(escape($0.1))\"" }.joined(separator: ",") + "}"

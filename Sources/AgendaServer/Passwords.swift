@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import Events
 import Foundation
 
 /// Password hashes for the `credentials` database: scrypt (RFC 7914) through swift-crypto.
@@ -40,7 +41,7 @@ public enum Passwords {
         var generator = SystemRandomNumberGenerator()
         for index in salt.indices { salt[index] = UInt8.random(in: 0...255, using: &generator) }
         let key = try derive(password, salt: salt, logRounds: logRounds, blockSize: blockSize, parallelism: parallelism)
-        return Array("scrypt$\(logRounds)$\(blockSize)$\(parallelism)$\(hex(salt))$\(hex(key))".utf8)
+        return Array("scrypt$\(logRounds)$\(blockSize)$\(parallelism)$\(Hex.encode(salt))$\(Hex.encode(key))".utf8)
     }
 
     /// True when `password` matches the stored hash; false for a malformed hash as well.
@@ -49,7 +50,7 @@ public enum Passwords {
         guard parts.count == 6, parts[0] == "scrypt", let logRounds = Int(parts[1]), (1...20).contains(logRounds),
               let blockSize = Int(parts[2]), (1...32).contains(blockSize),
               let parallelism = Int(parts[3]), (1...16).contains(parallelism),
-              let salt = bytes(hex: parts[4]), let expected = bytes(hex: parts[5]), !expected.isEmpty,
+              let salt = Hex.decode(parts[4]), let expected = Hex.decode(parts[5]), !expected.isEmpty,
               password.utf8.count <= passwordBytesMax,
               let key = try? derive(password, salt: salt, logRounds: logRounds, blockSize: blockSize,
                                     parallelism: parallelism, keyBytes: expected.count) else { return false }
@@ -64,40 +65,6 @@ public enum Passwords {
         let key = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: keyBytes,
                                            rounds: 1 << logRounds, blockSize: blockSize, parallelism: parallelism)
         return key.withUnsafeBytes { Array($0) }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func bytes(hex: Substring) -> [UInt8]? {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x61...0x66: byte - 0x61 + 10
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
-        }
     }
 }
 

@@ -63,6 +63,10 @@ public enum CommandCheck {
             return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
                 ?? id(request.pratica.rawValue, "pratica")
                 ?? (request.legacyID.isEmpty ? nil : id(request.legacyID, "legacy id"))
+        case .recordSigningKey(let publicKey):
+            let digits = publicKey.utf8
+            let hex = digits.count == 64 && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            return hex ? nil : "a signing key is 64 lower-case hexadecimal digits (an Ed25519 public key)"
         }
     }
 

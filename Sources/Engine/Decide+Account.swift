@@ -31,6 +31,11 @@ extension Decider {
     }
 
     /// `disable-account`: it can no longer sign in; what it did stays in the log under its name.
+    /// A key the log already holds as the latest changes nothing.
+    static func recordSigningKey(_ publicKey: String, _ views: Views) -> Outcome {
+        .accepted(views.signingKeys.last?.publicKey == publicKey ? [] : [.signingKeyRecorded(publicKey: publicKey)])
+    }
+
     static func disableAccount(_ name: String, reason: String, _ views: Views) -> Outcome {
         guard let account = views.accounts[name] else { return .rejected(.unknownAccount(name)) }
         return .accepted(account.enabled ? [.accountDisabled(name: name, reason: reason)] : [])

@@ -73,6 +73,8 @@ public enum Decider {
             amend(office, amendment, views, now: now)
         case .migrate(let request):
             migrate(request, views, now: now, actor: actor, ids: &ids)
+        case .recordSigningKey(let publicKey):
+            recordSigningKey(publicKey, views)
         }
     }
 }

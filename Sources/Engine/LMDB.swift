@@ -28,7 +28,9 @@ public struct ReadTransaction {
 
     /// A view database a read-only environment found missing (a directory from before it was
     /// added): it reads as empty.
-    func absent(_ name: String) -> Bool { databases[name] == nil && ViewDatabase(rawValue: name) != nil }
+    func absent(_ name: String) -> Bool {
+        databases[name] == nil && (ViewDatabase(rawValue: name) != nil || name == Environment.tree)
+    }
 
     func dbi(_ name: String) throws(StoreError) -> MDB_dbi {
         guard let dbi = databases[name] else { throw .corrupt("no database named \(name)") }

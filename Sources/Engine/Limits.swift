@@ -23,6 +23,10 @@ public enum Limits {
     /// scan of the working set (on the 10M-record bench history RssAnon stayed near 100 MB
     /// with the writer's 200,000).
     public static let viewFoldHeldEntriesMax = 1_000_000
+    /// Records the store adds to the Merkle tree per write transaction when it builds the tree
+    /// of a directory written before it (the values of one transaction are held in memory:
+    /// some 40 MB of records).
+    public static let treeBuildRecordsPerCommit: UInt64 = 100_000
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

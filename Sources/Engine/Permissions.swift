@@ -28,7 +28,8 @@ public enum Permissions {
     /// Reads have theirs in `Read.roles`.
     static func roles(_ command: Command) -> Set<Role> {
         switch command {
-        case .configureOffice, .createAccount, .disableAccount: admins
+        // The node records its own key at start; only an administrator's account may besides.
+        case .configureOffice, .createAccount, .disableAccount, .recordSigningKey: admins
         case .closeDay: closers
         case .book, .deferAppointment, .cancel: bookers
         case .permitReady, .pickup: desk
@@ -65,7 +66,7 @@ public enum Permissions {
         case .attend(let id), .noShow(let id):
             // Attendance is the desk's act: the staff of the office where it takes place.
             return appointment(id, account, views) { account.serves($0.office, offices) }
-        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup:
+        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey:
             return nil
         }
     }
@@ -221,6 +222,7 @@ extension Command {
             case .transition: "transition"
             }
         case .migrate: "migrate"
+        case .recordSigningKey: "signing key"
         }
     }
 }

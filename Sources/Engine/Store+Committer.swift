@@ -76,6 +76,12 @@ extension Store {
                             }
                         }
                     }
+                    if let first = sealed.spans.first {
+                        try sealed.log.withUnsafeBytes { bytes in
+                            try environment.appendToTree(txn, first: first.sequence, log: bytes,
+                                                         spans: sealed.spans.map { $0.start..<$0.end })
+                        }
+                    }
                     try sealed.viewBytes.withUnsafeBytes { bytes in
                         for write in sealed.viewWrites {
                             let database = Store.viewDatabases[write.database]

@@ -122,9 +122,11 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Opens (creating if needed) the environment in `directory` and starts the writer.
+    /// `treeProgress` hears of the Merkle tree being built, in a directory written before it.
     public init(directory: String, clock: @escaping @Sendable () -> Instant = Store.systemClock,
                 mapBytes: Int = Limits.mapBytesInitial, batchCommandsMax: Int = Limits.batchCommandsMax,
-                heldEntriesMax: Int = Limits.heldEntriesMax) throws(StoreError) {
+                heldEntriesMax: Int = Limits.heldEntriesMax,
+                treeProgress: (UInt64, UInt64) -> Void = { _, _ in }) throws(StoreError) {
         precondition((1...Limits.batchCommandsMax).contains(batchCommandsMax), "batchCommandsMax out of range")
         self.directory = directory
         self.batchCommandsMax = batchCommandsMax
@@ -146,6 +148,9 @@ public final class Store: @unchecked Sendable {
             let last = try StoreError.typed { try read { try $0.last("log") } }
             try rewriteViewsIfTheirLayoutChanged(logIsEmpty: last == nil)
             indexHistoryTail()
+            // A directory written before the Merkle tree (or whose tree was removed) gets it
+            // now, from the log; a whole tree costs one read of its size.
+            try StoreError.typed { try environment.buildTree(progress: treeProgress) }
             views = try loadViews(last: last)
             // Decision times continue from the last record's, whatever the clock says after a restart.
             lastDecidedAt = try StoreError.typed {

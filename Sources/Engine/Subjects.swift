@@ -49,7 +49,7 @@ extension EngineCore {
                 if let view, view.state == .booked { pratica.live[view.service] = appointment }
             }
             subjects.pratica = pratica
-        case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice:
+        case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey:
             break
         }
         return subjects
@@ -121,7 +121,8 @@ extension Event {
         case .appointmentCancelled(let appointment, _, _, _, _, _, _): appointment
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.appointment
         case .permitDelivered(_, let completed): completed
-        case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated, .accountDisabled: nil
+        case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated, .accountDisabled,
+             .signingKeyRecorded: nil
         }
     }
 

@@ -21,15 +21,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses 64 hexadecimal digits.
     public init?(hex: some StringProtocol) {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in 0..<32 {
-            guard let high = ChainHash.nibble(digits[index * 2]), let low = ChainHash.nibble(digits[index * 2 + 1]) else {
-                return nil
-            }
-            bytes[index] = high << 4 | low
-        }
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
         self = bytes.withUnsafeBytes { ChainHash(bytes: $0) }
     }
 
@@ -42,16 +34,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         return writer.bytes
     }
 
-    public var description: String {
-        let alphabet = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(alphabet[Int(byte >> 4)])
-            text.append(alphabet[Int(byte & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var description: String { Hex.encode(bytes) }
 
     public static func == (lhs: ChainHash, rhs: ChainHash) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3

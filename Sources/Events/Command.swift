@@ -25,6 +25,11 @@ public enum Command: Equatable, Sendable {
     /// Brings in an appointment the previous booking system already gave, on its own day and
     /// time, even past today's capacity; only for days in the office's transition window.
     case migrate(MigrateRequest)
+    /// The node's signing key (Ed25519, 64 hexadecimal digits of its public half), recorded by
+    /// the node when it starts with a key the log does not hold yet: heads from this record on
+    /// are signed with it (docs/log-format.md, "Signed heads"). The private half never enters
+    /// the log.
+    case recordSigningKey(publicKey: String)
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -43,6 +48,7 @@ public enum Command: Equatable, Sendable {
         case .noShow: "no-show"
         case .amendOffice: "amend-office"
         case .migrate: "migrate-appointment"
+        case .recordSigningKey: "record-signing-key"
         }
     }
 }

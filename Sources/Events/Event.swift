@@ -20,6 +20,8 @@ public enum Event: Equatable, Sendable {
     /// An appointment taken over from the previous booking system: seated on its day and
     /// time even past the slot's capacity, and flagged as migrated for good.
     case appointmentMigrated(AppointmentMigrated)
+    /// Heads from this record on are signed with this key (64 hexadecimal digits).
+    case signingKeyRecorded(publicKey: String)
 }
 
 public struct AppointmentMigrated: Equatable, Sendable {

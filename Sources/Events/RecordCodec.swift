@@ -155,6 +155,9 @@ public enum RecordCodec {
             writer.day(request.day)
             writer.time(request.time)
             writer.string(request.legacyID)
+        case .recordSigningKey(let publicKey):
+            writer.u8(19)
+            writer.string(publicKey)
         }
     }
 
@@ -222,6 +225,8 @@ public enum RecordCodec {
                 office: OfficeID(try reader.string()), service: ServiceID(try reader.string()),
                 pratica: PraticaID(try reader.string()), day: try reader.day(), time: try reader.time(),
                 legacyID: try reader.string()))
+        case 19:
+            return .recordSigningKey(publicKey: try reader.string())
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -334,6 +339,9 @@ public enum RecordCodec {
             writer.time(migrated.time)
             writer.string(migrated.legacyID)
             writer.string(migrated.bookedBy)
+        case .signingKeyRecorded(let publicKey):
+            writer.u8(17)
+            writer.string(publicKey)
         }
     }
 
@@ -398,6 +406,8 @@ public enum RecordCodec {
                 service: ServiceID(try reader.string()), pratica: PraticaID(try reader.string()),
                 day: try reader.day(), time: try reader.time(), legacyID: try reader.string(),
                 bookedBy: try reader.string()))
+        case 17:
+            return .signingKeyRecorded(publicKey: try reader.string())
         case let tag:
             throw .unknownTag(kind: "event", tag: tag, offset: at)
         }

@@ -15,6 +15,8 @@ public struct Changes: Sendable {
     public var requests: Set<RequestKey> = []
     public var history: [HistoryEntry] = []
     public var accounts: Set<String> = []
+    /// The sequences of the records that recorded a signing key.
+    public var signingKeys: [UInt64] = []
     /// In order: an entry added then removed in one batch must end removed.
     public var agenda: [AgendaChange] = []
 
@@ -37,6 +39,7 @@ public struct Changes: Sendable {
         requests.removeAll(keepingCapacity: true)
         history.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
+        signingKeys.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
     }
 }

@@ -17,6 +17,7 @@ extension ViewCodec {
         case .history: views.history.values.reduce(0) { $0 + $1.count }
         case .historyTail: 0  // a fold puts every entry in `history`; stored tail entries are met there (`value`)
         case .accounts: views.accounts.count
+        case .signingKeys: views.signingKeys.count
         }
     }
 
@@ -101,6 +102,11 @@ extension ViewCodec {
         case .accounts:
             guard let (_, account) = entry(views.accounts, key, { $0 }, { $0 }) else { return false }
             encode(account, &value)
+        case .signingKeys:
+            var reader = ByteReader(key)
+            guard let sequence = try? reader.u64(), reader.remaining == 0,
+                  let signingKey = views.signingKeys.first(where: { $0.sequence == sequence }) else { return false }
+            value.raw(signingKey.publicKey)
         }
         return true
     }

@@ -87,6 +87,9 @@ extension ViewCodec {
             let account = try decodeAccount(name: String(decoding: keyBytes, as: UTF8.self), &reader)
             views.accounts[account.spec.name] = account
         }
+        try entries(.signingKeys) { keyBytes, valueBytes in
+            views.signingKeys.append(try decodeSigningKey(keyBytes, valueBytes))
+        }
         return views
     }
 

@@ -34,6 +34,10 @@ extension ViewCodec {
             views.accounts[account.spec.name] = account
             return true
         }
+        try scan(.signingKeys, nil) { keyBytes, valueBytes in
+            views.signingKeys.append(try decodeSigningKey(keyBytes, valueBytes))
+            return true
+        }
         // Days are keyed office ‖ service ‖ day: the key is read, the value decoded only for the
         // days kept (a few thousand keys per office and service, one page per hundred).
         try scan(.days, nil) { keyBytes, valueBytes in

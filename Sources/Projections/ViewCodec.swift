@@ -37,6 +37,9 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// not yet moved into `history`, appended by each commit (`Store.indexHistoryTail` moves
     /// them, in key order, when the writer loads its working set). A fold writes none.
     case historyTail = "history-tail"
+    /// sequence (big-endian) → the public signing key that record recorded (64 hexadecimal
+    /// digits): the node's keys, in the order they took over
+    case signingKeys = "signing-keys"
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -138,6 +141,13 @@ public enum ViewCodec {
             encode(account, &value)
             emit(.accounts)
         }
+        for sequence in changes.signingKeys {
+            guard let signingKey = views.signingKeys.first(where: { $0.sequence == sequence }) else { continue }
+            reset(&key, &value)
+            key.u64(sequence)
+            value.raw(signingKey.publicKey)
+            emit(.signingKeys)
+        }
     }
 
     /// Every entry of every view database, sorted by key as LMDB keeps them.
@@ -150,6 +160,7 @@ public enum ViewCodec {
         changes.visti = Set(views.visti.memory.keys)
         changes.requests = Set(views.requests.memory.keys)
         changes.accounts = Set(views.accounts.keys)
+        changes.signingKeys = views.signingKeys.map(\.sequence)
         for (pratica, sequences) in views.history {
             let booked = bookings(of: pratica, in: views)
             for sequence in sequences {
@@ -319,6 +330,17 @@ public enum ViewCodec {
         writer.bool(account.enabled)
         writer.u64(account.createdSequence)
         writer.optional(account.spec.pratica) { $0.string($1.rawValue) }
+    }
+
+    /// A `signing-keys` entry: the recording record's sequence → the key's 64 hexadecimal digits.
+    static func decodeSigningKey(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(CodecError) -> SigningKeyView {
+        var reader = ByteReader(key)
+        let sequence = try reader.u64()
+        try reader.end()
+        guard let publicKey = String(validating: value, as: UTF8.self) else {
+            throw .invalidValue(kind: "signing key", offset: 0)
+        }
+        return SigningKeyView(sequence: sequence, publicKey: publicKey)
     }
 
     public static func decodeAccount(name: String, _ reader: inout ByteReader) throws(CodecError) -> AccountView {

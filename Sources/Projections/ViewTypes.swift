@@ -378,3 +378,23 @@ public struct LiveAppointments: Equatable, Sendable {
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.service == $1.service && $0.appointment == $1.appointment }
     }
 }
+
+/// A signing key the log recorded, and the record that recorded it: heads of that size and
+/// more, up to the next key's record, are signed with it.
+public struct SigningKeyView: Equatable, Sendable {
+    public var sequence: UInt64
+    /// 64 hexadecimal digits: the Ed25519 public key's 32 bytes.
+    public var publicKey: String
+
+    public init(sequence: UInt64, publicKey: String) {
+        self.sequence = sequence
+        self.publicKey = publicKey
+    }
+}
+
+extension Views {
+    /// The key that signs the head of `size` records: the last recorded in records 1…size.
+    public func signingKey(forHeadOf size: UInt64) -> SigningKeyView? {
+        signingKeys.last { $0.sequence <= size }
+    }
+}

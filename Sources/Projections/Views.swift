@@ -18,6 +18,8 @@ public struct Views: Sendable {
     public internal(set) var history: [PraticaID: [UInt64]] = [:]
     /// Operators' accounts by name.
     public internal(set) var accounts: [String: AccountView] = [:]
+    /// The node's signing keys, in the order they took over (a few in a node's life).
+    public internal(set) var signingKeys: [SigningKeyView] = []
     /// Surname, name and birth date → pratiche, for the public STATUS check (`pratiche(of:)`).
     /// With a source, only those registered since the views were loaded.
     public internal(set) var praticheByApplicant: [ApplicantKey: [PraticaID]] = [:]
@@ -241,6 +243,10 @@ public struct Views: Sendable {
 
         case .appointmentMissed(let closed):
             close(closed, as: .missed, sequence: sequence, changes: &changes)
+
+        case .signingKeyRecorded(let publicKey):
+            signingKeys.append(SigningKeyView(sequence: sequence, publicKey: publicKey))
+            changes.signingKeys.append(sequence)
         }
     }
 
@@ -278,7 +284,7 @@ public struct Views: Sendable {
                     note(pratica)
                 }
             }
-        case .configureOffice, .createAccount, .disableAccount, .amendOffice:
+        case .configureOffice, .createAccount, .disableAccount, .amendOffice, .recordSigningKey:
             break
         }
         for pratica in touched where isRegistered(pratica) {

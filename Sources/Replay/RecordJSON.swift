@@ -72,6 +72,8 @@ public enum RecordJSON {
             fields += [("office", .string(request.office.rawValue)), ("service", .string(request.service.rawValue)),
                        ("pratica", .string(request.pratica.rawValue)), ("day", day(request.day)),
                        ("time", time(request.time)), ("legacyID", .string(request.legacyID))]
+        case .recordSigningKey(let publicKey):
+            fields.append(("publicKey", .string(publicKey)))
         }
         return .object(fields)
     }
@@ -114,6 +116,7 @@ public enum RecordJSON {
         case .appointmentAttended: "appointment-attended"
         case .appointmentMissed: "appointment-missed"
         case .appointmentMigrated: "appointment-migrated"
+        case .signingKeyRecorded: "signing-key-recorded"
         }
     }
 
@@ -160,6 +163,8 @@ public enum RecordJSON {
                        ("pratica", .string(migrated.pratica.rawValue)), ("day", day(migrated.day)),
                        ("time", time(migrated.time)), ("legacyID", .string(migrated.legacyID)),
                        ("bookedBy", .string(migrated.bookedBy))]
+        case .signingKeyRecorded(let publicKey):
+            fields.append(("publicKey", .string(publicKey)))
         }
         return .object(fields)
     }

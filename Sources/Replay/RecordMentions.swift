@@ -29,7 +29,7 @@ public struct RecordMentions {
             offices.append(applicant.office)
         case .createAccount(let spec):
             if let office = spec.office { offices.append(office) }
-        case .disableAccount:
+        case .disableAccount, .recordSigningKey:
             break
         case .attend(let appointment), .noShow(let appointment):
             appointments.append(appointment)
@@ -65,7 +65,7 @@ public struct RecordMentions {
             offices.append(applicant.office)
         case .accountCreated(let spec):
             if let office = spec.office { offices.append(office) }
-        case .accountDisabled:
+        case .accountDisabled, .signingKeyRecorded:
             break
         case .appointmentAttended(let closed), .appointmentMissed(let closed):
             appointments.append(closed.appointment)

@@ -43,6 +43,7 @@ public enum RecordText {
         case .migrate(let request):
             "migrate-appointment \(request.office) \(request.service) \(request.pratica) on \(request.day) at "
                 + "\(request.time)\(request.legacyID.isEmpty ? "" : " (legacy \(request.legacyID))")"
+        case .recordSigningKey(let publicKey): "record-signing-key \(publicKey)"
         }
     }
 
@@ -79,6 +80,7 @@ public enum RecordText {
         case .appointmentMigrated(let migrated):
             "migrated \(migrated.appointment) at \(migrated.office) \(migrated.service) on \(migrated.day) at "
                 + "\(migrated.time) for \(migrated.pratica)\(migrated.legacyID.isEmpty ? "" : " (legacy \(migrated.legacyID))")"
+        case .signingKeyRecorded(let publicKey): "signing key \(publicKey) recorded"
         }
     }
 

@@ -450,7 +450,7 @@ public enum WhatIf {
         case .attend(let id): map(id).map { .attend($0) }
         case .noShow(let id): map(id).map { .noShow($0) }
         case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount,
-             .amendOffice, .migrate:
+             .amendOffice, .migrate, .recordSigningKey:
             command
         }
     }
@@ -482,7 +482,7 @@ public enum WhatIf {
                     migrated.appointment = map(migrated.appointment)
                     return .appointmentMigrated(migrated)
                 case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated,
-                     .accountDisabled:
+                     .accountDisabled, .signingKeyRecorded:
                     return event
                 }
             })
