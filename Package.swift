@@ -106,7 +106,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "replay",
-            dependencies: ["Engine", "Projections", "Replay", "Documents", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Projections", "Replay", "Documents", "Events",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Prints numbers, asserts no timing: `make bench`.
         .executableTarget(

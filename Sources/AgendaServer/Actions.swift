@@ -277,8 +277,20 @@ public enum PrintedDocuments {
             switch result {
             case .failure(let refusal): completion(.failure(refusal))
             case .success(.failure(let problem)): completion(.failure(Refusal(code: problem.code, message: problem.message)))
-            case .success(.success(let list)):
-                queue.async { completion(.success(format == .csv ? DayListRender.csv(list) : DayListRender.html(list))) }
+            case .success(.success(let built)):
+                queue.async {
+                    var list = built
+                    if let key = node.signingKey {
+                        do {
+                            list.signedHead = try store.read { try $0.signedHead(size: list.head.sequence, key: key) }
+                            list.signingKey = key.publicKey
+                        } catch {
+                            // A head from before the node had a key: the list carries it unsigned.
+                            node.logger.debug("day list head unsigned", metadata: ["why": "\(error)"])
+                        }
+                    }
+                    completion(.success(format == .csv ? DayListRender.csv(list) : DayListRender.html(list)))
+                }
             }
         }
         switch kind {

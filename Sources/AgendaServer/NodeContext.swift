@@ -21,11 +21,14 @@ public final class NodeContext: Sendable {
     let outputLimits: OutputLimits
     /// Failed commits and reads of the store, logged once per cause (CommitFailureLog.swift).
     let commitFailures: CommitFailureLog
+    /// The node's signing key: the day's lists carry their head signed with it.
+    public let signingKey: NodeKey?
 
     public init(store: Store, logger: Logger, metrics: NodeMetrics = NodeMetrics(),
                 clock: @escaping @Sendable () -> Instant = Store.systemClock,
-                outputLimits: OutputLimits = OutputLimits()) {
+                outputLimits: OutputLimits = OutputLimits(), signingKey: NodeKey? = nil) {
         self.store = store
+        self.signingKey = signingKey
         self.logger = logger
         self.metrics = metrics
         self.clock = clock

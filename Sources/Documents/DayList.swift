@@ -60,6 +60,10 @@ public struct DayList: Equatable, Sendable {
     /// `booked`: the day was over when the list was read, so `head` is the end-of-day head
     /// and the list is final; false: read during the day, provisional.
     public var dayOver: Bool
+    /// `head` signed by the node's key, and that key's public half (64 hexadecimal digits):
+    /// set by whoever holds the key (the node, `replay daylist` beside it), nil otherwise.
+    public var signedHead: SignedHead?
+    public var signingKey: String?
 
     public struct Problem: Error, Equatable, Sendable {
         public var code: String

@@ -7,7 +7,8 @@ public enum DayListRender {
     /// A header row, one row per appointment, and last a row `#head,SEQ:HASH,<when>` padded to
     /// the same width (RFC 4180 wants every record the same length), so the published head
     /// travels with the file; `<when>` is `end-of-day`, `provisional` (the day was still
-    /// running) or `as-of` (an agenda, read at that head).
+    /// running) or `as-of` (an agenda, read at that head). A signed list adds a last row
+    /// `#signed-head,SIZE:HASH:ROOT:SIGNATURE,<public key>`.
     public static func csv(_ list: DayList) -> String {
         let header = columns(list.kind)
         var output = CSV.record(header.map(\.name))
@@ -15,6 +16,11 @@ public enum DayListRender {
         var last = ["#head", list.head.description, headNote(list)]
         last += Array(repeating: "", count: max(0, header.count - last.count))
         output += CSV.record(last)
+        if let signed = list.signedHead {
+            var row = ["#signed-head", signed.description, list.signingKey ?? ""]
+            row += Array(repeating: "", count: max(0, header.count - row.count))
+            output += CSV.record(row)
+        }
         return output
     }
 
@@ -121,8 +127,16 @@ public enum DayListRender {
         case .booked: headLabel = "Head del registro al momento della stampa (provvisorio)"
         case .agenda: headLabel = "Head del registro alla lettura"
         }
-        body += "<footer class=\"head\">\(e(headLabel)): <code class=\"head\">\(e(list.head.description))</code><br>\n"
-            + "<span class=\"muted\">Verifica: replay audit --expect-head \(e(list.head.description))</span></footer>\n"
+        if let signed = list.signedHead {
+            let key = list.signingKey.map { " --public-key \($0)" } ?? ""
+            body += "<footer class=\"head\">\(e(headLabel)), firmato dal nodo (Ed25519): "
+                + "<code class=\"head signed\">\(e(signed.description))</code><br>\n"
+                + "<span class=\"muted\">Chiave pubblica del nodo: <code>\(e(list.signingKey ?? ""))</code><br>\n"
+                + "Verifica: replay audit --expect-head \(e(signed.description))\(e(key))</span></footer>\n"
+        } else {
+            body += "<footer class=\"head\">\(e(headLabel)): <code class=\"head\">\(e(list.head.description))</code><br>\n"
+                + "<span class=\"muted\">Verifica: replay audit --expect-head \(e(list.head.description))</span></footer>\n"
+        }
         let style = """
             table.list { border-collapse: collapse; width: 100%; font-size: 9pt; }
             table.list th, table.list td { border: 0.2mm solid #000; padding: 1mm 1.5mm; text-align: start; vertical-align: top; }

@@ -1,6 +1,7 @@
 import Crypto
 import Events
 import Foundation
+import Projections
 
 /// The node's Ed25519 signing key (swift-crypto). Made on the node's first start and kept in a
 /// file of its own beside the data directory, mode 0600, never in the log: the log records only
@@ -79,5 +80,62 @@ public struct TreeHead: Equatable, Sendable {
         self.size = size
         self.hash = hash
         self.root = root
+    }
+}
+
+/// Why a head cannot be signed with a key: a sentence for the operator.
+public struct SigningKeyMismatch: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let size: UInt64
+    public let recorded: String?
+    public var description: String {
+        if let recorded {
+            return "the key in \(path) is not the one the log records for a head of \(size) records (\(recorded)): "
+                + "sign with that key, or start agenda-node with this one so that it records it"
+        }
+        return "the log records no signing key by record \(size): start agenda-node once with \(path), "
+            + "so that it records its public key, then sign"
+    }
+}
+
+extension ReadTransaction {
+    /// The signing key the log recorded for a head of `size` records: the last key recorded in
+    /// records 1…size (from the `signing-keys` view).
+    public func signingKey(forHeadOf size: UInt64) throws -> SigningKeyView? {
+        var found: SigningKeyView?
+        try scan(ViewDatabase.signingKeys.rawValue) { key, value in
+            let entry = try ViewCodec.decodeSigningKey(key, value)
+            guard entry.sequence <= size else { return false }
+            found = entry
+            return true
+        }
+        return found
+    }
+
+    /// The head of the first `size` records (nil: all), signed with `key`, which must be the
+    /// key the log records for it.
+    public func signedHead(size: UInt64? = nil, key: NodeKey) throws -> SignedHead {
+        let head = try treeHead(size: size)
+        let recorded = try signingKey(forHeadOf: head.size)
+        guard recorded?.publicKey == key.publicKey else {
+            throw SigningKeyMismatch(path: key.path, size: head.size, recorded: recorded?.publicKey)
+        }
+        return try key.sign(head)
+    }
+}
+
+extension Store {
+    /// Records `key`'s public half unless it is already the latest the log holds: the node
+    /// calls it on every start. Returns the recording record's sequence, or nil.
+    @discardableResult
+    public func adoptSigningKey(_ key: NodeKey) throws -> UInt64? {
+        let latest = try read { txn in try txn.signingKey(forHeadOf: .max) }
+        if latest?.publicKey == key.publicKey { return nil }
+        return try execute(.recordSigningKey(publicKey: key.publicKey), actor: .system).record.sequence
+    }
+
+    /// The current head, signed with `key` (DAYLIST's footer).
+    public func signedHead(key: NodeKey) throws -> SignedHead {
+        try read { txn in try txn.signedHead(key: key) }
     }
 }

@@ -333,7 +333,7 @@ public enum ViewCodec {
     }
 
     /// A `signing-keys` entry: the recording record's sequence → the key's 64 hexadecimal digits.
-    static func decodeSigningKey(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(CodecError) -> SigningKeyView {
+    public static func decodeSigningKey(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(CodecError) -> SigningKeyView {
         var reader = ByteReader(key)
         let sequence = try reader.u64()
         try reader.end()

@@ -9,6 +9,13 @@ public enum Audit {
         public var from: Checkpoint?
         /// A head published earlier: that record must still be in the log with that hash.
         public var expectHead: Checkpoint?
+        /// A signed head published earlier: its signature must verify, that record must still
+        /// be in the log with that hash, and the Merkle root of records 1…SIZE, recomputed from
+        /// the log, must be its root.
+        public var signedHead: SignedHead?
+        /// The key `signedHead` must verify with (64 hexadecimal digits, the one the office
+        /// published); nil: the key the log itself records for that head.
+        public var publicKey: String?
         /// Log records per read transaction (`ReplayLimits.readWindowRecords`).
         public var readWindowRecords: Int
         /// With `from`: the state up to it is read from the nearest checkpoint at or before it
@@ -96,6 +103,12 @@ public enum Audit {
             for finding in new where kept.count < ReplayLimits.findingsKeptMax { kept.append(finding) }
         }
         let end = WalkEnd()
+        var given = options
+        if let signed = given.signedHead {
+            given.expectHead = Checkpoint(sequence: signed.size, hash: signed.hash)
+            note(try checkSignature(signed, publicKey: given.publicKey, directory))
+        }
+        let options = given
         // The state the records are re-decided against lives in a scratch directory, its
         // working set in memory: a copy of the checkpoint the audit starts from, or empty.
         let scratch = NSTemporaryDirectory() + "agenda-audit-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -174,8 +187,10 @@ public enum Audit {
         var sawCheckpoint = options.from == nil
         var sawPublished = options.expectHead == nil
         var chunks = Chunks<Item>()
+        // A signed head's root, recomputed from the log: every record up to it is a leaf.
+        var tree = options.signedHead.map { _ in MerkleFrontier() }
         // From the first record another check needs, when a checkpoint covers the start.
-        let start = skipThrough == 0 ? nil
+        let start = skipThrough == 0 || tree != nil ? nil
             : LogKey.bytes(min(skipThrough, options.from?.sequence ?? .max, options.expectHead?.sequence ?? .max))
         try environment.scanInWindows("log", from: start, window: options.readWindowRecords, atStart: { txn in
             metaHead = try Environment.decodeHead(try txn.get("meta", Array("head".utf8)))
@@ -198,6 +213,21 @@ public enum Audit {
             }
             let stored = value.count > RecordCodec.trailerBytes
                 ? try RecordCodec.hashes(of: value).hash : ChainHash.genesis
+            if let signed = options.signedHead, sequence <= signed.size, tree != nil {
+                tree?.append(leaf: Merkle.leafHash(value))
+                if sequence == signed.size, let root = tree?.root {
+                    if tree?.size != signed.size {
+                        findings.append(Finding(sequence, .treeRootMismatch,
+                                                "the log does not hold records 1 to \(signed.size) without a gap, so the "
+                                                    + "signed head's Merkle root cannot be recomputed"))
+                    } else if root != signed.root {
+                        findings.append(Finding(sequence, .treeRootMismatch,
+                                                "the signed head's Merkle root is \(signed.root), but records 1 to "
+                                                    + "\(signed.size) come to \(root): the history up to it was rewritten"))
+                    }
+                    tree = nil
+                }
+            }
             if let published = options.expectHead, sequence == published.sequence {
                 sawPublished = true
                 if stored != published.hash {
@@ -239,6 +269,24 @@ public enum Audit {
                                         "the published head names record \(published.sequence), but the log ends at "
                                             + "record \(end.last.sequence): records were removed"))
         }
+    }
+
+    /// A signed head's signature, checked with `publicKey` or else with the key the log
+    /// records for a head of that size.
+    static func checkSignature(_ signed: SignedHead, publicKey: String?, _ directory: DataDirectory) throws -> [Finding] {
+        let recorded = try directory.environment.read { txn in try txn.signingKey(forHeadOf: signed.size) }
+        guard let key = publicKey ?? recorded?.publicKey else {
+            return [Finding(signed.size, .signatureInvalid,
+                            "the log records no signing key by record \(signed.size): pass the key the office "
+                                + "published with --public-key")]
+        }
+        guard let bytes = Hex.decode(key), signed.verifies(with: bytes) else {
+            return [Finding(signed.size, .signatureInvalid,
+                            "the signed head's signature does not verify with the key \(key)"
+                                + (publicKey == nil ? " (the one the log records for it)" : "")
+                                + ": it was not signed with that key, or the head was changed after signing")]
+        }
+        return []
     }
 
     /// The checkpoint record must still hash, from its own bytes, to the trusted hash.

@@ -64,9 +64,10 @@ public enum DayLog {
 
 extension DayLog {
     /// `replay daylist`: the list from a data directory, its records read in one read
-    /// transaction; `now` decides whether the day is over.
+    /// transaction; `now` decides whether the day is over. With the node's key, its head is
+    /// signed (unless the log recorded that key only after it: then it stays unsigned).
     public static func list(_ directory: DataDirectory, office: OfficeID, day: Day, kind: DayList.Kind,
-                            now: Instant) throws -> DayList {
+                            now: Instant, key: NodeKey? = nil) throws -> DayList {
         // The working set, reading the rest on demand: not the whole history's views.
         let views = try directory.environment.workingSetViews()
         let result = try directory.environment.read { txn -> Result<DayList, DayList.Problem> in
@@ -81,7 +82,12 @@ extension DayLog {
             }
         }
         switch result {
-        case .success(let list): return list
+        case .success(var list):
+            if let key, let signed = try? directory.environment.read({ try $0.signedHead(size: list.head.sequence, key: key) }) {
+                list.signedHead = signed
+                list.signingKey = key.publicKey
+            }
+            return list
         case .failure(let problem): throw ReplayError.notFound(problem.message)
         }
     }

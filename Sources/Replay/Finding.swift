@@ -13,6 +13,11 @@ public struct Finding: Equatable, Sendable, CustomStringConvertible {
         /// this log no longer holds: the history was rewritten (and perhaps rehashed).
         case publishedHeadMismatch = "published-head-mismatch"
         case checkpointMismatch = "checkpoint-mismatch"
+        /// A signed head (`--expect-head SIZE:HASH:ROOT:SIGNATURE`) whose signature the key does
+        /// not verify, or with no key to check it with.
+        case signatureInvalid = "signature-invalid"
+        /// A signed head whose Merkle root is not the root of the log's first SIZE records.
+        case treeRootMismatch = "tree-root-mismatch"
         /// Re-deciding the command against the state before it gives another outcome.
         case outcomeDiffers = "outcome-differs"
         /// The writer refuses this command before deciding it (a shape limit), so it cannot be in the log.

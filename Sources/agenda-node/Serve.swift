@@ -53,6 +53,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How many demo pratiche --demo registers (P-DEMO-000000000000 on).")
     var demoPratiche = 100_000
 
+    @Option(help: ArgumentHelp(
+        "The node's Ed25519 signing key (made on first start, mode 0600; default: DIR.signing-key beside --data).",
+        valueName: "path"))
+    var signingKey: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -79,8 +84,8 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        let store = try open(logger: logger)
-        let node = NodeContext(store: store, logger: logger)
+        let (store, key) = try open(logger: logger)
+        let node = NodeContext(store: store, logger: logger, signingKey: key)
         let server = AgendaServer(node: node, configuration: .init(host: host, port: port))
         if let metricsPort {
             let endpoint = MetricsEndpoint(group: MultiThreadedEventLoopGroup.singleton) {
@@ -133,12 +138,15 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped; the store is closed", metadata: ["head": "\((try? Environment(directory: options.data, readOnly: true))?.headLine ?? "")"])
     }
 
-    func open(logger: Logger) throws -> Store {
+    func open(logger: Logger) throws -> (Store, NodeKey) {
         let data = options.data
         let isNew = !FileManager.default.fileExists(atPath: data + "/data.mdb")
         // Read the fixtures before creating anything: bad fixtures leave no half-made directory.
         let seed = isNew ? try Fixtures.load(from: options.fixtures) : nil
-        let store = try Store(directory: data)
+        // A directory written before the Merkle tree gets it on this start, from the log.
+        let store = try Store(directory: data, treeProgress: { done, total in
+            logger.info("building the Merkle tree", metadata: ["records": "\(done) of \(total)"])
+        })
         do {
             if let seed, try store.head().sequence == 0 {
                 let started = Date()
@@ -148,7 +156,14 @@ struct Serve: AsyncParsableCommand {
                                                  "records": "\(count)",
                                                  "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))"])
             }
-            return store
+            // The key made on first start, or read; its public half recorded when the log does
+            // not hold it yet (docs/log-format.md, "Signed heads").
+            let (key, created) = try NodeKey.loadOrCreate(signingKey ?? NodeKey.defaultPath(forData: data))
+            if created { logger.info("signing key made", metadata: ["path": "\(key.path)"]) }
+            if let sequence = try store.adoptSigningKey(key) {
+                logger.info("signing key recorded", metadata: ["record": "\(sequence)", "public-key": "\(key.publicKey)"])
+            }
+            return (store, key)
         } catch {
             store.close()
             throw error

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import Replay
 
 struct AuditCommand: ParsableCommand {
@@ -20,12 +21,18 @@ struct AuditCommand: ParsableCommand {
             only the records after it are folded. --from checkpoint trusts the latest checkpoint \
             itself: the chain and the re-decision resume there.
 
+            --expect-head takes a plain head (SEQ:HASH) or a signed one (SIZE:HASH:ROOT:SIGNATURE, as \
+            `replay head --sign` and the day's list print it): then the signature must verify, with \
+            --public-key (the key the office published) or else with the key the log records, and \
+            the Merkle root of records 1…SIZE, recomputed from the log, must be the signed root.
+
             Interrupted (Ctrl-C), the audit stops after the records it has decided, prints its \
             findings so far and the --from that resumes after them.
 
             Examples:
               replay audit --data ./data
               replay audit --data ./data --expect-head 3321:3ecb69258b13…
+              replay audit --data ./data --expect-head 3321:3ecb…:9a1f…:5d0c… --public-key 7f3a…
               replay audit --data ./data --from 3000:9f2c… --json
               replay audit --data ./data --from checkpoint
             """)
@@ -39,9 +46,17 @@ struct AuditCommand: ParsableCommand {
         """, valueName: "seq:hash"))
     var from: String?
 
-    @Option(help: ArgumentHelp("A head published earlier: that record must still be in the log with that hash.",
-                               valueName: "seq:hash"))
+    @Option(help: ArgumentHelp("""
+        A head published earlier, plain (SEQ:HASH) or signed (SIZE:HASH:ROOT:SIGNATURE): that record \
+        must still be in the log with that hash.
+        """, valueName: "head"))
     var expectHead: String?
+
+    @Option(help: ArgumentHelp("""
+        The public key a signed --expect-head must verify with (64 hexadecimal digits, as \
+        `replay head --public-key` prints it); default: the key the log records.
+        """, valueName: "hex"))
+    var publicKey: String?
 
     @Flag(help: "Print the summary and findings as one JSON object.")
     var json = false
@@ -53,8 +68,15 @@ struct AuditCommand: ParsableCommand {
         if from == "checkpoint", checkpoints.noCheckpoints {
             throw ValidationError("--from checkpoint needs the checkpoints that --no-checkpoints turns off")
         }
-        if let expectHead, Checkpoint(expectHead) == nil {
-            throw ValidationError("--expect-head takes SEQ:HASH as `replay head` prints it")
+        if let expectHead, Checkpoint(expectHead) == nil, SignedHead(expectHead) == nil {
+            throw ValidationError("--expect-head takes SEQ:HASH as `replay head` prints it, or "
+                                  + "SIZE:HASH:ROOT:SIGNATURE as `replay head --sign` prints it")
+        }
+        if let publicKey, Hex.decode(publicKey)?.count != 32 {
+            throw ValidationError("--public-key takes 64 hexadecimal digits, as `replay head --public-key` prints them")
+        }
+        if publicKey != nil, expectHead.flatMap({ SignedHead($0) }) == nil {
+            throw ValidationError("--public-key checks a signed --expect-head (SIZE:HASH:ROOT:SIGNATURE)")
         }
     }
 
@@ -72,10 +94,11 @@ struct AuditCommand: ParsableCommand {
         }
         let bar = try ProgressBar.make("audit", total: try directory.recordCount())
         Interruption.catchInterrupt()
-        let report = try Audit.run(directory, options: .init(from: trusted, expectHead: expectHead.flatMap(Checkpoint.init),
-                                                             checkpoints: store,
-                                                             shouldStop: { Interruption.requested }),
-                                   progress: bar?.report)
+        var auditOptions = Audit.Options(from: trusted, expectHead: expectHead.flatMap(Checkpoint.init),
+                                         checkpoints: store, shouldStop: { Interruption.requested })
+        auditOptions.signedHead = expectHead.flatMap { SignedHead($0) }
+        auditOptions.publicKey = publicKey?.lowercased()
+        let report = try Audit.run(directory, options: auditOptions, progress: bar?.report)
         bar?.finish()
         if json {
             printJSON(report.json)

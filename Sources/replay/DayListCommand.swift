@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Documents
 import Events
 import Foundation
@@ -14,7 +15,9 @@ struct DayListCommand: ParsableCommand {
             of the day, and the head of the log at the end of the day (`SEQ:HASH`, as `replay \
             head` prints it; while the day runs, the newest record, marked provisional). \
             --kind agenda: the appointments seated at the office on that day, as they stand now. \
-            The same rendering as agenda-node's DAYLIST; docs/documents.md describes both.
+            The same rendering as agenda-node's DAYLIST; docs/documents.md describes both. When \
+            the node's signing key is at hand (DIR.signing-key, or --signing-key), the head is \
+            signed as `replay head --sign` signs it.
 
             Examples:
               replay daylist --data ./data --office RM-Q --date 2008-04-21
@@ -23,6 +26,7 @@ struct DayListCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: DataOptions
+    @OptionGroup var key: SigningKeyOptions
 
     @Option(help: "The Questura (or any office), e.g. RM-Q.")
     var office: String
@@ -56,7 +60,10 @@ struct DayListCommand: ParsableCommand {
         let directory = try DataDirectory(options.data)
         defer { directory.close() }
         let now = Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-        let list = try DayLog.list(directory, office: OfficeID(office), day: day, kind: kind, now: now)
+        // The key is optional here: a copy of the log without it prints the head unsigned.
+        let path = key.path(data: options.data)
+        let nodeKey = FileManager.default.fileExists(atPath: path) ? try NodeKey.load(path) : nil
+        let list = try DayLog.list(directory, office: OfficeID(office), day: day, kind: kind, now: now, key: nodeKey)
         let text = format.lowercased() == "html" ? DayListRender.html(list) : DayListRender.csv(list)
         if let out {
             do {

@@ -12,7 +12,8 @@ struct ReplayTool: ParsableCommand {
             docs/audit.md is the auditor's guide, docs/analysts.md the analyst's.
             """,
         subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
-                      AsOfCommand.self, CheckpointCommand.self, DayListCommand.self, SimulateCommand.self, ReportCommand.self, WhatIfCommand.self])
+                      AsOfCommand.self, CheckpointCommand.self, DayListCommand.self, SimulateCommand.self, ReportCommand.self, WhatIfCommand.self,
+                      ProofCommand.self, VerifyProofCommand.self])
 }
 
 /// The options every subcommand shares.
