@@ -133,7 +133,7 @@ let package = Package(
         ),
         .executableTarget(name: "agenda-fuzz-record", dependencies: ["Events", "FuzzSupport"],
                          path: "Fuzz/RecordDecoder"),
-        .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "EventsTests", dependencies: ["Events", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Engine", "Events", "Projections"]),
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
         // Issue5RuleTests audits its logs with Replay: name it, or a clean build may compile the tests first.
