@@ -168,12 +168,30 @@ struct WorkflowPrintingTests {
         let csv = try #require(out["csv"] as? String)
         let rows = csv.components(separatedBy: "\r\n").dropLast()
         let filled = (out["filled"] as? [String] ?? []).count
-        #expect(rows.count == 1 + filled + 1 + 1, "header, \(filled) + 1 bookings, head: \(rows.count) rows")
+        #expect(rows.count == 1 + filled + 1 + 1 + 1, "header, \(filled) + 1 bookings, head, signed head: \(rows.count) rows")
         #expect(rows.contains { $0.hasPrefix("\(appointment),\(applicant[0]),\(applicant[2]),") })
-        let headRow = try #require(rows.last)
+        let headRow = rows[rows.count - 2]
         #expect(headRow.hasPrefix("#head,") && headRow.contains(",provisional,"), "\(headRow)")
         let head = headRow.split(separator: ",")[1]
-        #expect((out["html"] as? String)?.contains("<code class=\"head\">\(head)</code>") == true)
+        // The last row: the same head signed by the node, and the node's public key.
+        let signedRow = try #require(rows.last).split(separator: ",", omittingEmptySubsequences: false)
+        #expect(signedRow.first == "#signed-head")
+        let signed = try #require(SignedHead(signedRow[1]))
+        #expect(signed.head == String(head))
+        let publicKey = try runTool([Self.replayPath, "head", "--data", scratch.data, "--public-key"], in: scratch.root, timeout: 60)
+        let key = publicKey.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(String(signedRow[2]) == key)
+        #expect(signed.verifies(with: Hex.decode(key) ?? []), "the day's head is signed with the key the log records")
+        #expect((out["html"] as? String)?.contains("<code class=\"head signed\">\(signed)</code>") == true)
+        // An auditor checks the signed head against the log: signature, record and Merkle root.
+        let checked = try runTool([Self.replayPath, "audit", "--data", scratch.data, "--expect-head", signed.description,
+                                   "--public-key", key], in: scratch.root, timeout: 120)
+        #expect(checked.status == 0 && checked.stdout.contains("ok:"), "\(checked.stdout) \(checked.stderr)")
+        var forged = signed
+        forged.signature[0] ^= 1
+        let refused = try runTool([Self.replayPath, "audit", "--data", scratch.data, "--expect-head", forged.description,
+                                   "--public-key", key], in: scratch.root, timeout: 120)
+        #expect(refused.status == 1 && refused.stdout.contains("signature-invalid"), "\(refused.stdout)")
 
         // The head is the one `INFO` and `replay head` give, and `replay daylist` writes the same list.
         #expect(out["info_head"] as? String == String(head), "INFO persistence: \(out["info_head"] ?? "")")
@@ -328,8 +346,9 @@ struct WorkflowPrintingTests {
         let csv = try #require(out["list_csv"] as? String)
         let rows = csv.components(separatedBy: "\r\n").dropLast()
         #expect(rows.first?.hasPrefix("time,service,appointment,") == true)
-        #expect(rows.dropFirst().dropLast().map { String($0.split(separator: ",")[2]) } == agenda, "\(csv)")
-        #expect(rows.last?.hasPrefix("#head,") == true && rows.last?.contains(",as-of,") == true)
+        #expect(rows.dropFirst().dropLast(2).map { String($0.split(separator: ",")[2]) } == agenda, "\(csv)")
+        #expect(rows.dropLast().last?.hasPrefix("#head,") == true && rows.dropLast().last?.contains(",as-of,") == true)
+        #expect(rows.last?.hasPrefix("#signed-head,") == true)
         #expect((out["list_html"] as? String)?.contains("@page { size: A4 landscape;") == true)
         #expect((out["body_list"] as? String)?.hasPrefix("NOPERM") == true)
 

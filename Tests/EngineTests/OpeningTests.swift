@@ -32,6 +32,8 @@ struct OpeningTests {
         }
         try flush()
         try environment.replaceViews(core.views)
+        // The tree a node keeps beside its log, as its committer would have written it.
+        try environment.buildTree()
         return (core.views.headSequence, core.views.headHash)
     }
 
