@@ -378,6 +378,7 @@ COMMANDS = {
                                            "legacyID": r.str("legacyID")}),
     17: ("create-account", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
     18: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3)}),
+    19: ("record-signing-key", lambda r: {"publicKey": r.str("publicKey")}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -429,6 +430,7 @@ EVENTS = {
     15: ("account-created", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
     16: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3),
                                          "effectiveFrom": r.day("effectiveFrom")}),
+    17: ("signing-key-recorded", lambda r: {"publicKey": r.str("publicKey")}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------
@@ -526,11 +528,60 @@ class Problems:
             print(f"verify_log: {message}", file=sys.stderr)
 
 
-def walk(txn, log_db, problems, emit, published=None):
+class MerkleFrontier:
+    """The Merkle tree's right edge ("The Merkle tree"): the roots of its perfect subtrees."""
+
+    def __init__(self):
+        self.stack = []  # (level, hash), largest first
+        self.size = 0
+
+    def append(self, value):
+        level, digest = 0, hashlib.sha256(b"\x00" + value).digest()
+        while self.stack and self.stack[-1][0] == level:
+            digest = node_hash(self.stack.pop()[1], digest)
+            level += 1
+        self.stack.append((level, digest))
+        self.size += 1
+
+    def root(self):
+        if not self.stack:
+            return hashlib.sha256(b"").digest()
+        digest = self.stack[-1][1]
+        for _, left in reversed(self.stack[:-1]):
+            digest = node_hash(left, digest)
+        return digest
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def tree_position(level, index):
+    """The `tree` database key of node (level, index): 2j − popcount(j) + level."""
+    last_leaf = ((index + 1) << level) - 1
+    return 2 * last_leaf - bin(last_leaf).count("1") + level
+
+
+def stored_root(txn, tree_db, start, count):
+    """MTH of leaves start … start + count − 1 from the `tree` database's perfect subtrees."""
+    if count == 0:
+        return hashlib.sha256(b"").digest()
+    if count & (count - 1) == 0 and start % count == 0:
+        level = count.bit_length() - 1
+        value = txn.get(tree_position(level, start // count).to_bytes(8, "big"), db=tree_db)
+        if value is None or len(value) != 32:
+            raise DecodeError(f"the tree has no node {start // count} at level {level}")
+        return bytes(value)
+    split = 1 << ((count - 1).bit_length() - 1)
+    return node_hash(stored_root(txn, tree_db, start, split), stored_root(txn, tree_db, start + split, count - split))
+
+
+def walk(txn, log_db, problems, emit, published=None, tree=None):
     """Walks `log`, checking the chain and decoding; returns (records, last sequence, last hash).
 
-    `published` is an optional (sequence, hash) published earlier (`replay head`): that record must
-    still carry that hash."""
+    `published` is an optional (sequence, hash) published earlier (`replay head`), or (size, hash,
+    root) of a signed head: that record must still carry that hash, and the Merkle root of records
+    1 … size must be that root. `tree`, a MerkleFrontier, gets every record's value."""
     expected = 1
     previous = GENESIS
     records = 0
@@ -576,9 +627,15 @@ def walk(txn, log_db, problems, emit, published=None):
             record = None
         if record is not None and emit is not None:
             emit({"sequence": sequence, "hash": stored_hash.hex(), "previousHash": stored_previous.hex(), **record})
+        if tree is not None:
+            tree.append(value)
         if published is not None and sequence == published[0] and stored_hash != published[1]:
             problems.report(f"record {sequence}: hash {stored_hash.hex()} is not the published "
                             f"{published[1].hex()}: the history up to {sequence} was rewritten")
+        if published is not None and len(published) == 3 and sequence == published[0] and tree is not None \
+                and tree.root() != published[2]:
+            problems.report(f"record {sequence}: the Merkle root of records 1 to {sequence} is "
+                            f"{tree.root().hex()}, not the signed head's {published[2].hex()}")
         expected, previous = sequence + 1, stored_hash
         last_sequence, last_hash = sequence, stored_hash
     if published is not None and published[0] > last_sequence:
@@ -612,6 +669,29 @@ def check_head(txn, meta_db, problems, last_sequence, last_hash):
     if (head_sequence, head_hash) != (last_sequence, last_hash):
         problems.report(f"meta head is {head_sequence} {head_hash.hex()} but the log ends at "
                         f"{last_sequence} {last_hash.hex()}")
+
+
+def check_tree(txn, env, meta_db, problems, tree, last_sequence):
+    """The `tree` database, when the directory has one, must hold the root of the whole log."""
+    import lmdb
+    try:
+        tree_db = env.open_db(b"tree", txn=txn, create=False)
+    except lmdb.NotFoundError:
+        return "no tree (a directory written before it)"
+    size = txn.get(b"tree-size", db=meta_db) if meta_db is not None else None
+    size = int.from_bytes(bytes(size), "big") if size is not None else 0
+    if size != last_sequence:
+        return f"tree of {size} records (the node extends it when it opens the directory)"
+    try:
+        root = stored_root(txn, tree_db, 0, size)
+    except DecodeError as error:
+        problems.report(f"the Merkle tree: {error}")
+        return "tree NOT ok"
+    if root != tree.root():
+        problems.report(f"the Merkle tree's stored root is {root.hex()}, but the log's records come to "
+                        f"{tree.root().hex()}")
+        return "tree NOT ok"
+    return f"tree root {root.hex()}"
 
 
 def annotate(txn, log_db, sequence):
@@ -666,17 +746,25 @@ def main(argv=None):
     mode.add_argument("--annotate", metavar="SEQ", type=int, help="print record SEQ as an annotated hex dump")
     parser.add_argument("--head", metavar="SEQ:HASH",
                         help="also check that record SEQ still has HASH (a head published earlier, "
-                             "as `replay head` prints it)")
+                             "as `replay head` prints it); a signed head SIZE:HASH:ROOT:SIGNATURE also "
+                             "has its Merkle root checked (not its signature: `replay audit` does that)")
     args = parser.parse_args(argv)
     published = None
     if args.head is not None:
-        sequence, _, digest = args.head.partition(":")
+        parts = args.head.split(":")
         try:
-            published = (int(sequence), bytes.fromhex(digest))
-        except ValueError:
+            published = (int(parts[0]), bytes.fromhex(parts[1]))
+            if len(parts) == 4:
+                published += (bytes.fromhex(parts[2]),)
+                if len(published[2]) != 32 or len(bytes.fromhex(parts[3])) != 64:
+                    published = None
+            elif len(parts) != 2:
+                published = None
+        except (ValueError, IndexError):
             published = None
         if published is None or published[0] < 1 or len(published[1]) != 32:
-            parser.error("--head wants SEQ:HASH, a sequence number from 1 and 64 hex digits")
+            parser.error("--head wants SEQ:HASH (a sequence number from 1 and 64 hex digits), or "
+                         "SIZE:HASH:ROOT:SIGNATURE")
 
     try:
         import lmdb
@@ -719,8 +807,10 @@ def main(argv=None):
             if args.json:
                 def emit(record):
                     sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            records, last_sequence, last_hash = walk(txn, log_db, problems, emit, published)
+            tree = MerkleFrontier()
+            records, last_sequence, last_hash = walk(txn, log_db, problems, emit, published, tree)
             check_head(txn, meta_db, problems, last_sequence, last_hash)
+            tree_note = check_tree(txn, env, meta_db, problems, tree, last_sequence)
     except lmdb.Error as error:
         print(f"verify_log: reading {args.directory}: {error}", file=sys.stderr)
         return 2
@@ -732,9 +822,9 @@ def main(argv=None):
         if problems.count > PROBLEMS_SHOWN_MAX:
             print(f"verify_log: ... and {problems.count - PROBLEMS_SHOWN_MAX} more problems", file=sys.stderr)
         print(f"{records} records, head {last_sequence} {last_hash.hex()}, chain NOT ok: "
-              f"{problems.count} problem{'s' if problems.count != 1 else ''}", file=summary_to)
+              f"{problems.count} problem{'s' if problems.count != 1 else ''}; {tree_note}", file=summary_to)
         return 1
-    print(f"{records} records, head {last_sequence} {last_hash.hex()}, chain ok", file=summary_to)
+    print(f"{records} records, head {last_sequence} {last_hash.hex()}, chain ok; {tree_note}", file=summary_to)
     return 0
 
 

@@ -95,17 +95,30 @@ struct LogFormatTests {
         _ = try store.executeAll(accountCommands, actor: sui)
         // A refusal of who may act is a record too (rejection tag 24): the audit account changes nothing.
         _ = try store.execute(.cancel("A-00001", reason: "not mine"), actor: Actor(operator: "audit.trieste", body: "audit"))
+        // The node's key (command tag 19, event tag 17), recorded as the node records it.
+        let (key, _) = try NodeKey.loadOrCreate(directory + ".signing-key")
+        defer { removeDirectory(directory + ".signing-key") }
+        #expect(try store.adoptSigningKey(key) != nil)
 
         var records: [Record] = []
         try store.read { txn in
             try txn.records { records.append($0); return true }
         }
         let head = try store.head()
+        let signed = try store.signedHead(key: key)
         store.close()
 
+        // The reader recomputes the Merkle tree from the log alone and finds the store's root
+        // in the `tree` database by the key formula the page gives.
         let summary = try verifier([directory])
         #expect(summary.status == 0)
-        #expect(summary.output.contains("\(records.count) records, head \(head.sequence) \(head.hash), chain ok"))
+        #expect(summary.output.contains("\(records.count) records, head \(head.sequence) \(head.hash), chain ok; "
+                                            + "tree root \(signed.root)"), "\(summary.output)")
+        #expect(try verifier(["--head", signed.description, directory]).status == 0)
+        var forged = signed
+        forged.root = signed.hash
+        let refused = try verifier(["--head", forged.description, directory])
+        #expect(refused.status == 1 && refused.output.contains("chain NOT ok: 1 problem"), "\(refused.output)")
 
         let lines = try verifier(["--json", directory]).output.split(separator: "\n")
         #expect(lines.count == records.count)
