@@ -18,14 +18,15 @@ run: build
 
 # The log-format test runs tools/verify_log.py, which needs Python's lmdb binding; the process tests
 # run redis-cli, redis-benchmark and redis-py against a real agenda-node; the calendar test
-# compares every province's closed days with PyPI holidays==0.109. check-imports names any module a
+# compares every province's closed days with PyPI holidays==0.109; the QR test reads the notes' code
+# back with Debian's zbarimg. check-imports names any module a
 # target imports without depending on it (it builds here only when the build order is lucky).
 #
 # Tests/Portal/run.py drives the web portal in Debian's chromium (selenium, axe-core) and runs
 # schemathesis against docs/openapi.yaml, on a node it starts on a free loopback port.
 test:
 	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar python-holidays redis-cli redis-benchmark \
-		chromium python-selenium python-axe python-schemathesis
+		chromium python-selenium python-axe python-schemathesis zbarimg
 	@python3 scripts/check-imports.py --swift "$(SWIFT)"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

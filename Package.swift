@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        // Debian's libqrencode-dev (`libqrencode`): the QR code on the printed notes.
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         // The vocabulary: commands, outcomes, the record envelope, its codec and the hash chain.
         // Pure: no I/O, no clock, no LMDB.
         .target(
@@ -48,7 +54,7 @@ let package = Package(
                                                .product(name: "Crypto", package: "swift-crypto")]),
         // The printed documents: convocation notes, pickup reminders, calendar files, day lists.
         // Pure: from views and records to text, HTML, iCalendar and CSV; no I/O, no LMDB, no NIO.
-        .target(name: "Documents", dependencies: ["Events", "Projections"]),
+        .target(name: "Documents", dependencies: ["Events", "Projections", "CQRencode"]),
         // The operators' protocol server: RESP framing, accounts and roles, replies. The only
         // module that imports NIO; `agenda-node` is its command line.
         .target(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs from Debian's packages when it is missing:
-# liblmdb-dev (the LMDB library and its pkg-config file), and on request lmdb-utils, redis-tools
-# (redis-cli, redis-benchmark), redis-server, valgrind, wrk, chromium with chromium-driver (the
+# liblmdb-dev (the LMDB library and its pkg-config file), libqrencode-dev (the notes' QR code), and on request lmdb-utils, redis-tools
+# (redis-cli, redis-benchmark), redis-server, valgrind, wrk, zbar-tools (zbarimg, the QR test's reader), chromium with chromium-driver (the
 # portal's browser tests), and Python's lmdb, redis (redis-py), icalendar, holidays==0.109,
 # selenium, axe-selenium-python and schemathesis. Called by `make run|test|bench`.
 set -euo pipefail
@@ -10,6 +10,8 @@ pypi_missing=()
 pypi_modules=()
 updated=0
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
+# libqrencode: the QR code on the printed convocation note (linked as a system library, as LMDB is).
+pkg-config --exists libqrencode 2>/dev/null || missing+=(libqrencode-dev)
 for tool in "$@"; do
   case "$tool" in
     mdb_stat) command -v mdb_stat >/dev/null 2>&1 || missing+=(lmdb-utils) ;;
@@ -18,6 +20,7 @@ for tool in "$@"; do
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
+    zbarimg) command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools) ;;
     chromium)
       command -v chromium >/dev/null 2>&1 || missing+=(chromium)
       command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver) ;;

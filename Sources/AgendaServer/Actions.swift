@@ -241,6 +241,7 @@ public enum PrintedDocuments {
                                                                + "is missing from the log; tell the administrator.")))
                         }
                         note.recordedAt = record.decidedAt
+                        note.recordHash = record.hash
                         completion(.success(render(note, language: language ?? note.defaultLanguage, format: format)))
                     } catch {
                         completion(.failure(.readingLogFailed(error)))

@@ -37,6 +37,13 @@ public struct AppointmentNote: Equatable, Sendable {
     /// decided: the calendar file's DTSTAMP, so printing twice gives the same bytes.
     public var recordSequence: UInt64
     public var recordedAt: Instant
+    /// That record's hash: the note prints it and its QR code carries it with the sequence, so
+    /// the applicant can ask for, and check, the proof that it is in the published history
+    /// (`replay proof`). The caller reads it with `recordedAt`.
+    public var recordHash = ChainHash.genesis
+
+    /// What the note's QR code encodes (`QRCode.recordText`).
+    public var recordReference: String { QRCode.recordText(sequence: recordSequence, hash: recordHash) }
 
     public init(kind: Kind, appointment: AppointmentID, pratica: PraticaID, surname: String, name: String,
                 birthDate: Day, nationality: String, visto: String, office: OfficeID, officeName: String,

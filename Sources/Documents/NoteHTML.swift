@@ -33,7 +33,13 @@ public enum NoteHTML {
         for item in wording.bring { body += "<li>\(e(item))</li>\n" }
         body += "</ol>\n<p>\(e(wording.closing))</p>\n</main>\n"
         body += "<footer class=\"muted\">\(e(labels.bookedBy))\(e(language.colon)) \(latin(note.bookedBy)) · "
-            + "\(e(labels.printedFrom)) \(latin(String(note.recordSequence)))</footer>\n"
+            + "\(e(labels.printedFrom)) \(latin(String(note.recordSequence)))"
+            + "<br><code class=\"record-hash\">\(latin(note.recordHash.description))</code>"
+        if let code = QRCode(note.recordReference) {
+            body += "\n<div class=\"record-qr\" data-record=\"\(e(note.recordReference))\">"
+                + code.svg(sizeMillimetres: 28, label: note.recordReference) + "</div>"
+        }
+        body += "</footer>\n"
         let style = """
             table.fields { border-collapse: collapse; width: 100%; margin: 0 0 5mm; }
             table.fields th, table.fields td { border: 0.3mm solid #000; padding: 2mm 3mm; text-align: start; vertical-align: top; }
@@ -41,6 +47,8 @@ public enum NoteHTML {
             tr.day td, tr.time td, tr.appointment td { font-size: 13pt; }
             ol.bring li { margin: 1mm 0; }
             footer { margin-top: 8mm; border-top: 0.2mm solid #888; padding-top: 2mm; }
+            code.record-hash { font-size: 7pt; word-break: break-all; }
+            div.record-qr { margin-top: 2mm; }
             """
         return HTML.page(title: "\(wording.title) \(note.appointment.rawValue)", language: language, style: style, body: body)
     }

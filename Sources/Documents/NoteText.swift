@@ -50,6 +50,9 @@ public enum NoteText {
         lines += wrap(wording.closing, width: 78)
         lines.append("")
         lines.append("\(labels.bookedBy)\(colon) \(latin(note.bookedBy)) · \(labels.printedFrom) \(latin(String(note.recordSequence)))")
+        lines.append(latin(note.recordHash.description))
+        // The record and its hash as a QR code, for a phone to read back (`replay proof`).
+        if let code = QRCode(note.recordReference) { lines += code.textLines }
         return lines.joined(separator: "\n") + "\n"
     }
 

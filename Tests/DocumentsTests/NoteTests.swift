@@ -179,7 +179,7 @@ extension Result {
 @Suite("The Italian convocation note, word for word")
 struct GoldenNoteTests {
     @Test("the Italian convocation note reads exactly so (change this only with the wording)")
-    func italianConvocation() {
+    func italianConvocation() throws {
         let expected = """
             Questura di Roma
             Roma (RM)
@@ -217,6 +217,9 @@ struct GoldenNoteTests {
             Prenotato da: RM-S · Stampato da Agenda, record 1042
 
             """
-        #expect(NoteText.render(note(), language: .italian) == expected)
+        // Then the record's hash and its QR code (QRCodeTests reads the code back).
+        let code = try #require(QRCode(note().recordReference))
+        #expect(NoteText.render(note(), language: .italian)
+                    == expected + "\(ChainHash.genesis)\n" + code.textLines.joined(separator: "\n") + "\n")
     }
 }
