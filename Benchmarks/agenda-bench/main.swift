@@ -143,6 +143,10 @@ if only == "replay" {
     try ReplayBench.runAll()
     exit(0)
 }
+if only == "proofs" {
+    try ProofBench.runAll()
+    exit(0)
+}
 if only == "analysts" {
     try AnalystsBench.runAll()
     exit(0)
@@ -202,6 +206,8 @@ print("target: at least 200,000 books/s at batch 1,024, and at least 0.5 of raw 
 print("")
 // AGENDA_BENCH_ONLY=writer: the raw append and the writer only.
 if only == "writer" { exit(0) }
+try ProofBench.runAll()
+print("")
 try ReplayBench.runAll()
 print("")
 try AnalystsBench.runAll()
