@@ -107,12 +107,7 @@ public enum Merkle {
             if sn == 0 { return false }
             if fn & 1 == 1 || fn == sn {
                 hash = nodeHash(sibling, hash)
-                if fn & 1 == 0 {
-                    repeat {
-                        fn >>= 1
-                        sn >>= 1
-                    } while fn & 1 == 0 && fn != 0
-                }
+                climbRightEdge(&fn, &sn)
             } else {
                 hash = nodeHash(hash, sibling)
             }
@@ -164,12 +159,7 @@ public enum Merkle {
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(hash, fr)
                 sr = nodeHash(hash, sr)
-                if fn & 1 == 0 {
-                    repeat {
-                        fn >>= 1
-                        sn >>= 1
-                    } while fn & 1 == 0 && fn != 0
-                }
+                climbRightEdge(&fn, &sn)
             } else {
                 sr = nodeHash(sr, hash)
             }
@@ -177,6 +167,16 @@ public enum Merkle {
             sn >>= 1
         }
         return fr == oldRoot && sr == newRoot && sn == 0
+    }
+
+    /// Both proofs' step on the tree's right edge (RFC 9162 §2.1.3.2 and §2.1.4.2): when `fn`
+    /// is even, shift `fn` and `sn` right until `fn` is odd or 0.
+    static func climbRightEdge(_ fn: inout UInt64, _ sn: inout UInt64) {
+        guard fn & 1 == 0 else { return }
+        repeat {
+            fn >>= 1
+            sn >>= 1
+        } while fn & 1 == 0 && fn != 0
     }
 
     /// The largest power of two strictly below `count` (count ≥ 2).
