@@ -13,7 +13,7 @@ struct ReplayTool: ParsableCommand {
             """,
         subcommands: [HeadCommand.self, AuditCommand.self, RebuildCommand.self, DumpCommand.self, HistoryCommand.self,
                       AsOfCommand.self, CheckpointCommand.self, DayListCommand.self, SimulateCommand.self, ReportCommand.self, WhatIfCommand.self,
-                      ProofCommand.self, VerifyProofCommand.self])
+                      ProofCommand.self, VerifyProofCommand.self, ExportCommand.self, VerifyExportCommand.self])
 }
 
 /// The options every subcommand shares.

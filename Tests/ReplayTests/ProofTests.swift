@@ -252,3 +252,78 @@ func rewriteRecord(_ sequence: UInt64, of directory: String) throws {
     let store = try Store(directory: directory)
     store.close()
 }
+
+/// `replay export --redact`: shared without the applicants' personal data, still checked
+/// against the signed head from the file alone.
+@Suite("Exporting the log to share it")
+struct ExportTests {
+    static func export(_ data: DataDirectory, _ key: NodeKey, redact: Bool) throws -> String {
+        var bytes: [UInt8] = []
+        try Export.run(data, head: .current, key: { key }, redact: redact) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func aRedactedExportHoldsNoApplicantsDataAndVerifiesAgainstTheSignedHead() throws {
+        let (workload, key) = try ProofTests.signedLog()
+        let directory = workload.directory
+        workload.close()
+        defer {
+            removeDirectory(directory)
+            removeDirectory(directory + ".signing-key")
+        }
+        let data = try DataDirectory(directory)
+        defer { data.close() }
+        let publicKey = ProofTests.publicKey(key)
+        let redacted = try Self.export(data, key, redact: true)
+        // Not one applicant's surname, name, visto or nationality, anywhere in the file.
+        for needle in ["Rossi", "Mario", "ITA1", "ALB", "1980-01-01"] {
+            #expect(!redacted.contains(needle), "the redacted export holds \(needle)")
+        }
+        let size = try data.head().sequence
+        guard case .verified(let what) = Export.verify(redacted, publicKey: publicKey) else {
+            Issue.record("the redacted export does not verify: \(Export.verify(redacted, publicKey: publicKey))")
+            return
+        }
+        #expect(what.hasPrefix("the \(size) records of the head"))
+        #expect(what.contains(" redacted") && !what.hasSuffix(" 0 redacted"))
+
+        // Whole, it holds them, and verifies with no record redacted.
+        let whole = try Self.export(data, key, redact: false)
+        #expect(whole.contains("Rossi"))
+        #expect(Export.verify(whole, publicKey: publicKey) == .verified(
+            "the \(size) records of the head the key \(key.publicKey) signed, \(size) of them byte for byte and 0 redacted"))
+
+        var lines = redacted.split(separator: "\n").map(String.init)
+        // A record left out, a leaf changed, an unredacted record's JSON changed, another key: refused.
+        var dropped = lines
+        dropped.remove(at: 5)
+        #expect(Export.verify(dropped.joined(separator: "\n"), publicKey: publicKey)
+                    == .failed("line 6 is not record 5 of an export"))
+        let redactedLine = try #require(lines.firstIndex { $0.contains("\"bytes\":null") })
+        var changedLeaf = lines
+        changedLeaf[redactedLine] = Self.flippingLeaf(lines[redactedLine])
+        guard case .failed(let why) = Export.verify(changedLeaf.joined(separator: "\n"), publicKey: publicKey) else {
+            Issue.record("a changed leaf verified")
+            return
+        }
+        #expect(why.contains("a record was changed, added or left out"))
+        let plainLine = try #require(lines.firstIndex { $0.contains("\"type\":\"configure-office\"") })
+        lines[plainLine] = lines[plainLine].replacingOccurrences(of: "\"office\":\"TS-Q\"", with: "\"office\":\"TS-X\"")
+        guard case .failed(let changed) = Export.verify(lines.joined(separator: "\n"), publicKey: publicKey) else {
+            Issue.record("a changed record verified")
+            return
+        }
+        #expect(changed.contains("the export was changed"))
+        let other = Array(Curve25519.Signing.PrivateKey().publicKey.rawRepresentation)
+        #expect(Export.verify(redacted, publicKey: other)
+                    == .failed("the export's signed head does not verify with the key \(Hex.encode(other))"))
+    }
+
+    /// The line with its leaf hash's first digit changed.
+    static func flippingLeaf(_ line: String) -> String {
+        let start = line.range(of: "\"leaf\":\"")!.upperBound
+        var changed = line
+        changed.replaceSubrange(start...start, with: line[start] == "0" ? "1" : "0")
+        return changed
+    }
+}
