@@ -69,7 +69,13 @@ public enum Permissions {
         case .attend(let id), .noShow(let id):
             // Attendance is the desk's act: the staff of the office where it takes place.
             return appointment(id, account, views) { account.serves($0.office, offices) }
-        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey, .erasePratica:
+        case .erasePratica(let id, _):
+            // The Prefettura of the province whose SUI opened the pratica; an unknown pratica
+            // is the rules' to tell.
+            guard let pratica = views.pratiche[id] else { return nil }
+            let office = pratica.applicant.office
+            return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
+        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey:
             return nil
         }
     }

@@ -163,6 +163,16 @@ struct ErasureTests {
             Issue.record("a Questura account erased")
             return
         }
+        // A pratica another province's SUI opened: this Prefettura may not erase it.
+        var roman = Self.person(5)
+        roman.office = "RM-S"
+        _ = core.decide(.registerPratica(roman), actor: .system, now: Self.clock.now)
+        guard case .rejected(.notPermitted(.office, .prefettura, "RM-S")) =
+                core.decide(.erasePratica(roman.pratica, reason: "r"), actor: prefettura, now: Self.clock.now).outcome
+        else {
+            Issue.record("another province's Prefettura erased")
+            return
+        }
         #expect(CommandCheck.problem(.erasePratica(Self.person(0).pratica, reason: ""), actor: .system, requestID: "") != nil,
                 "ERASE needs a reason")
     }
