@@ -33,11 +33,12 @@ public struct EngineCore: Sendable {
         self.keys = keys
     }
 
-    /// The command as it will be recorded: a registration in clear, with keys at hand and a
-    /// pratica not yet registered, gets its keyed hashes and its box (sealed in this record).
+    /// The command as it will be recorded: a registration in clear, with keys at hand, gets
+    /// its keyed hashes and its box (sealed in this record), even one the rules will refuse: a
+    /// refusal is a record too, and must hold no personal data in clear.
     func sealing(_ command: Command) -> Command {
         guard let keys, case .registerPratica(let applicant) = command, applicant.seal == nil,
-              !views.isRegistered(applicant.pratica), let key = keys.sealingKey(for: applicant.pratica) else { return command }
+              let key = keys.sealingKey(for: applicant.pratica) else { return command }
         var tagged = ApplicantSealing.tagged(applicant, indexKey: keys.indexKey)
         let box = ApplicantSealing.box(tagged, key: key, sequence: views.headSequence + 1)
         tagged.seal?.box = box

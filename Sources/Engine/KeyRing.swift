@@ -184,6 +184,17 @@ public final class KeyRing: ApplicantKeys, @unchecked Sendable {
         }
     }
 
+    /// Copies these keys, without free pages, to be `dataDirectory`'s (which has none yet).
+    public func copy(toData dataDirectory: String) throws {
+        try lock.withLock {
+            guard let env else { return }
+            let target = KeyRing.path(forData: dataDirectory)
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try LMDBError.check(mdb_env_copy2(env, target, UInt32(MDB_CP_COMPACT)), "copy the keys to \(target)")
+        }
+    }
+
     private func compact(_ current: OpaquePointer) throws {
         let copy = directory + ".compacting"
         try? FileManager.default.removeItem(atPath: copy)

@@ -81,8 +81,14 @@ struct ErasureTests {
         #expect(readBack?.surname == "Quaglierini1" && readBack?.visto == "VQZ1X1" && readBack?.seal?.opened == true)
         #expect(try Self.status(store, Self.person(1), fingerprintedOn: day) == .notReady)
         #expect(try Self.ask(store) { $0.pratica(forVisto: "VQZ1X1") } == Self.person(1).pratica)
+        // A refused registration is a record too, and sealed as well.
+        var changed = Self.person(0)
+        changed.surname = "Quaglierinibis"
+        let refusedAgain = try store.execute(.registerPratica(changed), actor: .system)
+        #expect(refusedAgain.record.outcome == .rejected(.praticaAlreadyRegistered(changed.pratica)))
         // Sealed everywhere it is stored: no personal field of anyone in clear, in any file.
         var everything = try Self.allBytes(directory)
+        #expect(!Self.contains(everything, Array("Quaglierinibis".utf8)), "a refused registration holds the name in clear")
         for index in 0..<3 {
             for field in [Self.person(index).surname, Self.person(index).name, Self.person(index).visto] {
                 #expect(!Self.contains(everything, Array(field.utf8)), "\(field) is in clear in the directory")
