@@ -65,6 +65,8 @@ extension Store {
         // erasures are marked (finished on the next opening should the process stop between).
         do {
             try keyRing.flush(erasing: sealed.erasing)
+        } catch let error as LMDBError {
+            throw .lmdb(error)  // a full disk, as for the records themselves
         } catch {
             throw .corrupt("cannot write the applicants' keys: \(error)")
         }
