@@ -300,6 +300,26 @@ def read_applicant(r):
             "office": r.str("office")}
 
 
+def read_sealed_applicant(r):
+    """A sealed Applicant ("Sealed applicants"): ids, the two keyed hashes, the box. This reader
+    has no keys, so the personal fields are null, as `replay dump` prints them without keys."""
+    pratica, office = r.str("pratica"), r.str("office")
+    start = r.offset
+    visto_tag = r.take(32, "vistoTag (32 bytes)")
+    r.note(start, "vistoTag", visto_tag.hex())
+    start = r.offset
+    person_tag = r.take(32, "personTag (32 bytes)")
+    r.note(start, "personTag", person_tag.hex())
+    count = r.u16("box length")
+    start = r.offset
+    box = r.take(count, f"the box ({count} bytes)")
+    r.note(start, "box", box.hex())
+    return {"pratica": pratica, "visto": None, "surname": None, "name": None, "birthDate": None,
+            "nationality": None, "office": office,
+            "sealed": {"vistoTag": visto_tag.hex(), "personTag": person_tag.hex(), "box": box.hex()},
+            "erased": False}
+
+
 def read_account(r):
     """An AccountSpec: there is no password in it, by design."""
     account = {"name": r.str("name")}
@@ -379,6 +399,8 @@ COMMANDS = {
     17: ("create-account", lambda r: {"account": read_structure(r, "account", read_account_v2)}),
     18: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3)}),
     19: ("record-signing-key", lambda r: {"publicKey": r.str("publicKey")}),
+    20: ("register-pratica", lambda r: {"applicant": read_structure(r, "applicant", read_sealed_applicant)}),
+    21: ("erase-pratica", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -431,6 +453,8 @@ EVENTS = {
     16: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v3),
                                          "effectiveFrom": r.day("effectiveFrom")}),
     17: ("signing-key-recorded", lambda r: {"publicKey": r.str("publicKey")}),
+    18: ("pratica-registered", lambda r: {"applicant": read_structure(r, "applicant", read_sealed_applicant)}),
+    19: ("pratica-erased", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------
@@ -469,6 +493,7 @@ REJECTIONS = {
                                           "window": read_transition(r, "window")}),
     24: ("not-permitted", lambda r: {"permission": PERMISSIONS[r.tag("permission", PERMISSIONS, "permission")],
                                      "role": ROLES[r.tag("role", ROLES, "role")], "subject": r.str("subject")}),
+    25: ("not-sealed", lambda r: {"pratica": r.str("pratica")}),
 }
 
 OUTCOMES = {1: "accepted", 2: "rejected"}

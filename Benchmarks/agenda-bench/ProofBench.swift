@@ -15,7 +15,36 @@ enum ProofBench {
         return elapsed * 1e6 / Double(count)
     }
 
+    /// REGISTER and then BOOK, `count` each, through the store, sealing or writing in clear.
+    static func registerAndBook(count: Int, sealing: Bool) throws -> (register: Double, book: Double) {
+        let directory = scratch("sealing-\(sealing)")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(directory: directory, clock: { now }, mapBytes: 4 << 30, sealsApplicants: sealing)
+        defer { store.close() }
+        _ = try store.execute(.configureOffice(office), actor: .system)
+        let pratiche = (0..<count).map { PraticaID("P-BN-\($0)") }
+        let registering = try seconds {
+            _ = try store.executeAll(pratiche.enumerated().map { index, pratica in
+                .registerPratica(Applicant(pratica: pratica, visto: "V\(index)", surname: "Rossi", name: "Mario \(index)",
+                                           birthDate: Day(year: 1980, month: 1, day: 1)!, nationality: "ALB", office: "BN-S"))
+            }, actor: .system)
+        }
+        let booking = try seconds {
+            _ = try store.executeAll(pratiche.map { .book(BookRequest(office: "BN-Q", service: "fotosegnalamento", pratica: $0)) },
+                                     actor: operatorActor)
+        }
+        return (Double(count) / registering, Double(count) / booking)
+    }
+
     static func runAll() throws {
+        print("the cost of sealing personal data on the writer (REGISTER, then BOOK, 100,000 each; alternating runs)")
+        for round in 1...2 {
+            for sealing in [false, true] {
+                let rates = try registerAndBook(count: 100_000, sealing: sealing)
+                print("  round \(round), \(sealing ? "sealed  " : "in clear"): REGISTER \(grouped(rates.register))/s, "
+                      + "BOOK \(grouped(rates.book))/s")
+            }
+        }
         let directory = scratch("proofs")
         let keyPath = directory + ".signing-key"
         defer {

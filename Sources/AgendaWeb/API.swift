@@ -339,7 +339,7 @@ extension Portal {
                 let pratica = try body.pratica.map { try self.apiID($0, "pratica") }
                 let visto = try body.visto.map { try self.apiID($0, "visto") }
                 let found = try await self.node.query { views -> (PraticaView, [AppointmentView])? in
-                    guard let id = pratica.map({ PraticaID($0) }) ?? visto.flatMap({ views.visti[$0] }),
+                    guard let id = pratica.map({ PraticaID($0) }) ?? visto.flatMap({ views.pratica(forVisto: $0) }),
                           let view = views.pratiche[id] else { return nil }
                     return (view, view.appointments.compactMap { views.appointments[$0] })
                 }.get()

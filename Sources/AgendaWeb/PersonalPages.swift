@@ -438,7 +438,7 @@ extension Portal {
             return refused(visit, refusal, title: p.t(.find), body: findForm(p))
         }
         let found = await node.query { views -> (PraticaView, [AppointmentView])? in
-            let id = views.pratiche[PraticaID(query)] != nil ? PraticaID(query) : views.visti[query]
+            let id = views.pratiche[PraticaID(query)] != nil ? PraticaID(query) : views.pratica(forVisto: query)
             guard let id, let pratica = views.pratiche[id] else { return nil }
             return (pratica, pratica.appointments.compactMap { views.appointments[$0] })
         }

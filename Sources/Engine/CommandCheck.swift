@@ -41,6 +41,9 @@ public enum CommandCheck {
             return id(appointment.rawValue, "appointment") ?? text(reason, "reason")
         case .permitReady(let pratica), .pickup(let pratica):
             return id(pratica.rawValue, "pratica")
+        case .registerPratica(let applicant) where applicant.seal != nil:
+            // Sealed: the personal fields were checked before sealing, and are not at hand after.
+            return id(applicant.pratica.rawValue, "pratica") ?? id(applicant.office.rawValue, "office")
         case .registerPratica(let applicant):
             return id(applicant.pratica.rawValue, "pratica") ?? id(applicant.visto, "visto")
                 ?? id(applicant.office.rawValue, "office") ?? id(applicant.nationality, "nationality")
@@ -63,6 +66,8 @@ public enum CommandCheck {
             return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
                 ?? id(request.pratica.rawValue, "pratica")
                 ?? (request.legacyID.isEmpty ? nil : id(request.legacyID, "legacy id"))
+        case .erasePratica(let pratica, let reason):
+            return id(pratica.rawValue, "pratica") ?? nonEmptyText(reason, "reason")
         case .recordSigningKey(let publicKey):
             let digits = publicKey.utf8
             let hex = digits.count == 64 && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }

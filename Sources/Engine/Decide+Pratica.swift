@@ -37,11 +37,22 @@ extension Decider {
     }
 
     /// `register-pratica`: the applicant's data, once, from the nulla osta system.
+    /// Sealed data is compared by its keyed hashes only (`vistoKey`): the rule never reads a
+    /// personal field, so it is re-decided the same after an erasure.
     static func register(_ applicant: Applicant, _ views: Views) -> Outcome {
         if views.isRegistered(applicant.pratica) { return .rejected(.praticaAlreadyRegistered(applicant.pratica)) }
-        if let owner = views.visti[applicant.visto] {
-            return .rejected(.vistoAlreadyRegistered(visto: applicant.visto, pratica: owner))
+        if let owner = views.visti[applicant.vistoKey] {
+            return .rejected(.vistoAlreadyRegistered(visto: applicant.vistoKey, pratica: owner))
         }
         return .accepted([.praticaRegistered(applicant)])
+    }
+
+    /// `erase-pratica`: the applicant's key is destroyed once the record is committed. Only
+    /// sealed data can be: data registered in clear is refused (`not-sealed`). Erasing again
+    /// changes nothing.
+    static func erase(_ id: PraticaID, reason: String, _ views: Views) -> Outcome {
+        guard let pratica = views.pratiche[id] else { return .rejected(.unknownPratica(id)) }
+        guard pratica.applicant.seal != nil else { return .rejected(.notSealed(id)) }
+        return .accepted(pratica.applicant.isErased ? [] : [.praticaErased(id, reason: reason)])
     }
 }

@@ -75,6 +75,8 @@ public enum Decider {
             migrate(request, views, now: now, actor: actor, ids: &ids)
         case .recordSigningKey(let publicKey):
             recordSigningKey(publicKey, views)
+        case .erasePratica(let pratica, let reason):
+            erase(pratica, reason: reason, views)
         }
     }
 }

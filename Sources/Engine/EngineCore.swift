@@ -23,7 +23,27 @@ public struct EngineCore: Sendable {
     /// When set, each step adds the time of its three phases (the benchmark's breakdown).
     public var timings: StepTimings?
 
-    public init(views: Views = Views()) { self.views = views }
+    /// The applicants' keys: with them, each new registration's personal data is sealed
+    /// before it is decided (the writer's; nil in replay, which re-decides recorded commands, and
+    /// in the simulator and the tests, which write data in clear).
+    public var keys: (any ApplicantKeys)?
+
+    public init(views: Views = Views(), keys: (any ApplicantKeys)? = nil) {
+        self.views = views
+        self.keys = keys
+    }
+
+    /// The command as it will be recorded: a registration in clear, with keys at hand, gets
+    /// its keyed hashes and its box (sealed in this record), even one the rules will refuse: a
+    /// refusal is a record too, and must hold no personal data in clear.
+    func sealing(_ command: Command) -> Command {
+        guard let keys, case .registerPratica(let applicant) = command, applicant.seal == nil,
+              let key = keys.sealingKey(for: applicant.pratica) else { return command }
+        var tagged = ApplicantSealing.tagged(applicant, indexKey: keys.indexKey)
+        let box = ApplicantSealing.box(tagged, key: key, sequence: views.headSequence + 1)
+        tagged.seal?.box = box
+        return .registerPratica(tagged)
+    }
 
     /// What a step came to.
     public enum Step: Sendable {
@@ -47,6 +67,7 @@ public struct EngineCore: Sendable {
     /// Decides, seals and folds one command, whatever its request id: replay re-running a log
     /// where ids repeat across operators, and the tests.
     public mutating func decide(_ command: Command, actor: Actor, requestID: String = "", now: Instant) -> Record {
+        let command = sealing(command)
         let started = timings == nil ? 0 : StepTimings.now()
         let sequence = views.headSequence + 1
         let outcome = self.outcome(of: command, actor: actor, now: now)

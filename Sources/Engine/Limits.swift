@@ -27,6 +27,11 @@ public enum Limits {
     /// of a directory written before it (the values of one transaction are held in memory:
     /// some 40 MB of records).
     public static let treeBuildRecordsPerCommit: UInt64 = 100_000
+    /// Applicants' keys a `KeyRing` keeps in memory (32 bytes each) before it drops them and
+    /// reads them again from its environment: about 10 MB.
+    public static let keyCacheMax = 200_000
+    /// The keys environment's map: a key is some 100 bytes on disk, so room for millions.
+    public static let keysMapBytes = 1 << 30
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

@@ -23,6 +23,8 @@ public enum Permissions {
     static let attendance: Set<Role> = [.sui, .questura, .prefettura, .admin]
     static let configurers: Set<Role> = [.questura, .prefettura, .admin]
     static let migrators: Set<Role> = [.questura, .prefettura, .sui, .admin]
+    /// Who may erase an applicant's data: the Prefettura (the data controller) and an administrator.
+    static let erasers: Set<Role> = [.prefettura, .admin]
 
     /// The roles that may send each change (sets made once: this runs for every command).
     /// Reads have theirs in `Read.roles`.
@@ -37,6 +39,7 @@ public enum Permissions {
         case .attend, .noShow: attendance
         case .amendOffice: configurers
         case .migrate: migrators
+        case .erasePratica: erasers
         }
     }
 
@@ -66,6 +69,12 @@ public enum Permissions {
         case .attend(let id), .noShow(let id):
             // Attendance is the desk's act: the staff of the office where it takes place.
             return appointment(id, account, views) { account.serves($0.office, offices) }
+        case .erasePratica(let id, _):
+            // The Prefettura of the province whose SUI opened the pratica; an unknown pratica
+            // is the rules' to tell.
+            guard let pratica = views.pratiche[id] else { return nil }
+            let office = pratica.applicant.office
+            return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
         case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey:
             return nil
         }
@@ -223,6 +232,7 @@ extension Command {
             }
         case .migrate: "migrate"
         case .recordSigningKey: "signing key"
+        case .erasePratica: "erase"
         }
     }
 }

@@ -191,11 +191,16 @@ public enum Queries {
     /// Any mismatch is `unknown`, indistinguishable from a person who does not exist.
     public static func permitStatus(_ views: Views, surname: String, name: String, birthDate: Day,
                                     fingerprintedOn: Day) -> PermitStatus {
-        let key = ApplicantKey(surname: surname, name: name, birthDate: birthDate)
+        // Data in clear by the name; sealed data by the person's keyed hash (with the keys).
+        var found = views.pratiche(of: ApplicantKey(surname: surname, name: name, birthDate: birthDate))
+        if let keys = views.keys {
+            let tag = ApplicantSealing.personTag(surname: surname, name: name, birthDate: birthDate, indexKey: keys.indexKey)
+            found += views.pratiche(of: ApplicantKey(tagged: tag))
+        }
         // Whatever order the pratiche are found in: ready if any that matches is.
         var status = PermitStatus.unknown
-        for id in views.pratiche(of: key) {
-            guard let pratica = views.pratiche[id] else { continue }
+        for id in found {
+            guard let pratica = views.pratiche[id], !pratica.applicant.isErased else { continue }
             let fingerprinted = pratica.appointments.contains { appointmentID in
                 guard let appointment = views.appointments[appointmentID] else { return false }
                 return appointment.day == fingerprintedOn

@@ -61,6 +61,25 @@ extension Store {
 
     /// One write transaction for the whole batch; on a full map, grow it and write again.
     func commit(_ sealed: inout SealedBatch) throws(StoreError) {
+        // The keys this batch's records seal with are on disk before the records are, and its
+        // erasures are marked (finished on the next opening should the process stop between).
+        do {
+            try keyRing.flush(erasing: sealed.erasing)
+        } catch let error as LMDBError {
+            throw .lmdb(error)  // a full disk, as for the records themselves
+        } catch {
+            throw .corrupt("cannot write the applicants' keys: \(error)")
+        }
+        try commitRecords(&sealed)
+        // Committed: the erased applicants' keys are destroyed, and their file compacted.
+        do {
+            try keyRing.destroy(sealed.erasing)
+        } catch {
+            // The marks stay: the next opening finishes them.
+        }
+    }
+
+    func commitRecords(_ sealed: inout SealedBatch) throws(StoreError) {
         while true {
             do {
                 try environment.writeTransaction { txn in

@@ -35,12 +35,14 @@ extension Store {
         var viewWrites: [(database: Int, keyStart: Int, keyEnd: Int, valueEnd: Int?)] = []
         var headSequence: UInt64 = 0
         var headHash = ChainHash.genesis
+        /// The pratiche this batch erases: their keys go once it is committed.
+        var erasing: [PraticaID] = []
         var results: [Result<Decision?, StoreError>] = []
         var completions: [@Sendable (Result<Decision?, StoreError>) -> Void] = []
     }
 
     func runDecider(_ views: Views, lastDecidedAt: Instant?) {
-        var state = DeciderState(core: EngineCore(views: views))
+        var state = DeciderState(core: EngineCore(views: views, keys: sealsApplicants ? keyRing : nil))
         if let lastDecidedAt { state.lastDecidedAt = lastDecidedAt }
         var batch: [Pending] = []
         batch.reserveCapacity(batchCommandsMax)
@@ -92,7 +94,7 @@ extension Store {
         let indexed = indexHistoryTail()
         guard failed || indexed else { return }
         do {
-            state.core = EngineCore(views: try loadViews())
+            state.core = EngineCore(views: try loadViews(), keys: sealsApplicants ? keyRing : nil)
         } catch {
             preconditionFailure("the store cannot re-read its own last commit: \(error)")
         }
@@ -141,6 +143,7 @@ extension Store {
                 sealed.spans.append((record.sequence, sealed.log.count, sealed.log.count + bytes.count))
                 sealed.log.append(contentsOf: bytes)
                 state.recent.append(record)
+                for case .praticaErased(let pratica, _) in record.outcome.events { sealed.erasing.append(pratica) }
                 let subjects = state.core.subjects(of: record) { _ in nil }
                 sealed.results[index] = .success(Decision(record: record, repeated: false, subjects: subjects))
             }
@@ -172,7 +175,7 @@ extension Store {
                 if let oldest = recent.first?.sequence, sequence >= oldest, sequence - oldest < UInt64(recent.count) {
                     return recent[Int(sequence - oldest)]
                 }
-                return try? txn.record(sequence)
+                return (try? txn.record(sequence)).map { self.keyRing.opening($0, markingErased: true) }
             }
             guard let record = records(first) else { return nil }
             return Decision(record: record, repeated: true, subjects: state.core.subjects(of: record, reading: records))

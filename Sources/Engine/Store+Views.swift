@@ -8,7 +8,7 @@ import Projections
 extension Store {
     /// The persisted views' working set (`Environment.workingSetViews`), as typed errors.
     func loadViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws(StoreError) -> Views {
-        try StoreError.typed { try environment.workingSetViews(last: given) }
+        try StoreError.typed { try environment.workingSetViews(last: given, keys: keyRing) }
     }
 
     /// Moves the history tail into `history`, in `history`'s key order, in one write
@@ -130,8 +130,9 @@ extension Environment {
     /// unless given): offices, accounts, and the days from the last decision's day before on.
     /// The rest is read through `LMDBViewSource` when a command or a read needs it. The writer
     /// decides against these; `replay daylist` reads them beside a running node.
-    public func workingSetViews(last given: (key: [UInt8], value: [UInt8])?? = nil) throws -> Views {
-        try read { txn in
+    public func workingSetViews(last given: (key: [UInt8], value: [UInt8])?? = nil,
+                                keys: (any ApplicantKeys)? = nil) throws -> Views {
+        var views = try read { txn in
             let lastLog = try given ?? txn.last("log")
             let (headSequence, headHash) = try Environment.head(try txn.get("meta", Array("head".utf8)))
             let logHead = try lastLog.map { last in try last.key.withUnsafeBytes { try LogKey.sequence($0) } } ?? 0
@@ -150,12 +151,15 @@ extension Environment {
                 completeFrom = RomeTime.day(of: decidedAt).adding(days: -1)
             }
             return try ViewCodec.loadWorkingSet(
-                headSequence: headSequence, headHash: headHash, source: LMDBViewSource(self),
+                headSequence: headSequence, headHash: headHash, source: LMDBViewSource(self, keys: keys),
                 completeFrom: completeFrom, praticaCount: try txn.count(ViewDatabase.pratiche.rawValue),
                 appointmentCount: try txn.count(ViewDatabase.appointments.rawValue)
             ) { database, start, body in
                 try txn.scan(database.rawValue, from: start, body)
             }
         }
+        views.keys = keys
+        views.openApplicants()
+        return views
     }
 }

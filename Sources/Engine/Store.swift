@@ -44,7 +44,9 @@ public final class Store: @unchecked Sendable {
     /// 6: `history` keyed by pratica, its value the appointment a booking made (a pratica is
     /// read back from it), written through `history-tail`; `applicant-index` for STATUS. The
     /// views load their working set only.
-    static let viewsFormat: UInt8 = 6
+    /// 7: `applicants` values say whether the data is in clear, sealed or erased; sealed data is
+    /// indexed by its keyed hashes (`visti`, `applicant-index`).
+    static let viewsFormat: UInt8 = 7
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).
@@ -52,6 +54,11 @@ public final class Store: @unchecked Sendable {
     /// What the writer's views may hold beyond the working set (`Limits.heldEntriesMax` unless a test says otherwise).
     public let heldEntriesMax: Int
     public let environment: Environment
+    /// The applicants' keys (`DIR/keys`): new registrations are sealed with them.
+    public let keyRing: KeyRing
+    /// False: registrations are recorded in clear (the simulator's synthetic applicants, whose
+    /// log must be the same byte for byte from one run to the next).
+    public let sealsApplicants: Bool
     let clock: @Sendable () -> Instant
 
     struct Pending {
@@ -125,18 +132,29 @@ public final class Store: @unchecked Sendable {
     /// `treeProgress` hears of the Merkle tree being built, in a directory written before it.
     public init(directory: String, clock: @escaping @Sendable () -> Instant = Store.systemClock,
                 mapBytes: Int = Limits.mapBytesInitial, batchCommandsMax: Int = Limits.batchCommandsMax,
-                heldEntriesMax: Int = Limits.heldEntriesMax,
+                heldEntriesMax: Int = Limits.heldEntriesMax, sealsApplicants: Bool = true,
                 treeProgress: (UInt64, UInt64) -> Void = { _, _ in }) throws(StoreError) {
         precondition((1...Limits.batchCommandsMax).contains(batchCommandsMax), "batchCommandsMax out of range")
         self.directory = directory
         self.batchCommandsMax = batchCommandsMax
         self.heldEntriesMax = heldEntriesMax
         self.clock = clock
+        self.sealsApplicants = sealsApplicants
         environment = try Environment(directory: directory, mapBytes: mapBytes)
         do {
             writerLock = try WriterLock(directory: directory)
         } catch {
             environment.close()
+            throw error
+        }
+        do throws(StoreError) {
+            guard let keys = try KeyRing.open(dataDirectory: directory, readOnly: false) else {
+                throw StoreError.cannotOpen("cannot open the applicants' keys in \(directory)")
+            }
+            keyRing = keys
+        } catch {
+            environment.close()
+            writerLock.release()
             throw error
         }
         // Opening reads the log's last entry, once, and the views: never the log from its first
@@ -152,6 +170,7 @@ public final class Store: @unchecked Sendable {
             // now, from the log; a whole tree costs one read of its size.
             try StoreError.typed { try environment.buildTree(progress: treeProgress) }
             views = try loadViews(last: last)
+            try finishErasures(views)
             // Decision times continue from the last record's, whatever the clock says after a restart.
             lastDecidedAt = try StoreError.typed {
                 try last.map { last in
@@ -160,6 +179,7 @@ public final class Store: @unchecked Sendable {
                 }
             }
         } catch {
+            keyRing.close()
             environment.close()
             writerLock.release()
             throw error
@@ -171,6 +191,17 @@ public final class Store: @unchecked Sendable {
         let committer = Thread { [self] in runCommitter() }
         committer.name = "agenda-committer"
         committer.start()
+    }
+
+    /// Erasures committed whose keys a crash left behind are finished; marks of erasures that
+    /// never committed are dropped.
+    private func finishErasures(_ views: Views) throws(StoreError) {
+        try StoreError.typed {
+            let marked = try keyRing.markedErasures()
+            guard !marked.isEmpty else { return }
+            try keyRing.destroy(marked.filter { views.pratiche[$0]?.applicant.isErased == true })
+            try keyRing.unmark(marked.filter { views.pratiche[$0]?.applicant.isErased != true })
+        }
     }
 
     // MARK: - Submitting
@@ -268,6 +299,7 @@ public final class Store: @unchecked Sendable {
         condition.unlock()
         guard !alreadyClosed else { return }
         committerFinished.wait()
+        keyRing.close()
         environment.close()
         writerLock.release()
     }

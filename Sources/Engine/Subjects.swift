@@ -49,7 +49,8 @@ extension EngineCore {
                 if let view, view.state == .booked { pratica.live[view.service] = appointment }
             }
             subjects.pratica = pratica
-        case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey:
+        case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey,
+             .erasePratica:
             break
         }
         return subjects
@@ -122,7 +123,7 @@ extension Event {
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.appointment
         case .permitDelivered(_, let completed): completed
         case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated, .accountDisabled,
-             .signingKeyRecorded: nil
+             .signingKeyRecorded, .praticaErased: nil
         }
     }
 

@@ -8,7 +8,13 @@ import Projections
 final class LMDBViewSource: ViewSource, @unchecked Sendable {
     let environment: Environment
 
-    init(_ environment: Environment) { self.environment = environment }
+    /// Opens the sealed applicants it reads, when given.
+    let keys: (any ApplicantKeys)?
+
+    init(_ environment: Environment, keys: (any ApplicantKeys)? = nil) {
+        self.environment = environment
+        self.keys = keys
+    }
 
     private func reading<T>(_ what: @autoclosure () -> String, _ body: (ReadTransaction) throws -> T) -> T {
         do {
@@ -45,9 +51,13 @@ final class LMDBViewSource: ViewSource, @unchecked Sendable {
                 try LMDBViewSource.history(id, txn) { _, value in
                     if !value.isEmpty { booked.append(AppointmentID(String(decoding: value, as: UTF8.self))) }
                 }
-                return try ViewCodec.pratica(applicant: applicant, status: status, booked: booked) { appointment in
+                var pratica = try ViewCodec.pratica(applicant: applicant, status: status, booked: booked) { appointment in
                     try? LMDBViewSource.appointment(appointment, txn)
                 }
+                if let keys, pratica.applicant.isLocked, let key = keys.openingKey(for: id) {
+                    pratica.applicant = ApplicantSealing.open(pratica.applicant, key: key)
+                }
+                return pratica
             }
         }
     }

@@ -30,6 +30,9 @@ public enum Command: Equatable, Sendable {
     /// are signed with it (docs/log-format.md, "Signed heads"). The private half never enters
     /// the log.
     case recordSigningKey(publicKey: String)
+    /// Destroys the applicant's key (crypto-shredding): their sealed personal data can no
+    /// longer be read anywhere, while every record stays and the chain verifies.
+    case erasePratica(PraticaID, reason: String)
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -49,6 +52,7 @@ public enum Command: Equatable, Sendable {
         case .amendOffice: "amend-office"
         case .migrate: "migrate-appointment"
         case .recordSigningKey: "record-signing-key"
+        case .erasePratica: "erase-pratica"
         }
     }
 }
@@ -98,9 +102,13 @@ public struct Applicant: Equatable, Sendable {
     public var nationality: String
     /// The SUI that opened the pratica.
     public var office: OfficeID
+    /// Sealed (nil: in clear, as every record before encryption): the fields above hold the
+    /// box's plaintext only when `seal.opened`.
+    public var seal: ApplicantSeal?
 
     public init(pratica: PraticaID, visto: String, surname: String, name: String, birthDate: Day,
-                nationality: String, office: OfficeID) {
+                nationality: String, office: OfficeID, seal: ApplicantSeal? = nil) {
+        self.seal = seal
         self.pratica = pratica
         self.visto = visto
         self.surname = surname

@@ -22,6 +22,8 @@ public enum Event: Equatable, Sendable {
     case appointmentMigrated(AppointmentMigrated)
     /// Heads from this record on are signed with this key (64 hexadecimal digits).
     case signingKeyRecorded(publicKey: String)
+    /// The pratica's key was destroyed: its sealed personal data is gone for good.
+    case praticaErased(PraticaID, reason: String)
 }
 
 public struct AppointmentMigrated: Equatable, Sendable {

@@ -116,7 +116,7 @@ public enum RecordCodec {
             writer.u8(7)
             writer.string(pratica.rawValue)
         case .registerPratica(let applicant):
-            writer.u8(8)
+            writer.u8(applicant.seal == nil ? 8 : 20)
             encode(applicant, &writer)
         case .createAccount(let account):
             writer.u8(account.pratica == nil ? 9 : 17)
@@ -158,6 +158,10 @@ public enum RecordCodec {
         case .recordSigningKey(let publicKey):
             writer.u8(19)
             writer.string(publicKey)
+        case .erasePratica(let pratica, let reason):
+            writer.u8(21)
+            writer.string(pratica.rawValue)
+            writer.string(reason)
         }
     }
 
@@ -227,6 +231,10 @@ public enum RecordCodec {
                 legacyID: try reader.string()))
         case 19:
             return .recordSigningKey(publicKey: try reader.string())
+        case 20:
+            return .registerPratica(try decodeSealedApplicant(&reader))
+        case 21:
+            return .erasePratica(PraticaID(try reader.string()), reason: try reader.string())
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -314,7 +322,7 @@ public enum RecordCodec {
             writer.string(pratica.rawValue)
             writer.optional(appointment) { $0.string($1.rawValue) }
         case .praticaRegistered(let applicant):
-            writer.u8(8)
+            writer.u8(applicant.seal == nil ? 8 : 18)
             encode(applicant, &writer)
         case .accountCreated(let account):
             writer.u8(account.pratica == nil ? 9 : 15)
@@ -342,6 +350,10 @@ public enum RecordCodec {
         case .signingKeyRecorded(let publicKey):
             writer.u8(17)
             writer.string(publicKey)
+        case .praticaErased(let pratica, let reason):
+            writer.u8(19)
+            writer.string(pratica.rawValue)
+            writer.string(reason)
         }
     }
 
@@ -408,6 +420,10 @@ public enum RecordCodec {
                 bookedBy: try reader.string()))
         case 17:
             return .signingKeyRecorded(publicKey: try reader.string())
+        case 18:
+            return .praticaRegistered(try decodeSealedApplicant(&reader))
+        case 19:
+            return .praticaErased(PraticaID(try reader.string()), reason: try reader.string())
         case let tag:
             throw .unknownTag(kind: "event", tag: tag, offset: at)
         }
@@ -468,6 +484,8 @@ public enum RecordCodec {
             writer.u8(23); writer.string(office.rawValue); writer.day(day); encode(window, &writer)
         case .notPermitted(let permission, let role, let subject):
             writer.u8(24); writer.u8(permission.rawValue); writer.u8(role.rawValue); writer.string(subject)
+        case .notSealed(let pratica):
+            writer.u8(25); writer.string(pratica.rawValue)
         }
     }
 
@@ -517,6 +535,7 @@ public enum RecordCodec {
             let roleTag = try reader.u8()
             guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
             return .notPermitted(permission, role: role, subject: try reader.string())
+        case 25: return .notSealed(PraticaID(try reader.string()))
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }
@@ -661,6 +680,18 @@ public enum RecordCodec {
     }
 
     package static func encode(_ applicant: Applicant, _ writer: inout ByteWriter) {
+        if let seal = applicant.seal {
+            precondition(!seal.box.isEmpty, "a sealed applicant is encoded only once its box is made")
+            // Sealed (command tag 20, event tag 18): the ids, the two keyed hashes, the box.
+            writer.string(applicant.pratica.rawValue)
+            writer.string(applicant.office.rawValue)
+            for byte in seal.vistoTag.bytes { writer.u8(byte) }
+            for byte in seal.personTag.bytes { writer.u8(byte) }
+            precondition(seal.box.count <= Int(UInt16.max), "a box of \(seal.box.count) bytes")
+            writer.u16(UInt16(seal.box.count))
+            for byte in seal.box { writer.u8(byte) }
+            return
+        }
         writer.string(applicant.pratica.rawValue)
         writer.string(applicant.visto)
         writer.string(applicant.surname)
@@ -668,6 +699,19 @@ public enum RecordCodec {
         writer.day(applicant.birthDate)
         writer.string(applicant.nationality)
         writer.string(applicant.office.rawValue)
+    }
+
+    /// A sealed applicant as the record holds it: not opened (the personal fields empty).
+    package static func decodeSealedApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {
+        let pratica = PraticaID(try reader.string())
+        let office = OfficeID(try reader.string())
+        let vistoTag = ChainHash(bytes: try reader.bytes(32))
+        let personTag = ChainHash(bytes: try reader.bytes(32))
+        let count = Int(try reader.u16())
+        let box = Array(try reader.bytes(count))
+        return Applicant(pratica: pratica, visto: "", surname: "", name: "", birthDate: Day(daysSinceEpoch: 0),
+                         nationality: "", office: office,
+                         seal: ApplicantSeal(vistoTag: vistoTag, personTag: personTag, box: box))
     }
 
     package static func decodeApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {

@@ -23,6 +23,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// `close-day` found no room for an appointment within `searchedThrough`; nothing was closed.
     case cannotRehouse(AppointmentID, searchedThrough: Day)
     case vistoAlreadyRegistered(visto: String, pratica: PraticaID)
+    /// ERASE of a pratica registered before personal data was sealed: its data is in clear in
+    /// the log and cannot be shredded (`replay export --redact` shares the log without it).
+    case notSealed(PraticaID)
     case accountExists(String)
     case unknownAccount(String)
     /// Attendance is recorded on or after the appointment's day, never before.
@@ -40,7 +43,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .full, .cannotRehouse: "FULL"
         case .permitNotReady: "NOTREADY"
         case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
-             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue, .outsideTransition:
+             .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue, .outsideTransition,
+             .notSealed:
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
@@ -75,6 +79,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .notYetDue: "not-yet-due"
         case .outsideTransition: "outside-transition"
         case .notPermitted: "not-permitted"
+        case .notSealed: "not-sealed"
         }
     }
 
@@ -118,7 +123,11 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotRehouse(let appointment, let day):
             "No room for \(appointment) up to \(day); nothing was closed. Add capacity, then close the day again."
         case .vistoAlreadyRegistered(let visto, let pratica):
-            "Visto \(visto) already belongs to \(pratica); check the numero di visto."
+            visto.hasPrefix("\u{0}") ? "This visto already belongs to \(pratica); check the numero di visto."
+                : "Visto \(visto) already belongs to \(pratica); check the numero di visto."
+        case .notSealed(let pratica):
+            "\(pratica) was registered before personal data was encrypted: its data is in clear in the log and cannot "
+                + "be erased; share the log with `replay export --redact`."
         case .accountExists(let name):
             "An account named \(name) already exists; choose another name (disabled names are not reused)."
         case .unknownAccount(let name):

@@ -15,6 +15,8 @@ public struct Changes: Sendable {
     public var requests: Set<RequestKey> = []
     public var history: [HistoryEntry] = []
     public var accounts: Set<String> = []
+    /// Index entries to delete: the applicants an erasure took out of STATUS's reach.
+    public var unindexed: [(ApplicantKey, PraticaID)] = []
     /// The sequences of the records that recorded a signing key.
     public var signingKeys: [UInt64] = []
     /// In order: an entry added then removed in one batch must end removed.
@@ -39,6 +41,7 @@ public struct Changes: Sendable {
         requests.removeAll(keepingCapacity: true)
         history.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
+        unindexed.removeAll(keepingCapacity: true)
         signingKeys.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
     }
@@ -56,8 +59,22 @@ public struct ApplicantKey: Hashable, Sendable {
         self.birthDate = birthDate
     }
 
-    init(_ applicant: Applicant) {
-        self.init(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
+    /// The applicant's key: their name for data in clear; for sealed data the person's keyed
+    /// hash (`tagged`), which is all the index holds of them.
+    public init(_ applicant: Applicant) {
+        if let seal = applicant.seal {
+            self.init(tagged: seal.personTag)
+        } else {
+            self.init(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
+        }
+    }
+
+    /// A sealed applicant's key: a 0x01 byte then the keyed hash in hexadecimal as the surname
+    /// (a name in clear never starts so), nothing else.
+    public init(tagged: ChainHash) {
+        surname = "\u{1}" + tagged.description
+        name = ""
+        birthDate = Day(daysSinceEpoch: 0)
     }
 
     static func normalised(_ text: String) -> String {

@@ -11,7 +11,8 @@ extension ViewCodec {
         case .days: views.loads.values.reduce(0) { $0 + $1.days.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
         case .appointments: views.appointments.memory.count
         case .agenda: views.loads.values.reduce(0) { $0 + $1.days.reduce(0) { $0 + ($1?.entries.count ?? 0) } }
-        case .pratiche, .applicants, .applicantIndex: views.pratiche.memory.count
+        case .pratiche, .applicants: views.pratiche.memory.count
+        case .applicantIndex: views.pratiche.memory.values.reduce(0) { $0 + ($1.applicant.isErased ? 0 : 1) }
         case .visti: views.visti.memory.count
         case .requests: views.requests.memory.count
         case .history: views.history.values.reduce(0) { $0 + $1.count }
@@ -63,7 +64,7 @@ extension ViewCodec {
             encode(pratica, &value)
         case .applicants:
             guard let (_, pratica) = entry(views.pratiche.memory, key, { PraticaID($0) }, \.rawValue) else { return false }
-            RecordCodec.encode(pratica.applicant, &value)
+            encodeStoredApplicant(pratica.applicant, &value)
         case .visti:
             guard let (_, pratica) = entry(views.visti.memory, key, { $0 }, { $0 }) else { return false }
             value.raw(pratica.rawValue)
@@ -96,7 +97,7 @@ extension ViewCodec {
                   let (_, pratica) = entry(views.pratiche.memory, UnsafeRawBufferPointer(rebasing: key[reader.offset...]),
                                            { PraticaID($0) }, \.rawValue) else { return false }
             let applicantKey = ApplicantKey(pratica.applicant)
-            guard applicantKey.surname == surname, applicantKey.name == name, applicantKey.birthDate == birthDate,
+            guard !pratica.applicant.isErased, applicantKey.surname == surname, applicantKey.name == name, applicantKey.birthDate == birthDate,
                   canonical(key, { encodeApplicantKey(applicantKey, &$0); $0.raw(pratica.applicant.pratica.rawValue) })
             else { return false }
         case .accounts:

@@ -40,7 +40,7 @@ extension ViewCodec {
         var applicants: [PraticaID: Applicant] = [:]
         try entries(.applicants) { _, valueBytes in
             var reader = ByteReader(valueBytes)
-            let applicant = try RecordCodec.decodeApplicant(&reader)
+            let applicant = try decodeStoredApplicant(&reader)
             try reader.end()
             applicants[applicant.pratica] = applicant
         }
@@ -51,7 +51,7 @@ extension ViewCodec {
             }
             var reader = ByteReader(valueBytes)
             views.pratiche.load(id, try decodePratica(applicant, &reader))
-            views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id)
+            if !applicant.isErased { views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id) }
         }
         views.praticaCount = views.pratiche.memory.count
         // Each pratica's appointments, in booking order, and the live one per service, as the

@@ -109,7 +109,7 @@ extension ViewCodec {
     public static func pratica(applicant: UnsafeRawBufferPointer, status: UnsafeRawBufferPointer,
                                booked: [AppointmentID], appointment: (AppointmentID) -> AppointmentView?) throws -> PraticaView {
         var applicantReader = ByteReader(applicant)
-        let decodedApplicant = try RecordCodec.decodeApplicant(&applicantReader)
+        let decodedApplicant = try decodeStoredApplicant(&applicantReader)
         try applicantReader.end()
         var reader = ByteReader(status)
         var pratica = try decodePratica(decodedApplicant, &reader)

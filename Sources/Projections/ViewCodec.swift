@@ -101,12 +101,20 @@ public enum ViewCodec {
             guard let pratica = views.pratiche[id] else { continue }
             reset(&key, &value)
             key.raw(id.rawValue)
-            RecordCodec.encode(pratica.applicant, &value)
+            encodeStoredApplicant(pratica.applicant, &value)
             emit(.applicants)
+            // An erased applicant is in no index: STATUS no longer finds them.
+            guard !pratica.applicant.isErased else { continue }
             reset(&key, &value)
             encodeApplicantKey(ApplicantKey(pratica.applicant), &key)
             key.raw(id.rawValue)
             emit(.applicantIndex)
+        }
+        for (applicantKey, pratica) in changes.unindexed {
+            reset(&key, &value)
+            encodeApplicantKey(applicantKey, &key)
+            key.raw(pratica.rawValue)
+            emit(.applicantIndex, delete: true)
         }
         for visto in changes.visti {
             guard let pratica = views.visti[visto] else { continue }
@@ -330,6 +338,38 @@ public enum ViewCodec {
         writer.bool(account.enabled)
         writer.u64(account.createdSequence)
         writer.optional(account.spec.pratica) { $0.string($1.rawValue) }
+    }
+
+    /// An `applicants` value: `u8` 1 and the applicant in clear (as register-pratica tag 8 holds
+    /// it), 2 and the sealed applicant (as tag 20 holds it: ids, keyed hashes, box), or 3 and what
+    /// an erasure leaves (pratica, office, the visto's keyed hash).
+    public static func encodeStoredApplicant(_ applicant: Applicant, _ writer: inout ByteWriter) {
+        if applicant.isErased {
+            writer.u8(3)
+            writer.string(applicant.pratica.rawValue)
+            writer.string(applicant.office.rawValue)
+            for byte in (applicant.seal?.vistoTag ?? .genesis).bytes { writer.u8(byte) }
+        } else {
+            writer.u8(applicant.seal == nil ? 1 : 2)
+            RecordCodec.encode(applicant, &writer)
+        }
+    }
+
+    public static func decodeStoredApplicant(_ reader: inout ByteReader) throws(CodecError) -> Applicant {
+        let at = reader.offset
+        switch try reader.u8() {
+        case 1: return try RecordCodec.decodeApplicant(&reader)
+        case 2: return try RecordCodec.decodeSealedApplicant(&reader)
+        case 3:
+            let pratica = PraticaID(try reader.string())
+            let office = OfficeID(try reader.string())
+            let vistoTag = ChainHash(bytes: try reader.bytes(32))
+            let sealed = Applicant(pratica: pratica, visto: "", surname: "", name: "", birthDate: Day(daysSinceEpoch: 0),
+                                   nationality: "", office: office,
+                                   seal: ApplicantSeal(vistoTag: vistoTag, personTag: .genesis))
+            return Applicant.erased(sealed)
+        case let tag: throw .unknownTag(kind: "stored applicant", tag: tag, offset: at)
+        }
     }
 
     /// A `signing-keys` entry: the recording record's sequence → the key's 64 hexadecimal digits.

@@ -30,6 +30,9 @@ public struct Views: Sendable {
     public internal(set) var appointmentCount = 0
     /// Where what is not in memory is read; nil for views that hold everything.
     public let source: ViewSource?
+    /// The applicants' keys, when the reader has them: queries compute keyed hashes with them
+    /// (STATUS, LOOKUP VISTO), and `openApplicants` reads sealed data.
+    public var keys: (any ApplicantKeys)?
     /// With a source: the first day whose persisted load is certainly in `loads`.
     public let completeFrom: Day?
 
@@ -60,6 +63,25 @@ public struct Views: Sendable {
         return appointments.memory.count + pratiche.memory.count + visti.memory.count + requests.memory.count
             + appointments.cached + pratiche.cached + visti.cached + requests.cached
             + history.count + praticheByApplicant.count
+    }
+
+    /// Reads every sealed applicant memory holds that `keys` opens (after loading from storage).
+    public mutating func openApplicants() {
+        guard let keys else { return }
+        for (id, pratica) in pratiche.memory where pratica.applicant.isLocked && !pratica.applicant.isErased {
+            guard let key = keys.openingKey(for: id) else { continue }
+            var opened = pratica
+            opened.applicant = ApplicantSealing.open(pratica.applicant, key: key)
+            pratiche.load(id, opened)
+        }
+    }
+
+    /// The pratica whose visto this is: sealed data's keyed hash first, then the visto in clear.
+    public func pratica(forVisto visto: String) -> PraticaID? {
+        if let keys, let sealed = visti[Applicant.vistoKey(tag: ApplicantSealing.vistoTag(visto, indexKey: keys.indexKey))] {
+            return sealed
+        }
+        return visti[visto]
     }
 
     /// One day's load, materialised or persisted; nil for a day no booking or closure touched.
@@ -225,10 +247,19 @@ public struct Views: Sendable {
             pratiche.load(applicant.pratica, PraticaView(applicant: applicant))
             praticaCount += 1
             praticheByApplicant[ApplicantKey(applicant), default: []].append(applicant.pratica)
-            visti.load(applicant.visto, applicant.pratica)
+            visti.load(applicant.vistoKey, applicant.pratica)
             changes.pratiche.append(applicant.pratica)
             changes.applicants.append(applicant.pratica)
-            changes.visti.insert(applicant.visto)
+            changes.visti.insert(applicant.vistoKey)
+
+        case .praticaErased(let pratica, _):
+            guard let before = pratiche[pratica]?.applicant, !before.isErased else { break }
+            let key = ApplicantKey(before)
+            praticheByApplicant[key]?.removeAll { $0 == pratica }
+            if praticheByApplicant[key]?.isEmpty == true { praticheByApplicant[key] = nil }
+            pratiche[pratica]?.applicant = Applicant.erased(before)
+            changes.applicants.append(pratica)
+            changes.unindexed.append((key, pratica))
 
         case .accountCreated(let spec):
             accounts[spec.name] = AccountView(spec: spec, enabled: true, createdSequence: sequence)
@@ -286,6 +317,7 @@ public struct Views: Sendable {
             }
         case .configureOffice, .createAccount, .disableAccount, .amendOffice, .recordSigningKey:
             break
+        case .erasePratica(let pratica, _): note(pratica)
         }
         for pratica in touched where isRegistered(pratica) {
             history[pratica, default: []].append(record.sequence)

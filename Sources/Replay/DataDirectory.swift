@@ -11,13 +11,31 @@ public final class DataDirectory: @unchecked Sendable {
     /// unless a test says otherwise): long reads renew their snapshot, never pinning a node.
     public let readWindowRecords: Int
 
+    /// The applicants' keys (`DIR/keys`, read-only), when the directory has them: `dump` and the
+    /// lists read sealed data with them. Nil for a directory written before sealing, or a copy
+    /// without its keys.
+    public let keys: KeyRing?
+
     public init(_ path: String, readWindowRecords: Int = ReplayLimits.readWindowRecords) throws {
         self.path = path
         self.readWindowRecords = readWindowRecords
         environment = try Environment(directory: path, readOnly: true)
+        do {
+            keys = try KeyRing.open(dataDirectory: path, readOnly: true)
+        } catch {
+            environment.close()
+            throw error
+        }
     }
 
-    public func close() { environment.close() }
+    public func close() {
+        keys?.close()
+        environment.close()
+    }
+
+    /// The record with its sealed applicants read with the keys (`KeyRing.opening`); one whose
+    /// key is gone is marked erased. Unchanged without keys.
+    public func opening(_ record: Record) -> Record { keys?.opening(record, markingErased: true) ?? record }
 
     /// How many records the log holds now.
     public func recordCount() throws -> UInt64 { UInt64(try environment.read { try $0.count("log") }) }

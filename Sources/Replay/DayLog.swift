@@ -69,7 +69,7 @@ extension DayLog {
     public static func list(_ directory: DataDirectory, office: OfficeID, day: Day, kind: DayList.Kind,
                             now: Instant, key: NodeKey? = nil) throws -> DayList {
         // The working set, reading the rest on demand: not the whole history's views.
-        let views = try directory.environment.workingSetViews()
+        let views = try directory.environment.workingSetViews(keys: directory.keys)
         let result = try directory.environment.read { txn -> Result<DayList, DayList.Problem> in
             switch kind {
             case .agenda:

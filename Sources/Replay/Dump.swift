@@ -29,7 +29,7 @@ public enum Dump {
             for record in records {
                 guard filter.matches(record), record.sequence >= options.fromSequence else { continue }
                 line.removeAll(keepingCapacity: true)
-                RecordJSON.record(record).write(into: &line)
+                RecordJSON.record(directory.opening(record)).write(into: &line)
                 line.append(UInt8(ascii: "\n"))
                 try write(line)
                 written += 1

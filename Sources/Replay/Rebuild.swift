@@ -106,6 +106,9 @@ public enum Rebuild {
         report.head = Checkpoint(sequence: fold.core.views.headSequence, hash: fold.core.views.headHash)
         if let into {
             try target.copyLog(from: directory.environment, through: report.head.sequence)
+            // The applicants' keys go with it (copied without free pages), or its sealed data
+            // could not be read there.
+            try directory.keys?.copy(toData: into)
             report.into = into
         }
         return report

@@ -74,6 +74,8 @@ public enum RecordJSON {
                        ("time", time(request.time)), ("legacyID", .string(request.legacyID))]
         case .recordSigningKey(let publicKey):
             fields.append(("publicKey", .string(publicKey)))
+        case .erasePratica(let pratica, let reason):
+            fields += [("pratica", .string(pratica.rawValue)), ("reason", .string(reason))]
         }
         return .object(fields)
     }
@@ -117,6 +119,7 @@ public enum RecordJSON {
         case .appointmentMissed: "appointment-missed"
         case .appointmentMigrated: "appointment-migrated"
         case .signingKeyRecorded: "signing-key-recorded"
+        case .praticaErased: "pratica-erased"
         }
     }
 
@@ -165,6 +168,8 @@ public enum RecordJSON {
                        ("bookedBy", .string(migrated.bookedBy))]
         case .signingKeyRecorded(let publicKey):
             fields.append(("publicKey", .string(publicKey)))
+        case .praticaErased(let pratica, let reason):
+            fields += [("pratica", .string(pratica.rawValue)), ("reason", .string(reason))]
         }
         return .object(fields)
     }
@@ -212,6 +217,8 @@ public enum RecordJSON {
         case .notPermitted(let permission, let role, let subject):
             fields += [("permission", .string(permission.name)), ("role", .string(role.description)),
                        ("subject", .string(subject))]
+        case .notSealed(let pratica):
+            fields.append(("pratica", .string(pratica.rawValue)))
         }
         return .object(fields)
     }
@@ -264,7 +271,25 @@ public enum RecordJSON {
         return .object(fields)
     }
 
+    /// A sealed applicant: its ids, its keyed hashes and box (`sealed`), the personal fields
+    /// when this reader opened the box (null otherwise), and `erased` when its key is gone.
     public static func applicant(_ applicant: Applicant) -> JSON {
+        guard let seal = applicant.seal else { return clearApplicant(applicant) }
+        let open = seal.opened
+        return .object([
+            ("pratica", .string(applicant.pratica.rawValue)), ("visto", open ? .string(applicant.visto) : .null),
+            ("surname", open ? .string(applicant.surname) : .null), ("name", open ? .string(applicant.name) : .null),
+            ("birthDate", open ? day(applicant.birthDate) : .null),
+            ("nationality", open ? .string(applicant.nationality) : .null),
+            ("office", .string(applicant.office.rawValue)),
+            ("sealed", .object([("vistoTag", .string(seal.vistoTag.description)),
+                                ("personTag", .string(seal.personTag.description)),
+                                ("box", .string(Hex.encode(seal.box)))])),
+            ("erased", .bool(seal.erased)),
+        ])
+    }
+
+    static func clearApplicant(_ applicant: Applicant) -> JSON {
         .object([
             ("pratica", .string(applicant.pratica.rawValue)), ("visto", .string(applicant.visto)),
             ("surname", .string(applicant.surname)), ("name", .string(applicant.name)),

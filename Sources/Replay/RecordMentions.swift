@@ -31,6 +31,8 @@ public struct RecordMentions {
             if let office = spec.office { offices.append(office) }
         case .disableAccount, .recordSigningKey:
             break
+        case .erasePratica(let pratica, _):
+            pratiche.append(pratica)
         case .attend(let appointment), .noShow(let appointment):
             appointments.append(appointment)
         case .amendOffice(let office, _):
@@ -67,6 +69,8 @@ public struct RecordMentions {
             if let office = spec.office { offices.append(office) }
         case .accountDisabled, .signingKeyRecorded:
             break
+        case .praticaErased(let pratica, _):
+            pratiche.append(pratica)
         case .appointmentAttended(let closed), .appointmentMissed(let closed):
             appointments.append(closed.appointment)
             offices.append(closed.office)
@@ -86,7 +90,7 @@ public struct RecordMentions {
              .capacityBelowBookings(let office, _, _, _, _):
             offices.append(office)
         case .unknownPratica(let pratica), .permitNotReady(let pratica), .permitAlreadyDelivered(let pratica),
-             .praticaAlreadyRegistered(let pratica), .vistoAlreadyRegistered(_, let pratica):
+             .praticaAlreadyRegistered(let pratica), .vistoAlreadyRegistered(_, let pratica), .notSealed(let pratica):
             pratiche.append(pratica)
         case .liveAppointmentExists(let pratica, _, let appointment):
             pratiche.append(pratica)

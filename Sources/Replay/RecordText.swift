@@ -44,6 +44,7 @@ public enum RecordText {
             "migrate-appointment \(request.office) \(request.service) \(request.pratica) on \(request.day) at "
                 + "\(request.time)\(request.legacyID.isEmpty ? "" : " (legacy \(request.legacyID))")"
         case .recordSigningKey(let publicKey): "record-signing-key \(publicKey)"
+        case .erasePratica(let pratica, let reason): "erase-pratica \(pratica)\(quoted(reason))"
         }
     }
 
@@ -81,6 +82,7 @@ public enum RecordText {
             "migrated \(migrated.appointment) at \(migrated.office) \(migrated.service) on \(migrated.day) at "
                 + "\(migrated.time) for \(migrated.pratica)\(migrated.legacyID.isEmpty ? "" : " (legacy \(migrated.legacyID))")"
         case .signingKeyRecorded(let publicKey): "signing key \(publicKey) recorded"
+        case .praticaErased(let pratica, _): "\(pratica)'s personal data erased"
         }
     }
 

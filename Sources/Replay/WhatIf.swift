@@ -450,7 +450,7 @@ public enum WhatIf {
         case .attend(let id): map(id).map { .attend($0) }
         case .noShow(let id): map(id).map { .noShow($0) }
         case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount,
-             .amendOffice, .migrate, .recordSigningKey:
+             .amendOffice, .migrate, .recordSigningKey, .erasePratica:
             command
         }
     }
@@ -482,7 +482,7 @@ public enum WhatIf {
                     migrated.appointment = map(migrated.appointment)
                     return .appointmentMigrated(migrated)
                 case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated,
-                     .accountDisabled, .signingKeyRecorded:
+                     .accountDisabled, .signingKeyRecorded, .praticaErased:
                     return event
                 }
             })
@@ -499,7 +499,7 @@ public enum WhatIf {
             case .unknownOffice, .unknownService, .unknownPratica, .full, .permitNotReady, .permitAlreadyDelivered,
                  .officeClosed, .beforeLeadTime, .beyondHorizon, .noSuchSlot, .dayInPast, .invalidConfiguration,
                  .capacityBelowBookings, .praticaAlreadyRegistered, .vistoAlreadyRegistered, .accountExists,
-                 .unknownAccount, .outsideTransition, .notPermitted:
+                 .unknownAccount, .outsideTransition, .notPermitted, .notSealed:
                 return outcome
             }
         }

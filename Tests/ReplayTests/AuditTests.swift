@@ -237,7 +237,8 @@ func recordsOf(_ directory: String) throws -> [Record] {
             return true
         }
     }
-    return records
+    // As `dump` reads them: sealed applicants opened with the directory's keys.
+    return records.map(data.opening)
 }
 
 /// What a forger with write access does: change record `sequence`, re-seal it and every record

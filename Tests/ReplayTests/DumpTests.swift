@@ -46,7 +46,12 @@ struct DumpTests {
         verifier.waitUntilExit()
         #expect(verifier.terminationStatus == 0)
         let theirs = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        // The verifier holds no keys: dump compares as it prints a copy of the log without them
+        // (sealed applicants' personal fields null).
+        let keys = workload.directory + "/keys"
+        try FileManager.default.moveItem(atPath: keys, toPath: keys + ".away")
         let ours = try dumpLines(workload.directory)
+        try FileManager.default.moveItem(atPath: keys + ".away", toPath: keys)
         #expect(theirs.count == ours.count)
         for (their, our) in zip(theirs, ours) {
             let left = try JSONSerialization.jsonObject(with: Data(their.utf8)) as? NSDictionary

@@ -239,6 +239,21 @@ enum RecordFromJSON {
 
     static func applicant(_ value: Any?) throws -> Applicant {
         let object = try dictionary(value, "applicant")
+        if let sealed = object["sealed"] {
+            // Sealed: the keyed hashes and the box; the fields when the dump could open it.
+            let seal = try dictionary(sealed, "sealed")
+            let opened = !(object["surname"] is NSNull)
+            guard let vistoTag = ChainHash(hex: try string(seal["vistoTag"], "vistoTag")),
+                  let personTag = ChainHash(hex: try string(seal["personTag"], "personTag")),
+                  let box = Hex.decode(try string(seal["box"], "box")) else { throw Malformed(what: "sealed") }
+            func field(_ key: String) throws -> String { opened ? try string(object[key], key) : "" }
+            return Applicant(pratica: PraticaID(try string(object["pratica"], "pratica")), visto: try field("visto"),
+                             surname: try field("surname"), name: try field("name"),
+                             birthDate: opened ? try day(object["birthDate"]) : Day(daysSinceEpoch: 0),
+                             nationality: try field("nationality"), office: OfficeID(try string(object["office"], "office")),
+                             seal: ApplicantSeal(vistoTag: vistoTag, personTag: personTag, box: box, opened: opened,
+                                                 erased: object["erased"] as? Bool == true))
+        }
         return Applicant(pratica: PraticaID(try string(object["pratica"], "pratica")), visto: try string(object["visto"], "visto"),
                          surname: try string(object["surname"], "surname"), name: try string(object["name"], "name"),
                          birthDate: try day(object["birthDate"]), nationality: try string(object["nationality"], "nationality"),

@@ -41,6 +41,7 @@ enum Commands {
         "close": Spec(run: Desk.close),
         // Applicants' data (ELI2 registry import).
         "register": Spec(run: Registry.register),
+        "erase": Spec(run: Registry.erase),
         // Reading.
         "agenda": Spec(run: Reading.agenda),
         "capacity": Spec(run: Reading.capacity),

@@ -95,7 +95,7 @@ enum Reading {
             if call.refuses(.operators(verb: "lookup")) { return }
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
-                guard let id = views.visti[visto], let pratica = views.pratiche[id] else {
+                guard let id = views.pratica(forVisto: visto), let pratica = views.pratiche[id] else {
                     return .error(code: "NOTFOUND", message: "No pratica holds visto \(visto); check the number on the visa.")
                 }
                 return Replies.pratica(pratica, views, today: today)
@@ -119,6 +119,7 @@ enum Reading {
                 case .success(let sequences?):
                     do {
                         let records = try store.read { txn in try sequences.compactMap { try txn.record($0) } }
+                            .map { store.keyRing.opening($0, markingErased: true) }
                         reply(.array(records.map(HistoryText.reply)))
                     } catch {
                         reply(.error(code: "INTERNAL", message: "Reading the log failed (\(error)); tell the administrator."))

@@ -65,7 +65,7 @@ enum Registry {
                 return .refused(code: "NOTFOUND", message: "No Sportello Unico \(office); a pratica belongs to the SUI "
                                 + "that opened it (an id like AT-S).")
             }
-            if let pratica = views.pratiche[applicant.pratica], pratica.applicant == applicant {
+            if let pratica = views.pratiche[applicant.pratica], pratica.applicant.sameData(as: applicant) {
                 var appointments: [AppointmentID: AppointmentView] = [:]
                 for id in pratica.appointments { appointments[id] = views.appointments[id] }
                 existing.value = (pratica, appointments)
@@ -95,6 +95,24 @@ enum Registry {
     private static func with(_ reply: Reply, _ more: [ReplyField]) -> Reply {
         guard case .map(let fields) = reply else { return reply }
         return .map(fields + more)
+    }
+
+    /// ERASE pratica REASON text: the applicant's key is destroyed (crypto-shredding); the
+    /// records stay, their personal data unreadable for good. The Prefettura or an admin.
+    static func erase(_ call: Call) {
+        let usage = "ERASE pratica REASON text [REQID id]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 1, options: ["REASON", "REQID"], usage: usage)
+            let id = PraticaID(try Arguments.id(words[0], "pratica"))
+            guard words.option("REASON") != nil else { throw .syntax("ERASE needs a REASON; expected \(usage).") }
+            call.submit(.erasePratica(id, reason: try words.reason), requestID: try words.requestID) { decision in
+                let erased = decision.record.outcome.events.contains { if case .praticaErased = $0 { true } else { false } }
+                return .map([ReplyField("pratica", .bulk(id.rawValue)), ReplyField("erased", .bulk(erased ? "1" : "already")),
+                             ReplyField("seq", .integer(Int(decision.record.sequence)))])
+            }
+        } catch {
+            call.fail(error)
+        }
     }
 }
 

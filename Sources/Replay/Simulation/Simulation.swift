@@ -72,7 +72,9 @@ public enum Simulation {
         let clock = SimulationClock(start)
         let store = try Store(directory: directory, clock: { clock.now },
                               mapBytes: options.recordsTarget.map { $0 > 1_000_000 ? 8 << 30 : Limits.mapBytesInitial }
-                                  ?? Limits.mapBytesInitial)
+                                  ?? Limits.mapBytesInitial,
+                              // Synthetic applicants, in clear: the same seed writes the same log.
+                              sealsApplicants: false)
         defer { store.close() }
         var simulator = try Simulator(scenario: scenario, offices: offices, options: options, from: from, to: to,
                                       submitter: TickSubmitter(store: store, clock: clock))
