@@ -340,7 +340,7 @@ extension Portal {
                 let visto = try body.visto.map { try self.apiID($0, "visto") }
                 let found = try await self.node.query { views -> (PraticaView, [AppointmentView])? in
                     guard let id = pratica.map({ PraticaID($0) }) ?? visto.flatMap({ views.pratica(forVisto: $0) }),
-                          let view = views.pratiche[id] else { return nil }
+                          let view = views.pratiche[id].map(views.opened) else { return nil }
                     return (view, view.appointments.compactMap { views.appointments[$0] })
                 }.get()
                 guard let (view, appointments) = found else {

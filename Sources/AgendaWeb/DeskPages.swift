@@ -70,7 +70,7 @@ extension Portal {
         }
         let found = await node.query { views -> Result<[(AppointmentView, PraticaView?)], Rejection> in
             Queries.agenda(views, office: officeID, day: day, service: nil).map { list in
-                list.map { ($0, views.pratiche[$0.pratica]) }
+                list.map { ($0, views.pratiche[$0.pratica].map(views.opened)) }
             }
         }
         let rows: [(AppointmentView, PraticaView?)]

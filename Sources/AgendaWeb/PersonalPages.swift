@@ -439,7 +439,7 @@ extension Portal {
         }
         let found = await node.query { views -> (PraticaView, [AppointmentView])? in
             let id = views.pratiche[PraticaID(query)] != nil ? PraticaID(query) : views.pratica(forVisto: query)
-            guard let id, let pratica = views.pratiche[id] else { return nil }
+            guard let id, let pratica = views.pratiche[id].map(views.opened) else { return nil }
             return (pratica, pratica.appointments.compactMap { views.appointments[$0] })
         }
         switch found {

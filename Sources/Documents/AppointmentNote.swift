@@ -109,7 +109,7 @@ public struct AppointmentNote: Equatable, Sendable {
         default:
             break
         }
-        let applicant = pratica.applicant
+        let applicant = views.opened(pratica).applicant
         return .success(AppointmentNote(
             kind: kind, appointment: id, pratica: appointment.pratica, surname: applicant.surname, name: applicant.name,
             birthDate: applicant.birthDate, nationality: applicant.nationality, visto: applicant.visto,

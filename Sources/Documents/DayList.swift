@@ -155,7 +155,7 @@ public struct DayList: Equatable, Sendable {
 
     static func row(_ appointment: AppointmentID, pratica: PraticaID, service: ServiceID, day: Day, time: LocalTime,
                     state: String, bookedBy: String, bookedSequence: UInt64, _ views: Views) -> Row {
-        let applicant = views.pratiche[pratica]?.applicant
+        let applicant = views.applicant(of: pratica)
         return Row(appointment: appointment, pratica: pratica, surname: applicant?.surname ?? "",
                    name: applicant?.name ?? "", birthDate: applicant?.birthDate,
                    nationality: applicant?.nationality ?? "", visto: applicant?.visto ?? "", service: service,

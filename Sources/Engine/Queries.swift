@@ -165,7 +165,7 @@ public enum Queries {
         var ready: [PraticaView] = []
         for appointment in appointments where seen.insert(appointment.pratica).inserted {
             if let pratica = views.pratiche[appointment.pratica], pratica.permitReady, !pratica.permitDelivered {
-                ready.append(pratica)
+                ready.append(views.opened(pratica))
             }
         }
         return ready
@@ -175,7 +175,7 @@ public enum Queries {
     /// (spaces and case aside): how a body confirms whom it books a pickup for. False for an
     /// unknown pratica too, told apart by nothing.
     public static func applicantMatches(_ views: Views, pratica id: PraticaID, surname: String, name: String) -> Bool {
-        guard let applicant = views.pratiche[id]?.applicant else { return false }
+        guard let applicant = views.applicant(of: id) else { return false }
         return ApplicantKey(surname: surname, name: name, birthDate: applicant.birthDate)
             == ApplicantKey(surname: applicant.surname, name: applicant.name, birthDate: applicant.birthDate)
     }

@@ -151,7 +151,7 @@ extension Environment {
                 completeFrom = RomeTime.day(of: decidedAt).adding(days: -1)
             }
             return try ViewCodec.loadWorkingSet(
-                headSequence: headSequence, headHash: headHash, source: LMDBViewSource(self, keys: keys),
+                headSequence: headSequence, headHash: headHash, source: LMDBViewSource(self),
                 completeFrom: completeFrom, praticaCount: try txn.count(ViewDatabase.pratiche.rawValue),
                 appointmentCount: try txn.count(ViewDatabase.appointments.rawValue)
             ) { database, start, body in
@@ -159,7 +159,6 @@ extension Environment {
             }
         }
         views.keys = keys
-        views.openApplicants()
         return views
     }
 }

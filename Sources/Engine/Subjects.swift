@@ -48,7 +48,7 @@ extension EngineCore {
                 subjects.praticaAppointments[appointment] = view
                 if let view, view.state == .booked { pratica.live[view.service] = appointment }
             }
-            subjects.pratica = pratica
+            subjects.pratica = views.opened(pratica)
         case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey,
              .erasePratica:
             break

@@ -8,13 +8,7 @@ import Projections
 final class LMDBViewSource: ViewSource, @unchecked Sendable {
     let environment: Environment
 
-    /// Opens the sealed applicants it reads, when given.
-    let keys: (any ApplicantKeys)?
-
-    init(_ environment: Environment, keys: (any ApplicantKeys)? = nil) {
-        self.environment = environment
-        self.keys = keys
-    }
+    init(_ environment: Environment) { self.environment = environment }
 
     private func reading<T>(_ what: @autoclosure () -> String, _ body: (ReadTransaction) throws -> T) -> T {
         do {
@@ -51,13 +45,9 @@ final class LMDBViewSource: ViewSource, @unchecked Sendable {
                 try LMDBViewSource.history(id, txn) { _, value in
                     if !value.isEmpty { booked.append(AppointmentID(String(decoding: value, as: UTF8.self))) }
                 }
-                var pratica = try ViewCodec.pratica(applicant: applicant, status: status, booked: booked) { appointment in
+                return try ViewCodec.pratica(applicant: applicant, status: status, booked: booked) { appointment in
                     try? LMDBViewSource.appointment(appointment, txn)
                 }
-                if let keys, pratica.applicant.isLocked, let key = keys.openingKey(for: id) {
-                    pratica.applicant = ApplicantSealing.open(pratica.applicant, key: key)
-                }
-                return pratica
             }
         }
     }

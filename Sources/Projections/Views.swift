@@ -31,7 +31,7 @@ public struct Views: Sendable {
     /// Where what is not in memory is read; nil for views that hold everything.
     public let source: ViewSource?
     /// The applicants' keys, when the reader has them: queries compute keyed hashes with them
-    /// (STATUS, LOOKUP VISTO), and `openApplicants` reads sealed data.
+    /// (STATUS, LOOKUP VISTO), and `opened` reads sealed data.
     public var keys: (any ApplicantKeys)?
     /// With a source: the first day whose persisted load is certainly in `loads`.
     public let completeFrom: Day?
@@ -65,16 +65,19 @@ public struct Views: Sendable {
             + history.count + praticheByApplicant.count
     }
 
-    /// Reads every sealed applicant memory holds that `keys` opens (after loading from storage).
-    public mutating func openApplicants() {
-        guard let keys else { return }
-        for (id, pratica) in pratiche.memory where pratica.applicant.isLocked && !pratica.applicant.isErased {
-            guard let key = keys.openingKey(for: id) else { continue }
-            var opened = pratica
-            opened.applicant = ApplicantSealing.open(pratica.applicant, key: key)
-            pratiche.load(id, opened)
-        }
+    /// The pratica with its sealed applicant read with `keys`. The views hold sealed data as
+    /// stored (the rules never read it): only what shows a person opens it, here, so the writer
+    /// decrypts nothing it decides.
+    public func opened(_ pratica: PraticaView) -> PraticaView {
+        guard pratica.applicant.isLocked, !pratica.applicant.isErased, let keys,
+              let key = keys.openingKey(for: pratica.applicant.pratica) else { return pratica }
+        var opened = pratica
+        opened.applicant = ApplicantSealing.open(pratica.applicant, key: key)
+        return opened
     }
+
+    /// A pratica's applicant, read (`opened`).
+    public func applicant(of id: PraticaID) -> Applicant? { pratiche[id].map { opened($0).applicant } }
 
     /// The pratica whose visto this is: sealed data's keyed hash first, then the visto in clear.
     public func pratica(forVisto visto: String) -> PraticaID? {

@@ -77,7 +77,7 @@ struct ErasureTests {
             return nil
         })
         // Read back in clear through the keys, and STATUS finds the person by name.
-        let readBack = try Self.ask(store) { views in views.pratiche[Self.person(1).pratica]?.applicant }
+        let readBack = try Self.ask(store) { views in views.applicant(of: Self.person(1).pratica) }
         #expect(readBack?.surname == "Quaglierini1" && readBack?.visto == "VQZ1X1" && readBack?.seal?.opened == true)
         #expect(try Self.status(store, Self.person(1), fingerprintedOn: day) == .notReady)
         #expect(try Self.ask(store) { $0.pratica(forVisto: "VQZ1X1") } == Self.person(1).pratica)
@@ -104,7 +104,7 @@ struct ErasureTests {
         #expect(store.keyRing.openingKey(for: Self.person(1).pratica) == nil)
         #expect(try Self.status(store, Self.person(1), fingerprintedOn: day) == .unknown)
         #expect(try Self.status(store, Self.person(2), fingerprintedOn: day) == .notReady)
-        let left = try Self.ask(store) { views in views.pratiche[Self.person(1).pratica]?.applicant }
+        let left = try Self.ask(store) { views in views.applicant(of: Self.person(1).pratica) }
         #expect(left?.isErased == true && left?.surname == "")
         store.close()
 
@@ -131,7 +131,7 @@ struct ErasureTests {
         let reopened = try Store(directory: directory, clock: { Self.clock.now })
         defer { reopened.close() }
         let after = try Self.ask(reopened) { views in
-            (views.pratiche[Self.person(2).pratica]?.applicant, views.pratiche[Self.person(1).pratica]?.applicant)
+            (views.applicant(of: Self.person(2).pratica), views.applicant(of: Self.person(1).pratica))
         }
         #expect(after.0?.surname == "Quaglierini2" && after.0?.name == "Ottavina2")
         #expect(after.1?.isErased == true)

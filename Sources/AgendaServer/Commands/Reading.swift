@@ -80,7 +80,7 @@ enum Reading {
             let today = RomeTime.day(of: call.node.clock())
             call.query { views in
                 guard let pratica = views.pratiche[id] else { return Replies.rejection(.unknownPratica(id)) }
-                return Replies.pratica(pratica, views, today: today)
+                return Replies.pratica(views.opened(pratica), views, today: today)
             }
         } catch {
             call.fail(error)
@@ -98,7 +98,7 @@ enum Reading {
                 guard let id = views.pratica(forVisto: visto), let pratica = views.pratiche[id] else {
                     return .error(code: "NOTFOUND", message: "No pratica holds visto \(visto); check the number on the visa.")
                 }
-                return Replies.pratica(pratica, views, today: today)
+                return Replies.pratica(views.opened(pratica), views, today: today)
             }
         } catch {
             call.fail(error)

@@ -65,7 +65,7 @@ enum Registry {
                 return .refused(code: "NOTFOUND", message: "No Sportello Unico \(office); a pratica belongs to the SUI "
                                 + "that opened it (an id like AT-S).")
             }
-            if let pratica = views.pratiche[applicant.pratica], pratica.applicant.sameData(as: applicant) {
+            if let pratica = views.pratiche[applicant.pratica].map(views.opened), pratica.applicant.sameData(as: applicant) {
                 var appointments: [AppointmentID: AppointmentView] = [:]
                 for id in pratica.appointments { appointments[id] = views.appointments[id] }
                 existing.value = (pratica, appointments)
