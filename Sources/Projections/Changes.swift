@@ -77,9 +77,8 @@ public struct ApplicantKey: Hashable, Sendable {
         birthDate = Day(daysSinceEpoch: 0)
     }
 
-    static func normalised(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ").uppercased()
-    }
+    /// As STATUS compares names (the sealed data's keyed hash normalises them the same way).
+    static func normalised(_ text: String) -> String { ApplicantSealing.normalised(text) }
 }
 
 public struct HistoryEntry: Hashable, Sendable {
