@@ -186,20 +186,6 @@ public enum Merkle {
     }
 }
 
-/// A Merkle tree held in memory: its leaves' hashes, each perfect subtree computed when asked.
-/// For tests and for a reader without the node's `tree` database; O(n) memory.
-public struct MerkleLeaves: Sendable {
-    public private(set) var leaves: [ChainHash] = []
-    public init() {}
-    public mutating func append(_ value: [UInt8]) { leaves.append(Merkle.leafHash(value)) }
-    public mutating func append(hash: ChainHash) { leaves.append(hash) }
-
-    public func node(_ level: Int, _ index: UInt64) -> ChainHash {
-        if level == 0 { return leaves[Int(index)] }
-        return Merkle.nodeHash(node(level - 1, index * 2), node(level - 1, index * 2 + 1))
-    }
-}
-
 /// The right edge of a growing tree: the roots of its perfect subtrees, largest first (at most
 /// 64). Enough to give the root after every append in O(log n) memory: the audit recomputes a
 /// signed head's root from the log alone with it.

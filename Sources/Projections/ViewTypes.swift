@@ -391,10 +391,3 @@ public struct SigningKeyView: Equatable, Sendable {
         self.publicKey = publicKey
     }
 }
-
-extension Views {
-    /// The key that signs the head of `size` records: the last recorded in records 1…size.
-    public func signingKey(forHeadOf size: UInt64) -> SigningKeyView? {
-        signingKeys.last { $0.sequence <= size }
-    }
-}
