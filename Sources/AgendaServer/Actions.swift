@@ -283,11 +283,11 @@ public enum PrintedDocuments {
                     var list = built
                     if let key = node.signingKey {
                         do {
-                            list.signedHead = try store.read { try $0.signedHead(size: list.head.sequence, key: key) }
-                            list.signingKey = key.publicKey
+                            // Nil for a head from before the node had a key: the list carries it unsigned.
+                            list.signedHead = try store.read { try $0.signedHeadIfRecorded(size: list.head.sequence, key: key) }
+                            list.signingKey = list.signedHead == nil ? nil : key.publicKey
                         } catch {
-                            // A head from before the node had a key: the list carries it unsigned.
-                            node.logger.debug("day list head unsigned", metadata: ["why": "\(error)"])
+                            return completion(.failure(.readingLogFailed(error)))
                         }
                     }
                     completion(.success(format == .csv ? DayListRender.csv(list) : DayListRender.html(list)))

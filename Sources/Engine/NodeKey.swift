@@ -124,6 +124,18 @@ extension ReadTransaction {
     }
 }
 
+extension ReadTransaction {
+    /// The head of the first `size` records signed with `key` when the log records that key
+    /// for it; nil for a head from before it (a day's list from before the node had a key).
+    public func signedHeadIfRecorded(size: UInt64, key: NodeKey) throws -> SignedHead? {
+        do {
+            return try signedHead(size: size, key: key)
+        } catch is SigningKeyMismatch {
+            return nil
+        }
+    }
+}
+
 extension Store {
     /// Records `key`'s public half unless it is already the latest the log holds: the node
     /// calls it on every start. Returns the recording record's sequence, or nil.

@@ -83,7 +83,8 @@ extension DayLog {
         }
         switch result {
         case .success(var list):
-            if let key, let signed = try? directory.environment.read({ try $0.signedHead(size: list.head.sequence, key: key) }) {
+            if let key,
+               let signed = try directory.environment.read({ try $0.signedHeadIfRecorded(size: list.head.sequence, key: key) }) {
                 list.signedHead = signed
                 list.signingKey = key.publicKey
             }
