@@ -105,21 +105,7 @@ struct VerifyExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data: Data
-        if let export {
-            guard let read = FileManager.default.contents(atPath: export) else {
-                throw ReplayError.notFound("cannot read the export \(export)")
-            }
-            data = read
-        } else {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        }
-        switch Export.verify(String(decoding: data, as: UTF8.self), publicKey: Hex.decode(publicKey) ?? []) {
-        case .verified(let what):
-            print("verified: \(what)")
-        case .failed(let why):
-            print("does not verify: \(why)")
-            throw ExitCode(1)
-        }
+        let data = try readDocument(export, what: "the export")
+        try printVerdict(Export.verify(String(decoding: data, as: UTF8.self), publicKey: Hex.decode(publicKey) ?? []))
     }
 }

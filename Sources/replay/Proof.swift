@@ -106,21 +106,27 @@ struct VerifyProofCommand: ParsableCommand {
     }
 
     func run() throws {
-        let document: Data
-        if let proof {
-            guard let read = FileManager.default.contents(atPath: proof) else {
-                throw ReplayError.notFound("cannot read the proof \(proof)")
-            }
-            document = read
-        } else {
-            document = FileHandle.standardInput.readDataToEndOfFile()
-        }
-        switch Proofs.verify(Array(document), publicKey: Hex.decode(publicKey) ?? []) {
-        case .verified(let what):
-            print("verified: \(what)")
-        case .failed(let why):
-            print("does not verify: \(why)")
-            throw ExitCode(1)
-        }
+        let document = try readDocument(proof, what: "the proof")
+        try printVerdict(Proofs.verify(Array(document), publicKey: Hex.decode(publicKey) ?? []))
+    }
+}
+
+/// A file's bytes, or standard input's when no path is given.
+func readDocument(_ path: String?, what: String) throws -> Data {
+    guard let path else { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let read = FileManager.default.contents(atPath: path) else {
+        throw ReplayError.notFound("cannot read \(what) \(path); check the path")
+    }
+    return read
+}
+
+/// Prints what a check concluded; exit status 1 when it does not verify.
+func printVerdict(_ verdict: Proofs.Verdict) throws {
+    switch verdict {
+    case .verified(let what):
+        print("verified: \(what)")
+    case .failed(let why):
+        print("does not verify: \(why)")
+        throw ExitCode(1)
     }
 }
