@@ -252,13 +252,24 @@ def read_configuration_v2(r, check_sets_version_2=True):
     return configuration
 
 
-def read_configuration_v3(r):
+def read_configuration_v3(r, check_names_province=True):
     """Version 3: the version-2 layout (which may set nothing of version 2), then the province."""
     configuration = read_configuration_v2(r, check_sets_version_2=False)
     configuration["province"] = r.str("province")
     # Written under tag 16/18 only when it names a province (log-format.md).
-    if not configuration["province"]:
+    if check_names_province and not configuration["province"]:
         raise DecodeError(f"{r.where('configuration')}: a version-3 configuration without a province; "
+                          "the record is damaged", r.offset)
+    return configuration
+
+
+def read_configuration_v4(r):
+    """Version 4: the version-3 layout (whose province may be empty), then the retention period."""
+    configuration = read_configuration_v3(r, check_names_province=False)
+    configuration["retentionDays"] = r.u16("retentionDays")
+    # Written under tag 20/22 only when it sets a retention period (log-format.md).
+    if not configuration["retentionDays"]:
+        raise DecodeError(f"{r.where('configuration')}: a version-4 configuration without a retention period; "
                           "the record is damaged", r.offset)
     return configuration
 
@@ -358,7 +369,7 @@ def read_book(r):
             "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day), "at": r.opt("at", r.time)}
 
 
-AMENDMENTS = {1: "quotas", 2: "address", 3: "transition"}
+AMENDMENTS = {1: "quotas", 2: "address", 3: "transition", 4: "retention"}
 
 
 def read_amendment(r):
@@ -372,6 +383,8 @@ def read_amendment(r):
             return amendment
         if tag == 2:
             return {"type": "address", "address": r.str("address"), "phone": r.str("phone")}
+        if tag == 4:
+            return {"type": "retention", "days": r.u16("days")}
         return {"type": "transition", "window": read_transition(r, "window")}
 
 
@@ -401,6 +414,8 @@ COMMANDS = {
     19: ("record-signing-key", lambda r: {"publicKey": r.str("publicKey")}),
     20: ("register-pratica", lambda r: {"applicant": read_structure(r, "applicant", read_sealed_applicant)}),
     21: ("erase-pratica", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
+    22: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v4)}),
+    23: ("tick", lambda r: {}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -455,6 +470,8 @@ EVENTS = {
     17: ("signing-key-recorded", lambda r: {"publicKey": r.str("publicKey")}),
     18: ("pratica-registered", lambda r: {"applicant": read_structure(r, "applicant", read_sealed_applicant)}),
     19: ("pratica-erased", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
+    20: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v4),
+                                         "effectiveFrom": r.day("effectiveFrom")}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------

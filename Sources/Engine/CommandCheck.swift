@@ -60,7 +60,7 @@ public enum CommandCheck {
             switch amendment {
             case .quotas(let service, _, _): return id(service.rawValue, "service")
             case .address(let address, let phone): return text(address, "address") ?? text(phone, "phone")
-            case .transition: return nil
+            case .transition, .retention: return nil
             }
         case .migrate(let request):
             return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
@@ -68,6 +68,8 @@ public enum CommandCheck {
                 ?? (request.legacyID.isEmpty ? nil : id(request.legacyID, "legacy id"))
         case .erasePratica(let pratica, let reason):
             return id(pratica.rawValue, "pratica") ?? nonEmptyText(reason, "reason")
+        case .tick:
+            return nil
         case .recordSigningKey(let publicKey):
             let digits = publicKey.utf8
             let hex = digits.count == 64 && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }

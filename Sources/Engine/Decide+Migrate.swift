@@ -18,6 +18,8 @@ extension Decider {
             configuration.phone = phone
         case .transition(let window):
             configuration.transition = window
+        case .retention(let days):
+            configuration.retentionDays = days
         }
         return configure(configuration, views, now: now)
     }

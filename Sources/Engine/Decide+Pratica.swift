@@ -55,4 +55,17 @@ extension Decider {
         guard pratica.applicant.seal != nil else { return .rejected(.notSealed(id)) }
         return .accepted(pratica.applicant.isErased ? [] : [.praticaErased(id, reason: reason)])
     }
+
+    /// `tick`, the node's clock: what fell due by its instant. Today that is the erasure of
+    /// every sealed pratica whose office's retention period after the pickup ended
+    /// (`Views.retentionDue`), at most `Limits.erasuresPerTickMax` a tick; nothing due is an
+    /// empty acceptance.
+    static func tick(_ views: Views, now: Instant) -> Outcome {
+        .accepted(due(views, now: now).map { .praticaErased($0.pratica, reason: $0.reason) })
+    }
+
+    /// What a tick at `now` would erase: the one list the decision and the node's clock read.
+    public static func due(_ views: Views, now: Instant) -> [RetentionDue] {
+        views.retentionDue(today: RomeTime.day(of: now), limit: Limits.erasuresPerTickMax)
+    }
 }

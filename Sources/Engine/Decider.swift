@@ -77,6 +77,8 @@ public enum Decider {
             recordSigningKey(publicKey, views)
         case .erasePratica(let pratica, let reason):
             erase(pratica, reason: reason, views)
+        case .tick:
+            tick(views, now: now)
         }
     }
 }

@@ -66,6 +66,9 @@ public struct Fixtures: Sendable {
         let phone: String?
         /// The office's province (sigla); optional, as in older fixture files.
         let province: String?
+        /// Days the applicants' data of the pratiche the office opened is kept after the
+        /// pickup (docs/engine.md, "Retention"); optional, 0 or absent: kept until erased.
+        let retentionDays: UInt16?
     }
 
     private struct ServiceEntry: Decodable {
@@ -114,7 +117,7 @@ public struct Fixtures: Sendable {
             return OfficeConfiguration(office: OfficeID(entry.id), kind: kind, name: entry.name,
                                        horizonDays: entry.horizonDays, leadDays: entry.leadDays, services: services,
                                        closedDays: closedDays, address: entry.address ?? "", phone: entry.phone ?? "",
-                                       province: entry.province ?? "")
+                                       province: entry.province ?? "", retentionDays: entry.retentionDays ?? 0)
         }
     }
 

@@ -32,6 +32,12 @@ public enum Limits {
     public static let keyCacheMax = 200_000
     /// The keys environment's map: a key is some 100 bytes on disk, so room for millions.
     public static let keysMapBytes = 1 << 30
+    /// The most erasures one `tick` decides: a record stays small, and the keys' compaction
+    /// after its commit bounded. What is left falls to the next tick.
+    public static let erasuresPerTickMax = 1_000
+    /// How often the node looks whether anything falls due (a retention period that ended),
+    /// and appends a `tick` when it does.
+    public static let clockCheckSeconds = 60
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

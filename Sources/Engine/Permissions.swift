@@ -32,6 +32,10 @@ public enum Permissions {
         switch command {
         // The node records its own key at start; only an administrator's account may besides.
         case .configureOffice, .createAccount, .disableAccount, .recordSigningKey: admins
+        // The clock is the node's own; an administrator's account may append one besides.
+        case .tick: admins
+        // How long applicants' data is kept is the data controller's to say, like erasing it.
+        case .amendOffice(_, .retention): erasers
         case .closeDay: closers
         case .book, .deferAppointment, .cancel: bookers
         case .permitReady, .pickup: desk
@@ -75,7 +79,7 @@ public enum Permissions {
             guard let pratica = views.pratiche[id] else { return nil }
             let office = pratica.applicant.office
             return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
-        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey:
+        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey, .tick:
             return nil
         }
     }
@@ -229,10 +233,12 @@ extension Command {
             case .quotas: "quota"
             case .address: "address"
             case .transition: "transition"
+            case .retention: "retention"
             }
         case .migrate: "migrate"
         case .recordSigningKey: "signing key"
         case .erasePratica: "erase"
+        case .tick: "tick"
         }
     }
 }

@@ -46,7 +46,9 @@ public final class Store: @unchecked Sendable {
     /// views load their working set only.
     /// 7: `applicants` values say whether the data is in clear, sealed or erased; sealed data is
     /// indexed by its keyed hashes (`visti`, `applicant-index`).
-    static let viewsFormat: UInt8 = 7
+    /// 8: `pratiche` values carry the pickup day; `retention` indexes the sealed pratiche
+    /// picked up, for the clock.
+    static let viewsFormat: UInt8 = 8
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).

@@ -50,7 +50,7 @@ extension EngineCore {
             }
             subjects.pratica = views.opened(pratica)
         case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey,
-             .erasePratica:
+             .erasePratica, .tick:
             break
         }
         return subjects

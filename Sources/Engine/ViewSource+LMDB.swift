@@ -122,4 +122,28 @@ final class LMDBViewSource: ViewSource, @unchecked Sendable {
             return found
         }
     }
+
+    func retained(_ office: OfficeID, through day: Day, limit: Int) -> (entries: [Delivery], complete: Bool) {
+        var prefix = ByteWriter(capacity: 48)
+        prefix.raw(office.rawValue)
+        prefix.u8(0)
+        let start = prefix.bytes
+        return reading("the retention index of \(office)") { txn in
+            var found: [Delivery] = []
+            var complete = true
+            try txn.scan(ViewDatabase.retention.rawValue, from: start) { key, _ in
+                guard key.starts(with: start) else { return false }
+                let (_, pickedUp, pratica) = try ViewCodec.decodeRetentionKey(key)
+                guard pickedUp <= day else { return false }
+                // Whole days: the caller orders and cuts a day's entries itself.
+                if found.count >= limit, found.last?.day != pickedUp {
+                    complete = false
+                    return false
+                }
+                found.append(Delivery(day: pickedUp, pratica: pratica))
+                return true
+            }
+            return (found, complete)
+        }
+    }
 }

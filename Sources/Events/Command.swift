@@ -33,6 +33,10 @@ public enum Command: Equatable, Sendable {
     /// Destroys the applicant's key (crypto-shredding): their sealed personal data can no
     /// longer be read anywhere, while every record stays and the chain verifies.
     case erasePratica(PraticaID, reason: String)
+    /// The node's clock: appended by the node itself when something falls due at its instant
+    /// (a retention period that ended), so what time decides is in the log and `replay audit`
+    /// re-decides it the same (docs/engine.md, "The clock").
+    case tick
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -53,6 +57,7 @@ public enum Command: Equatable, Sendable {
         case .migrate: "migrate-appointment"
         case .recordSigningKey: "record-signing-key"
         case .erasePratica: "erase-pratica"
+        case .tick: "tick"
         }
     }
 }
@@ -140,6 +145,9 @@ public enum OfficeAmendment: Equatable, Sendable {
     case address(String, phone: String)
     /// The transition window for migrated appointments; nil closes it.
     case transition(TransitionWindow?)
+    /// How many days after the pickup the applicants' sealed data of the pratiche the office
+    /// opened is kept; 0: until erased by hand.
+    case retention(days: UInt16)
 }
 
 /// An appointment as the previous booking system holds it.

@@ -26,10 +26,14 @@ public struct OfficeConfiguration: Equatable, Sendable {
     /// configuration recorded before configuration version 3; the province is then the office
     /// id's first part. (Configuration version 3.)
     public var province: String
+    /// How many days after the permit's pickup the applicant's sealed data of a pratica this
+    /// office opened is kept: then the node's clock command (`tick`) erases it. 0: kept until
+    /// an `erase-pratica`. (Configuration version 4.)
+    public var retentionDays: UInt16
 
     public init(office: OfficeID, kind: Kind, name: String, horizonDays: UInt16, leadDays: UInt16,
                 services: [ServiceConfiguration], closedDays: [Day], address: String = "", phone: String = "",
-                transition: TransitionWindow? = nil, province: String = "") {
+                transition: TransitionWindow? = nil, province: String = "", retentionDays: UInt16 = 0) {
         self.office = office
         self.kind = kind
         self.name = name
@@ -41,15 +45,18 @@ public struct OfficeConfiguration: Equatable, Sendable {
         self.phone = phone
         self.transition = transition
         self.province = province
+        self.retentionDays = retentionDays
     }
 
-    /// True when nothing of configuration version 2 or 3 is set: such a configuration is
+    /// True when nothing of configuration version 2, 3 or 4 is set: such a configuration is
     /// recorded under the version-1 tags, byte for byte as before.
     public var isVersion1: Bool { version == 1 }
 
-    /// The layout the configuration is recorded in: 3 when it names a province, else 2 when it
-    /// sets anything of version 2, else 1. One configuration has one encoding.
+    /// The layout the configuration is recorded in: 4 when it sets a retention period, else 3
+    /// when it names a province, else 2 when it sets anything of version 2, else 1. One
+    /// configuration has one encoding.
     public var version: Int {
+        if retentionDays != 0 { return 4 }
         if !province.isEmpty { return 3 }
         let setsVersion2 = !address.isEmpty || !phone.isEmpty || transition != nil
             || services.contains { $0.quotas != .none || $0.releaseDays != 0 }

@@ -146,6 +146,9 @@ public enum RecordCodec {
             case .transition(let window):
                 writer.u8(3)
                 encode(window, &writer)
+            case .retention(let days):
+                writer.u8(4)
+                writer.u16(days)
             }
         case .migrate(let request):
             writer.u8(16)
@@ -162,6 +165,8 @@ public enum RecordCodec {
             writer.u8(21)
             writer.string(pratica.rawValue)
             writer.string(reason)
+        case .tick:
+            writer.u8(23)
         }
     }
 
@@ -169,8 +174,8 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 14, 18:
-            return .configureOffice(try decodeConfiguration(&reader, version: tag == 18 ? 3 : tag == 14 ? 2 : 1))
+        case 1, 14, 18, 22:
+            return .configureOffice(try decodeConfiguration(&reader, version: configurationVersion(tag, configurationCommandTags)))
         case 2:
             return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
                              service: try reader.optional { (r) throws(CodecError) in ServiceID(try r.string()) },
@@ -221,6 +226,8 @@ public enum RecordCodec {
                 return .amendOffice(office, .address(try reader.string(), phone: try reader.string()))
             case 3:
                 return .amendOffice(office, .transition(try decodeTransition(&reader)))
+            case 4:
+                return .amendOffice(office, .retention(days: try reader.u16()))
             case let tag:
                 throw .unknownTag(kind: "office amendment", tag: tag, offset: amendmentAt)
             }
@@ -235,6 +242,8 @@ public enum RecordCodec {
             return .registerPratica(try decodeSealedApplicant(&reader))
         case 21:
             return .erasePratica(PraticaID(try reader.string()), reason: try reader.string())
+        case 23:
+            return .tick
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -361,8 +370,8 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 13, 16:
-            return .officeConfigured(try decodeConfiguration(&reader, version: tag == 16 ? 3 : tag == 13 ? 2 : 1),
+        case 1, 13, 16, 20:
+            return .officeConfigured(try decodeConfiguration(&reader, version: configurationVersion(tag, configurationEventTags)),
                                      effectiveFrom: try reader.day())
         case 2:
             return .dayClosed(office: OfficeID(try reader.string()), day: try reader.day(),
@@ -572,14 +581,20 @@ public enum RecordCodec {
         writer.string(configuration.phone)
         encode(configuration.transition, &writer)
         for service in configuration.services { encode(service.quotas, releaseDays: service.releaseDays, &writer) }
-        guard configuration.version == 3 else { return }
+        guard configuration.version >= 3 else { return }
         // Version 3: the version-2 layout, then the province.
         writer.string(configuration.province)
+        guard configuration.version == 4 else { return }
+        // Version 4: the version-3 layout, then the retention period.
+        writer.u16(configuration.retentionDays)
     }
 
-    /// The command and event tags of configuration versions 1, 2 and 3 (docs/log-format.md).
-    static let configurationCommandTags: [UInt8] = [1, 14, 18]
-    static let configurationEventTags: [UInt8] = [1, 13, 16]
+    /// The command and event tags of configuration versions 1 to 4 (docs/log-format.md).
+    static let configurationCommandTags: [UInt8] = [1, 14, 18, 22]
+    static let configurationEventTags: [UInt8] = [1, 13, 16, 20]
+
+    /// The configuration version a configuration tag records.
+    static func configurationVersion(_ tag: UInt8, _ tags: [UInt8]) -> Int { (tags.firstIndex(of: tag) ?? 0) + 1 }
 
     static func encode(_ quotas: ChannelQuotas, releaseDays: UInt16, _ writer: inout ByteWriter) {
         writer.u16(quotas.sui)
@@ -603,8 +618,8 @@ public enum RecordCodec {
         try reader.optional { (r) throws(CodecError) in TransitionWindow(from: try r.day(), to: try r.day()) }
     }
 
-    /// `version` 2 reads the extension after the version-1 layout, 3 the province after that
-    /// (docs/log-format.md).
+    /// `version` 2 reads the extension after the version-1 layout, 3 the province after that,
+    /// 4 the retention period after that (docs/log-format.md).
     package static func decodeConfiguration(_ reader: inout ByteReader, version: Int = 1) throws(CodecError)
         -> OfficeConfiguration {
         let start = reader.offset
@@ -651,9 +666,11 @@ public enum RecordCodec {
                 configuration.services[index].releaseDays = releaseDays
             }
             if version >= 3 { configuration.province = try reader.string() }
+            if version >= 4 { configuration.retentionDays = try reader.u16() }
             // One configuration has one encoding: under a version-2 tag, one that sets nothing
             // of version 2 would be a second encoding of the same record (fuzzing found it,
-            // docs/reliability.md F1); under a version-3 tag, one without a province.
+            // docs/reliability.md F1); under a version-3 tag, one without a province; under a
+            // version-4 tag, one without a retention period.
             guard configuration.version == version else {
                 throw .invalidValue(kind: "version-\(version) office configuration that sets nothing of version \(version)",
                                     offset: start)

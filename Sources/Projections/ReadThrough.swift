@@ -23,6 +23,10 @@ public protocol ViewSource: AnyObject, Sendable {
     func day(_ key: DayKey) -> DayLoad?
     /// The pratiche registered for this surname, name and birth date.
     func pratiche(of applicant: ApplicantKey) -> [PraticaID]
+    /// The committed retention index's entries of `office` up to day `through`, in key order
+    /// (day, then the pratica id's bytes): whole days, stopping after the day on which `limit`
+    /// entries were reached. `complete`: every entry up to `through` was read.
+    func retained(_ office: OfficeID, through day: Day, limit: Int) -> (entries: [Delivery], complete: Bool)
 }
 
 /// A dictionary that reads through to a `ViewSource` on a miss. What is set stays in memory;

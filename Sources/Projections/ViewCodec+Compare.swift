@@ -19,6 +19,7 @@ extension ViewCodec {
         case .historyTail: 0  // a fold puts every entry in `history`; stored tail entries are met there (`value`)
         case .accounts: views.accounts.count
         case .signingKeys: views.signingKeys.count
+        case .retention: views.pratiche.memory.values.reduce(0) { $0 + ($1.retainedSince == nil ? 0 : 1) }
         }
     }
 
@@ -108,6 +109,12 @@ extension ViewCodec {
             guard let sequence = try? reader.u64(), reader.remaining == 0,
                   let signingKey = views.signingKeys.first(where: { $0.sequence == sequence }) else { return false }
             value.raw(signingKey.publicKey)
+        case .retention:
+            guard let (office, day, id) = try? decodeRetentionKey(key),
+                  let (_, pratica) = entry(views.pratiche.memory, UnsafeRawBufferPointer(rebasing: key[(key.count - id.rawValue.utf8.count)...]),
+                                           { PraticaID($0) }, \.rawValue),
+                  pratica.retainedSince == day, pratica.applicant.office == office,
+                  canonical(key, { encodeRetentionKey(office, day, pratica.applicant.pratica, &$0) }) else { return false }
         }
         return true
     }

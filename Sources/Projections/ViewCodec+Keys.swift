@@ -41,6 +41,22 @@ extension ViewCodec {
         writer.dayKey(key.birthDate)
     }
 
+    /// The retention index's key: office ‖ 0 ‖ pickup day ‖ pratica, so one office's pickups
+    /// read in day order, then in the pratica ids' byte order.
+    public static func encodeRetentionKey(_ office: OfficeID, _ day: Day, _ pratica: PraticaID, _ writer: inout ByteWriter) {
+        writer.raw(office.rawValue)
+        writer.u8(0)
+        writer.dayKey(day)
+        writer.raw(pratica.rawValue)
+    }
+
+    public static func decodeRetentionKey(_ key: UnsafeRawBufferPointer) throws(CodecError) -> (OfficeID, Day, PraticaID) {
+        var reader = ByteReader(key)
+        let office = OfficeID(try reader.rawUntilZero())
+        let day = try reader.dayKey()
+        return (office, day, PraticaID(String(decoding: UnsafeRawBufferPointer(rebasing: key[reader.offset...]), as: UTF8.self)))
+    }
+
     public static func encodeKey(_ key: DayKey, _ writer: inout ByteWriter) {
         writer.raw(key.office.rawValue)
         writer.u8(0)

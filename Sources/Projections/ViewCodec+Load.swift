@@ -54,6 +54,12 @@ extension ViewCodec {
             if !applicant.isErased { views.praticheByApplicant[ApplicantKey(applicant), default: []].append(id) }
         }
         views.praticaCount = views.pratiche.memory.count
+        for pratica in views.pratiche.memory.values.filter({ $0.retainedSince != nil }).sorted(by: {
+            Delivery.precedes(Delivery(day: $0.retainedSince!, pratica: $0.applicant.pratica),
+                              Delivery(day: $1.retainedSince!, pratica: $1.applicant.pratica))
+        }) {
+            views.retain(pratica)
+        }
         // Each pratica's appointments, in booking order, and the live one per service, as the
         // fold keeps them.
         for appointment in views.appointments.memory.values.sorted(by: {

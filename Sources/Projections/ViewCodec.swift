@@ -40,6 +40,10 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// sequence (big-endian) → the public signing key that record recorded (64 hexadecimal
     /// digits): the node's keys, in the order they took over
     case signingKeys = "signing-keys"
+    /// office ‖ 0 ‖ pickup day ‖ pratica → nothing: the sealed, not yet erased pratiche whose
+    /// permit was handed over, by the office that opened them and the day, so the clock finds
+    /// those whose retention period ended by range scan (`Views.retentionDue`)
+    case retention
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -96,6 +100,11 @@ public enum ViewCodec {
             key.raw(id.rawValue)
             encode(pratica, &value)
             emit(.pratiche)
+            if let day = pratica.retainedSince {
+                reset(&key, &value)
+                encodeRetentionKey(pratica.applicant.office, day, id, &key)
+                emit(.retention)
+            }
         }
         for id in changes.applicants {
             guard let pratica = views.pratiche[id] else { continue }
@@ -103,8 +112,16 @@ public enum ViewCodec {
             key.raw(id.rawValue)
             encodeStoredApplicant(pratica.applicant, &value)
             emit(.applicants)
-            // An erased applicant is in no index: STATUS no longer finds them.
-            guard !pratica.applicant.isErased else { continue }
+            // An erased applicant is in no index: STATUS no longer finds them, the clock no
+            // longer counts their retention.
+            guard !pratica.applicant.isErased else {
+                if let day = pratica.deliveredOn {
+                    reset(&key, &value)
+                    encodeRetentionKey(pratica.applicant.office, day, id, &key)
+                    emit(.retention, delete: true)
+                }
+                continue
+            }
             reset(&key, &value)
             encodeApplicantKey(ApplicantKey(pratica.applicant), &key)
             key.raw(id.rawValue)
@@ -217,7 +234,7 @@ public enum ViewCodec {
     public static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
         let versionAt = reader.offset
         let version = try reader.u8()
-        guard (1...3).contains(version) else {
+        guard (1...4).contains(version) else {
             throw .unknownTag(kind: "configuration version", tag: version, offset: versionAt)
         }
         let configuration = try RecordCodec.decodeConfiguration(&reader, version: Int(version))
@@ -322,13 +339,16 @@ public enum ViewCodec {
     static func encode(_ pratica: PraticaView, _ writer: inout ByteWriter) {
         writer.bool(pratica.permitReady)
         writer.bool(pratica.permitDelivered)
+        writer.optional(pratica.deliveredOn) { $0.day($1) }
     }
 
     public static func decodePratica(_ applicant: Applicant, _ reader: inout ByteReader) throws(CodecError) -> PraticaView {
         let permitReady = try reader.bool()
         let permitDelivered = try reader.bool()
+        let deliveredOn = try reader.optional { (r) throws(CodecError) in try r.day() }
         try reader.end()
-        return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered)
+        return PraticaView(applicant: applicant, permitReady: permitReady, permitDelivered: permitDelivered,
+                           deliveredOn: deliveredOn)
     }
 
     static func encode(_ account: AccountView, _ writer: inout ByteWriter) {

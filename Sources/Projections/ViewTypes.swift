@@ -305,16 +305,20 @@ public struct PraticaView: Equatable, Sendable {
     public var applicant: Applicant
     public var permitReady: Bool
     public var permitDelivered: Bool
+    /// The day (Europe/Rome) the permit was handed over: a retention period counts from it.
+    /// Nil before the pickup, and for a pickup the views recorded before they kept it.
+    public var deliveredOn: Day?
     /// At most one live appointment per service.
     public var live: LiveAppointments
     /// Every appointment ever booked for it, oldest first.
     public var appointments: [AppointmentID]
 
-    public init(applicant: Applicant, permitReady: Bool = false, permitDelivered: Bool = false,
+    public init(applicant: Applicant, permitReady: Bool = false, permitDelivered: Bool = false, deliveredOn: Day? = nil,
                 live: LiveAppointments = LiveAppointments(), appointments: [AppointmentID] = []) {
         self.applicant = applicant
         self.permitReady = permitReady
         self.permitDelivered = permitDelivered
+        self.deliveredOn = deliveredOn
         self.live = live
         self.appointments = appointments
     }
@@ -331,6 +335,13 @@ public struct PraticaView: Equatable, Sendable {
     public mutating func add(_ appointment: AppointmentView) {
         appointments.append(appointment.id)
         live[appointment.service] = appointment.state == .booked ? appointment.id : nil
+    }
+
+    /// The day its retention period counts from: delivered, sealed and not yet erased (data in
+    /// clear cannot be erased, and erased data is gone already).
+    public var retainedSince: Day? {
+        guard let deliveredOn, let seal = applicant.seal, !seal.erased else { return nil }
+        return deliveredOn
     }
 
     /// open, permit-ready or delivered: the pratica's state as operators see it (PRATICA).
@@ -390,4 +401,32 @@ public struct SigningKeyView: Equatable, Sendable {
         self.sequence = sequence
         self.publicKey = publicKey
     }
+}
+
+/// A pratica filed by the day its permit was handed over (the retention index).
+public struct Delivery: Equatable, Sendable {
+    public var day: Day
+    public var pratica: PraticaID
+
+    public init(day: Day, pratica: PraticaID) {
+        self.day = day
+        self.pratica = pratica
+    }
+
+    /// The index's order: by day, then by the pratica id's bytes (as LMDB orders its keys).
+    public static func precedes(_ a: Delivery, _ b: Delivery) -> Bool {
+        a.day != b.day ? a.day < b.day : a.pratica.rawValue.utf8.lexicographicallyPrecedes(b.pratica.rawValue.utf8)
+    }
+}
+
+/// A pratica whose retention period ended: what the clock erases.
+public struct RetentionDue: Equatable, Sendable {
+    public var pratica: PraticaID
+    /// The office that opened it, whose period counts.
+    public var office: OfficeID
+    public var pickedUp: Day
+    public var days: UInt16
+
+    /// The erasure's recorded reason.
+    public var reason: String { "retention: \(days) days after the pickup on \(pickedUp) (\(office))" }
 }

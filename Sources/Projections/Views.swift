@@ -23,6 +23,9 @@ public struct Views: Sendable {
     /// Surname, name and birth date → pratiche, for the public STATUS check (`pratiche(of:)`).
     /// With a source, only those registered since the views were loaded.
     public internal(set) var praticheByApplicant: [ApplicantKey: [PraticaID]] = [:]
+    /// By the office that opened them, the pratiche whose retention counts (`retainedSince`), in
+    /// pickup-day order. With a source, only those delivered since the views were loaded.
+    public internal(set) var retained: [OfficeID: ArraySlice<Delivery>] = [:]
     public internal(set) var headSequence: UInt64 = 0
     public internal(set) var headHash: ChainHash = .genesis
     /// How many pratiche are registered and appointments were ever booked or migrated (INFO).
@@ -62,7 +65,7 @@ public struct Views: Sendable {
         guard source != nil else { return 0 }
         return appointments.memory.count + pratiche.memory.count + visti.memory.count + requests.memory.count
             + appointments.cached + pratiche.cached + visti.cached + requests.cached
-            + history.count + praticheByApplicant.count
+            + history.count + praticheByApplicant.count + retained.count
     }
 
     /// The pratica with its sealed applicant read with `keys`. The views hold sealed data as
@@ -138,7 +141,9 @@ public struct Views: Sendable {
             }
         }
         let channel = self.channel(of: record.actor)
-        for event in record.outcome.events { evolve(event, sequence: record.sequence, channel: channel, changes: &changes) }
+        for event in record.outcome.events {
+            evolve(event, sequence: record.sequence, decidedAt: record.decidedAt, channel: channel, changes: &changes)
+        }
         recordHistory(record, changes: &changes)
         headSequence = record.sequence
         headHash = record.hash
@@ -148,7 +153,7 @@ public struct Views: Sendable {
     /// it, as the accounts view holds it then (docs/engine.md, "Channel quotas").
     public func channel(of actor: Actor) -> Channel { Channel(role: accounts[actor.operator]?.spec.role) }
 
-    mutating func evolve(_ event: Event, sequence: UInt64, channel: Channel, changes: inout Changes) {
+    mutating func evolve(_ event: Event, sequence: UInt64, decidedAt: Instant, channel: Channel, changes: inout Changes) {
         switch event {
         case .officeConfigured(let configuration, let effectiveFrom):
             configure(configuration, effectiveFrom: effectiveFrom, changes: &changes)
@@ -237,6 +242,8 @@ public struct Views: Sendable {
 
         case .permitDelivered(let pratica, let completed):
             pratiche[pratica]?.permitDelivered = true
+            pratiche[pratica]?.deliveredOn = RomeTime.day(of: decidedAt)
+            if let view = pratiche[pratica] { retain(view) }
             if let completed, let appointment = appointments[completed] {
                 // The slot was used: it stays counted as booked on its (past or present) day.
                 appointments[completed]?.state = .completed
@@ -261,6 +268,7 @@ public struct Views: Sendable {
             praticheByApplicant[key]?.removeAll { $0 == pratica }
             if praticheByApplicant[key]?.isEmpty == true { praticheByApplicant[key] = nil }
             pratiche[pratica]?.applicant = Applicant.erased(before)
+            release(pratica, of: before.office)
             changes.applicants.append(pratica)
             changes.unindexed.append((key, pratica))
 
@@ -282,6 +290,75 @@ public struct Views: Sendable {
             signingKeys.append(SigningKeyView(sequence: sequence, publicKey: publicKey))
             changes.signingKeys.append(sequence)
         }
+    }
+
+    /// Files a pratica whose retention counts under the office that opened it, in day order.
+    mutating func retain(_ pratica: PraticaView) {
+        guard let day = pratica.retainedSince else { return }
+        let entry = Delivery(day: day, pratica: pratica.applicant.pratica)
+        var list = retained[pratica.applicant.office] ?? []
+        retained[pratica.applicant.office] = nil
+        // Decision times never go back, so a pickup is almost always the latest.
+        if let last = list.last, last.day > day {
+            list.insert(entry, at: list.firstIndex { $0.day > day } ?? list.endIndex)
+        } else {
+            list.append(entry)
+        }
+        retained[pratica.applicant.office] = list
+    }
+
+    /// Takes an erased pratica out of the retention index; the clock erases from the front.
+    mutating func release(_ pratica: PraticaID, of office: OfficeID) {
+        guard var list = retained[office], let index = list.firstIndex(where: { $0.pratica == pratica }) else { return }
+        retained[office] = nil
+        if index == list.startIndex { list.removeFirst() } else { list.remove(at: index) }
+        retained[office] = list.isEmpty ? nil : list
+    }
+
+    /// The pratiche whose retention period ended by `today`: for each office (in id order) with
+    /// a period, those picked up `retentionDays` or more days before, in pickup-day order then
+    /// by the pratica id's bytes, at most `limit` of them. The same views give the same list
+    /// however they are held (folded, loaded, or read through a source): the clock's decision
+    /// is re-decided from it (`replay audit`).
+    public func retentionDue(today: Day, limit: Int) -> [RetentionDue] {
+        var due: [RetentionDue] = []
+        let periods = offices.values.map(\.configuration).filter { $0.retentionDays > 0 }
+            .sorted { $0.office.rawValue.utf8.lexicographicallyPrecedes($1.office.rawValue.utf8) }
+        for configuration in periods where due.count < limit {
+            let office = configuration.office
+            let cutoff = today.adding(days: -Int(configuration.retentionDays))
+            let wanted = limit - due.count
+            let held = (retained[office] ?? []).prefix { $0.day <= cutoff }
+            var fetch = wanted
+            while true {
+                // What the source read is whole days up to `through` (all of them when complete).
+                var through = cutoff
+                var candidates = Array(held)
+                if let source {
+                    let read = source.retained(office, through: cutoff, limit: fetch)
+                    candidates += read.entries
+                    if !read.complete, let last = read.entries.last?.day { through = last }
+                }
+                // One entry per pratica that still counts, in (day, id bytes) order.
+                var seen: Set<PraticaID> = []
+                let ordered = candidates.filter { entry in
+                    guard entry.day <= through, seen.insert(entry.pratica).inserted,
+                          let pratica = pratiche[entry.pratica] else { return false }
+                    return pratica.retainedSince == entry.day && pratica.applicant.office == office
+                }.sorted(by: Delivery.precedes)
+                // Short of what is wanted with days left unread: read further.
+                if ordered.count < wanted && through < cutoff {
+                    fetch *= 2
+                    continue
+                }
+                for entry in ordered.prefix(wanted) {
+                    due.append(RetentionDue(pratica: entry.pratica, office: office, pickedUp: entry.day,
+                                            days: configuration.retentionDays))
+                }
+                break
+            }
+        }
+        return due
     }
 
     /// An appointment whose day came: its seat stays counted, and the pratica may book that
@@ -321,6 +398,8 @@ public struct Views: Sendable {
         case .configureOffice, .createAccount, .disableAccount, .amendOffice, .recordSigningKey:
             break
         case .erasePratica(let pratica, _): note(pratica)
+        case .tick:
+            for case .praticaErased(let pratica, _) in record.outcome.events { note(pratica) }
         }
         for pratica in touched where isRegistered(pratica) {
             history[pratica, default: []].append(record.sequence)

@@ -67,6 +67,8 @@ public enum RecordJSON {
             case .transition(let window):
                 fields.append(("amendment", .object([("type", .string("transition")),
                                                      ("window", transition(window))])))
+            case .retention(let days):
+                fields.append(("amendment", .object([("type", .string("retention")), ("days", .int(Int64(days)))])))
             }
         case .migrate(let request):
             fields += [("office", .string(request.office.rawValue)), ("service", .string(request.service.rawValue)),
@@ -76,6 +78,8 @@ public enum RecordJSON {
             fields.append(("publicKey", .string(publicKey)))
         case .erasePratica(let pratica, let reason):
             fields += [("pratica", .string(pratica.rawValue)), ("reason", .string(reason))]
+        case .tick:
+            break
         }
         return .object(fields)
     }
@@ -226,8 +230,9 @@ public enum RecordJSON {
     // MARK: - Shared structures and primitives
 
     /// Version-2 keys (address, phone, transition; per service quotas and releaseDays) appear
-    /// only for a configuration recorded under the version-2 or 3 tags, and `province` only
-    /// under the version-3 ones, as verify_log.py prints them.
+    /// only for a configuration recorded under the version-2, 3 or 4 tags, `province` only
+    /// under the version-3 and 4 ones, `retentionDays` only under the version-4 ones, as
+    /// verify_log.py prints them.
     public static func configuration(_ configuration: OfficeConfiguration) -> JSON {
         let v2 = !configuration.isVersion1
         let services: [JSON] = configuration.services.map { service in
@@ -267,7 +272,8 @@ public enum RecordJSON {
             fields.append(("phone", .string(configuration.phone)))
             fields.append(("transition", transition(configuration.transition)))
         }
-        if configuration.version == 3 { fields.append(("province", .string(configuration.province))) }
+        if configuration.version >= 3 { fields.append(("province", .string(configuration.province))) }
+        if configuration.version == 4 { fields.append(("retentionDays", .int(Int64(configuration.retentionDays)))) }
         return .object(fields)
     }
 

@@ -29,7 +29,7 @@ public struct RecordMentions {
             offices.append(applicant.office)
         case .createAccount(let spec):
             if let office = spec.office { offices.append(office) }
-        case .disableAccount, .recordSigningKey:
+        case .disableAccount, .recordSigningKey, .tick:
             break
         case .erasePratica(let pratica, _):
             pratiche.append(pratica)

@@ -39,12 +39,15 @@ public enum RecordText {
                 "amend-office \(office) address\(quoted(address))\(phone.isEmpty ? "" : " phone \(phone)")"
             case .transition(let window?): "amend-office \(office) transition \(window.from) to \(window.to)"
             case .transition(nil): "amend-office \(office) transition closed"
+            case .retention(0): "amend-office \(office) retention off"
+            case .retention(let days): "amend-office \(office) retention \(days) d after the pickup"
             }
         case .migrate(let request):
             "migrate-appointment \(request.office) \(request.service) \(request.pratica) on \(request.day) at "
                 + "\(request.time)\(request.legacyID.isEmpty ? "" : " (legacy \(request.legacyID))")"
         case .recordSigningKey(let publicKey): "record-signing-key \(publicKey)"
         case .erasePratica(let pratica, let reason): "erase-pratica \(pratica)\(quoted(reason))"
+        case .tick: "tick"
         }
     }
 

@@ -450,7 +450,7 @@ public enum WhatIf {
         case .attend(let id): map(id).map { .attend($0) }
         case .noShow(let id): map(id).map { .noShow($0) }
         case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount,
-             .amendOffice, .migrate, .recordSigningKey, .erasePratica:
+             .amendOffice, .migrate, .recordSigningKey, .erasePratica, .tick:
             command
         }
     }

@@ -107,7 +107,8 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
             print("protocol on \(host):\(boundPort)")
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server),
+                                                                              .init(service: NodeClock(node: node))]
             if let httpPort {
                 let portal = Portal(node: node, configuration: .init(host: host, port: httpPort,
                                                                      secureCookies: httpSecureCookies))

@@ -89,6 +89,16 @@ struct LogFormatTests {
                 prefettura.province = "TS"
                 return prefettura
             }()),
+            // Configuration version 4 (tags 22 and 20): a retention period, with a province
+            // (amended) and without one; amendment tag 4; the node's clock (command tag 23).
+            .amendOffice("TS-P", .retention(days: 30)),
+            .configureOffice({
+                var sportello = testOffice("TS-S")
+                sportello.kind = .sui
+                sportello.retentionDays = 365
+                return sportello
+            }()),
+            .tick,
             .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(10),
                                     day: later.day, time: later.time, legacyID: "DED-1")),
         ]
@@ -191,7 +201,7 @@ struct LogFormatTests {
             "event account-created", "event account-disabled", "event appointment-attended", "event appointment-missed",
             "rejection account-exists", "rejection unknown-account", "rejection not-yet-due",
             "command amend-office", "command migrate-appointment", "event appointment-migrated",
-            "rejection outside-transition", "rejection not-permitted",
+            "rejection outside-transition", "rejection not-permitted", "command tick",
         ]
         #expect(added.subtracting(names).isEmpty, "not in the log: \(added.subtracting(names).sorted())")
 

@@ -59,6 +59,9 @@ struct CodecTests {
         .amendOffice("RM-Q", .address("Via Genova 2, Roma", phone: "")),
         .amendOffice("RM-Q", .transition(TransitionWindow(from: monday, to: monday))),
         .amendOffice("RM-Q", .transition(nil)),
+        .amendOffice("RM-S", .retention(days: 365)),
+        .amendOffice("RM-S", .retention(days: 0)),
+        .tick,
         .migrate(MigrateRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", day: monday, time: nine,
                                 legacyID: "DED-1")),
         .migrate(MigrateRequest(office: "RM-Q", service: "fotosegnalamento", pratica: "P-1", day: monday, time: nine,
@@ -206,6 +209,38 @@ struct CodecTests {
                                                     offset: 0)) {
                 var reader = ByteReader(buffer)
                 _ = try RecordCodec.decodeConfiguration(&reader, version: 3)
+            }
+        }
+    }
+
+    @Test("a configuration with a retention period takes tags 22 and 20 (version 4), with or without a province, and without one is refused under them")
+    func versionFourConfiguration() throws {
+        var retained = Self.configuration
+        retained.retentionDays = 30
+        var all = Self.configurationV2
+        all.province = "RM"
+        all.retentionDays = 3650
+        #expect(retained.version == 4 && all.version == 4)
+        for configuration in [retained, all] {
+            try roundTrip(.configureOffice(configuration), .accepted([.officeConfigured(configuration, effectiveFrom: Day(daysSinceEpoch: 1))]))
+            var writer = ByteWriter()
+            _ = RecordCodec.seal(sequence: 1, decidedAt: Instant(millisecondsSinceEpoch: 0), actor: .system,
+                                 requestID: "", command: .configureOffice(configuration),
+                                 outcome: .accepted([.officeConfigured(configuration, effectiveFrom: Day(daysSinceEpoch: 1))]),
+                                 previousHash: .genesis, into: &writer)
+            #expect(writer.bytes[27] == 22)
+        }
+        // The same bytes with the period zeroed: a second encoding of a version-1 configuration.
+        var writer = ByteWriter()
+        RecordCodec.encode(retained, &writer)
+        var bytes = writer.bytes
+        bytes[bytes.count - 1] = 0
+        bytes[bytes.count - 2] = 0
+        _ = bytes.withUnsafeBytes { buffer in
+            #expect(throws: CodecError.invalidValue(kind: "version-4 office configuration that sets nothing of version 4",
+                                                    offset: 0)) {
+                var reader = ByteReader(buffer)
+                _ = try RecordCodec.decodeConfiguration(&reader, version: 4)
             }
         }
     }

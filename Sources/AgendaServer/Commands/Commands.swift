@@ -58,6 +58,7 @@ enum Commands {
         "quota": Spec(run: Offices.quota),
         "address": Spec(run: Offices.address),
         "transition": Spec(run: Offices.transition),
+        "retention": Spec(run: Offices.retention),
         "migrate": Spec(run: Offices.migrate),
         // The public.
         "status": Spec(signedIn: false, run: PublicStatus.status),

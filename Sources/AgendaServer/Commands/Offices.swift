@@ -2,7 +2,7 @@ import Engine
 import Events
 import Projections
 
-/// OFFICE (read an office's configuration), QUOTA, ADDRESS, TRANSITION (change one part of it)
+/// OFFICE (read an office's configuration), QUOTA, ADDRESS, TRANSITION, RETENTION (change one part of it)
 /// and MIGRATE (take over an appointment from the previous booking system).
 enum Offices {
     static func office(_ call: Call) {
@@ -70,7 +70,30 @@ enum Offices {
         }
     }
 
-    /// Who may (its questura, its province's prefettura, an admin) is the engine's rule.
+    /// RETENTION office days: the applicants' data of the pratiche the office opened is erased
+    /// that many days after the pickup; 0 or OFF keeps it until ERASE.
+    static func retention(_ call: Call) {
+        let usage = "RETENTION office (days | OFF) [REQID id]"
+        do throws(ArgumentError) {
+            let words = try Arguments(call.arguments, positional: 2, options: ["REQID"], usage: usage)
+            let office = OfficeID(try Arguments.id(words[0], "office"))
+            let days: UInt16
+            if words[1].uppercased() == "OFF" {
+                days = 0
+            } else {
+                guard let value = UInt16(words[1]) else {
+                    throw .syntax("The retention period is a whole number of days from 0 to 65535, or OFF.")
+                }
+                days = value
+            }
+            amend(call, office, .retention(days: days), requestID: try words.requestID)
+        } catch {
+            call.fail(error)
+        }
+    }
+
+    /// Who may (its questura, its province's prefettura, an admin; for RETENTION its
+    /// province's prefettura or an admin) is the engine's rule.
     private static func amend(_ call: Call, _ office: OfficeID, _ amendment: OfficeAmendment, requestID: String) {
         call.submit(.amendOffice(office, amendment), requestID: requestID) { decision in
             for case .officeConfigured(let configuration, _) in decision.record.outcome.events {
@@ -117,6 +140,7 @@ enum Offices {
             ReplyField("transitionFrom", .bulk(configuration.transition?.from.description ?? "")),
             ReplyField("transitionTo", .bulk(configuration.transition?.to.description ?? "")),
             ReplyField("closedDays", .integer(configuration.closedDays.count)),
+            ReplyField("retentionDays", .integer(Int(configuration.retentionDays))),
             ReplyField("services", .array(configuration.services.map { service in
                 .map([
                     ReplyField("service", .bulk(service.id.rawValue)),
