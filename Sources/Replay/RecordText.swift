@@ -85,7 +85,7 @@ public enum RecordText {
             "migrated \(migrated.appointment) at \(migrated.office) \(migrated.service) on \(migrated.day) at "
                 + "\(migrated.time) for \(migrated.pratica)\(migrated.legacyID.isEmpty ? "" : " (legacy \(migrated.legacyID))")"
         case .signingKeyRecorded(let publicKey): "signing key \(publicKey) recorded"
-        case .praticaErased(let pratica, _): "\(pratica)'s personal data erased"
+        case .praticaErased(let pratica, let reason): "\(pratica)'s personal data erased\(quoted(reason))"
         }
     }
 

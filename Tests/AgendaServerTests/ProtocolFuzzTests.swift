@@ -195,7 +195,7 @@ struct FuzzSessionGenerator {
     static let commandNames = [
         "PING", "BOOK", "FIRSTFREE", "DEFER", "CANCEL", "READY", "PICKUP", "ATTEND", "NOSHOW", "CLOSE",
         "AGENDA", "CAPACITY", "APPT", "PRATICA", "LOOKUP", "REGISTER", "HISTORY", "PRINT", "DAYLIST",
-        "OFFICE", "QUOTA", "ADDRESS", "TRANSITION", "MIGRATE", "CLIENT", "COMMAND", "CONFIG", "SELECT",
+        "OFFICE", "QUOTA", "ADDRESS", "TRANSITION", "RETENTION", "MIGRATE", "CLIENT", "COMMAND", "CONFIG", "SELECT",
         "RESET", "INFO", "HELLO", "ECHO", "GET", "SET", "MULTI", "EXEC", "MONITOR", "FLUSHALL", "", "book",
         "pInG", "Book\u{0}", "BOOK\r\n",
     ]
