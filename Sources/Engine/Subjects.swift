@@ -99,11 +99,15 @@ extension EngineCore {
         var pratica = current
         pratica.permitReady = false
         pratica.permitDelivered = false
+        pratica.deliveredOn = nil
         for sequence in views.history(of: current.applicant.pratica) where sequence <= at {
-            for event in records(sequence)?.outcome.events ?? [] {
+            guard let record = records(sequence) else { continue }
+            for event in record.outcome.events {
                 switch event {
                 case .permitMarkedReady: pratica.permitReady = true
-                case .permitDelivered: pratica.permitDelivered = true
+                case .permitDelivered:
+                    pratica.permitDelivered = true
+                    pratica.deliveredOn = RomeTime.day(of: record.decidedAt)
                 default: break
                 }
             }

@@ -65,7 +65,7 @@ public struct Views: Sendable {
         guard source != nil else { return 0 }
         return appointments.memory.count + pratiche.memory.count + visti.memory.count + requests.memory.count
             + appointments.cached + pratiche.cached + visti.cached + requests.cached
-            + history.count + praticheByApplicant.count + retained.count
+            + history.count + praticheByApplicant.count + retained.values.reduce(0) { $0 + $1.count }
     }
 
     /// The pratica with its sealed applicant read with `keys`. The views hold sealed data as

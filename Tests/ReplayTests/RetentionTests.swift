@@ -103,6 +103,36 @@ struct RetentionTests {
         #expect(index.stored == 0, "every pickup's data was erased")
     }
 
+    @Test func aTickForgedToEraseTooMuchOrTooLittleIsAnAuditFinding() async throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let clock = TestClock(Self.start, 9)
+        let store = try Store(directory: directory, clock: { clock.now })
+        _ = try store.executeAll([.configureOffice(testOffice()), .configureOffice(Self.sportello(retention: 10))]
+                                 + (0..<3).map { .registerPratica(Self.person($0)) }, actor: .system)
+        try Self.pickUp(store, [0, 1])
+        clock.set(Self.start.adding(days: 3), 9)
+        try Self.pickUp(store, [2])
+        clock.set(Self.start.adding(days: 10), 9)
+        let tick = try #require(try await Self.tick(store))
+        #expect(Self.erased(tick) == [Self.person(0).pratica, Self.person(1).pratica])
+        store.close()
+        #expect(try audit(directory).ok)
+        let reason = { (index: Int, day: Day) in "retention: 10 days after the pickup on \(day) (TS-S)" }
+        // One more erased than was due (pratica 2's period ends three days later), then one fewer.
+        for events: [Event] in [
+            [.praticaErased(Self.person(0).pratica, reason: reason(0, Self.start)),
+             .praticaErased(Self.person(1).pratica, reason: reason(1, Self.start)),
+             .praticaErased(Self.person(2).pratica, reason: reason(2, Self.start.adding(days: 3)))],
+            [.praticaErased(Self.person(1).pratica, reason: reason(1, Self.start))],
+        ] {
+            try rewriteAndRehash(directory, at: tick.record.sequence) { $0.outcome = .accepted(events) }
+            let report = try audit(directory)
+            #expect(report.findings.contains { $0.sequence == tick.record.sequence && $0.kind == .outcomeDiffers },
+                    "\(report.findings)")
+        }
+    }
+
     @Test func aChangedPeriodCountsForEveryPickupAndOffKeepsTheData() async throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
