@@ -48,7 +48,7 @@ public final class Store: @unchecked Sendable {
     /// indexed by its keyed hashes (`visti`, `applicant-index`).
     /// 8: `pratiche` values carry the pickup day; `retention` indexes the sealed pratiche
     /// picked up, for the clock.
-    static let viewsFormat: UInt8 = 8
+    public static let viewsFormat: UInt8 = 8
 
     public let directory: String
     /// The most commands one write transaction takes (`Limits.batchCommandsMax` unless a benchmark says otherwise).

@@ -74,8 +74,18 @@ public struct Checkpoints: Sendable {
         try ViewFold.copy(environment, to: scratch)
     }
 
-    /// Refuses a checkpoint whose record the log does not hold with its hash.
+    /// Refuses a checkpoint whose record the log does not hold with its hash, or whose views
+    /// are laid out as another version laid them (`views-format`).
     public static func check(_ entry: Entry, against directory: DataDirectory) throws {
+        let environment = try Environment(directory: entry.path, readOnly: true)
+        let format = try environment.read { try $0.get("meta", Array("views-format".utf8)) }
+        environment.close()
+        guard format == [Store.viewsFormat] else {
+            throw ReplayError.badCheckpoint("the checkpoint at \(entry.path) holds views in layout "
+                                            + "\(format.map { String($0.first ?? 0) } ?? "none"), this replay reads layout "
+                                            + "\(Store.viewsFormat): it was made by another version; remove it and run "
+                                            + "`replay checkpoint` again")
+        }
         let stored = try directory.environment.read { txn -> ChainHash? in
             guard let value = try txn.get("log", LogKey.bytes(entry.head.sequence)) else { return nil }
             return try value.withUnsafeBytes { try RecordCodec.hashes(of: $0).hash }

@@ -136,6 +136,22 @@ struct CheckpointTests {
         #expect(throws: ReplayError.self) { try other.checkpoints.make(data, every: 500) }
     }
 
+    @Test("a checkpoint whose views another version laid out is refused with a sentence")
+    func checkpointOfAnotherLayoutRefused() throws {
+        let pilot = try pilotWithCheckpoints(8, every: 500)
+        defer { removeDirectory(pilot.directory) }
+        let data = try DataDirectory(pilot.directory)
+        defer { data.close() }
+        try tamper(pilot.made[0].path, database: "meta") { txn, dbi in
+            putValue(txn, dbi, Array("views-format".utf8), [Store.viewsFormat - 1])
+        }
+        #expect { try Checkpoints.check(pilot.made[0], against: data) } throws: { error in
+            guard case .badCheckpoint(let why) = error as? ReplayError else { return false }
+            return why.contains("layout \(Store.viewsFormat - 1)") && why.contains("made by another version")
+        }
+        #expect(throws: Never.self) { try Checkpoints.check(pilot.made[1], against: data) }
+    }
+
     @Test("audit --from reads the state from the nearest checkpoint and reports what the fold from the first record does")
     func auditFromACheckpoint() throws {
         let pilot = try pilotWithCheckpoints(7, every: 300)
