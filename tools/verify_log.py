@@ -263,15 +263,40 @@ def read_configuration_v3(r, check_names_province=True):
     return configuration
 
 
-def read_configuration_v4(r):
+def read_configuration_v5(r):
+    """Version 5: the version-4 layout (whose retention may be 0), then the end-of-day address and
+    each service's reminder."""
+    configuration = read_configuration_v4(r, check_sets_retention=False)
+    configuration["dayListAddress"] = r.str("dayListAddress")
+    for index, service in enumerate(configuration["services"]):
+        service["reminderDays"] = r.u16(f"services[{index}].reminderDays")
+    # Written under tag 21/24 only when it sets an address or a reminder (log-format.md).
+    if not configuration["dayListAddress"] and not any(s["reminderDays"] for s in configuration["services"]):
+        raise DecodeError(f"{r.where('configuration')}: a version-5 configuration without an address or a reminder; "
+                          "the record is damaged", r.offset)
+    return configuration
+
+
+def read_configuration_v4(r, check_sets_retention=True):
     """Version 4: the version-3 layout (whose province may be empty), then the retention period."""
     configuration = read_configuration_v3(r, check_names_province=False)
     configuration["retentionDays"] = r.u16("retentionDays")
     # Written under tag 20/22 only when it sets a retention period (log-format.md).
-    if not configuration["retentionDays"]:
+    if check_sets_retention and not configuration["retentionDays"]:
         raise DecodeError(f"{r.where('configuration')}: a version-4 configuration without a retention period; "
                           "the record is damaged", r.offset)
     return configuration
+
+
+WEBHOOK_SCOPES = {1: "office", 2: "body"}
+
+
+def read_webhook(r):
+    webhook = {"id": r.str("id"), "url": r.str("url")}
+    kind = WEBHOOK_SCOPES[r.tag("scope", WEBHOOK_SCOPES, "webhook scope")]
+    webhook["scope"] = {kind: r.str(f"scope.{kind}")}
+    webhook["secretDigest"] = r.str("secretDigest")
+    return webhook
 
 
 def read_configuration(r):
@@ -369,7 +394,7 @@ def read_book(r):
             "notBefore": r.opt("notBefore", r.day), "on": r.opt("on", r.day), "at": r.opt("at", r.time)}
 
 
-AMENDMENTS = {1: "quotas", 2: "address", 3: "transition", 4: "retention"}
+AMENDMENTS = {1: "quotas", 2: "address", 3: "transition", 4: "retention", 5: "day-list-address", 6: "reminder"}
 
 
 def read_amendment(r):
@@ -385,6 +410,10 @@ def read_amendment(r):
             return {"type": "address", "address": r.str("address"), "phone": r.str("phone")}
         if tag == 4:
             return {"type": "retention", "days": r.u16("days")}
+        if tag == 5:
+            return {"type": "day-list-address", "address": r.str("address")}
+        if tag == 6:
+            return {"type": "reminder", "service": r.str("service"), "days": r.u16("days")}
         return {"type": "transition", "window": read_transition(r, "window")}
 
 
@@ -416,6 +445,9 @@ COMMANDS = {
     21: ("erase-pratica", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
     22: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v4)}),
     23: ("tick", lambda r: {}),
+    24: ("configure-office", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v5)}),
+    25: ("add-webhook", lambda r: {"webhook": read_structure(r, "webhook", read_webhook)}),
+    26: ("remove-webhook", lambda r: {"id": r.str("id")}),
 }
 
 # --- Events ("Outcomes and events") --------------------------------------------
@@ -472,6 +504,10 @@ EVENTS = {
     19: ("pratica-erased", lambda r: {"pratica": r.str("pratica"), "reason": r.str("reason")}),
     20: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v4),
                                          "effectiveFrom": r.day("effectiveFrom")}),
+    21: ("office-configured", lambda r: {"configuration": read_structure(r, "configuration", read_configuration_v5),
+                                         "effectiveFrom": r.day("effectiveFrom")}),
+    22: ("webhook-added", lambda r: {"webhook": read_structure(r, "webhook", read_webhook)}),
+    23: ("webhook-removed", lambda r: {"id": r.str("id")}),
 }
 
 # --- Rejections ("Rejections") -------------------------------------------------
@@ -511,6 +547,8 @@ REJECTIONS = {
     24: ("not-permitted", lambda r: {"permission": PERMISSIONS[r.tag("permission", PERMISSIONS, "permission")],
                                      "role": ROLES[r.tag("role", ROLES, "role")], "subject": r.str("subject")}),
     25: ("not-sealed", lambda r: {"pratica": r.str("pratica")}),
+    26: ("webhook-exists", lambda r: {"id": r.str("id")}),
+    27: ("unknown-webhook", lambda r: {"id": r.str("id")}),
 }
 
 OUTCOMES = {1: "accepted", 2: "rejected"}

@@ -44,7 +44,7 @@ final class Hub: @unchecked Sendable {
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.office
         case .appointmentMigrated(let migrated): migrated.office
         case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled,
-             .signingKeyRecorded, .praticaErased: nil
+             .signingKeyRecorded, .praticaErased, .webhookAdded, .webhookRemoved: nil
         }
     }
 }
@@ -86,7 +86,7 @@ enum EventJSON {
                        ("pratica", migrated.pratica.rawValue), ("date", migrated.day.description),
                        ("time", migrated.time.description), ("legacyId", migrated.legacyID)]
         case .permitMarkedReady, .permitDelivered, .praticaRegistered, .accountCreated, .accountDisabled,
-             .signingKeyRecorded, .praticaErased:
+             .signingKeyRecorded, .praticaErased, .webhookAdded, .webhookRemoved:
             fields += [("event", "other")]
         }
         return "{" + fields.map { "\"\($0.0)\":\"\(escape($0.1))\"" }.joined(separator: ",") + "}"

@@ -61,6 +61,8 @@ public enum CommandCheck {
             case .quotas(let service, _, _): return id(service.rawValue, "service")
             case .address(let address, let phone): return text(address, "address") ?? text(phone, "phone")
             case .transition, .retention: return nil
+            case .dayListAddress(let address): return address.isEmpty ? nil : mailAddress(address, "end-of-day address")
+            case .reminder(let service, _): return id(service.rawValue, "service")
             }
         case .migrate(let request):
             return id(request.office.rawValue, "office") ?? id(request.service.rawValue, "service")
@@ -70,6 +72,22 @@ public enum CommandCheck {
             return id(pratica.rawValue, "pratica") ?? nonEmptyText(reason, "reason")
         case .tick:
             return nil
+        case .addWebhook(let webhook):
+            if let problem = id(webhook.id, "webhook id") ?? text(webhook.url, "url") { return problem }
+            let url = webhook.url.lowercased()
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8,
+                  !webhook.url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+                return "the url is an http:// or https:// address without spaces"
+            }
+            switch webhook.scope {
+            case .office(let office): if let problem = id(office.rawValue, "office") { return problem }
+            case .body(let body): if let problem = id(body, "body") { return problem }
+            }
+            let digits = webhook.secretDigest.utf8
+            let hex = digits.count == 64 && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            return hex ? nil : "a secret's digest is 64 lower-case hexadecimal digits (SHA-256)"
+        case .removeWebhook(let id):
+            return self.id(id, "webhook id")
         case .recordSigningKey(let publicKey):
             let digits = publicKey.utf8
             let hex = digits.count == 64 && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
@@ -92,6 +110,15 @@ public enum CommandCheck {
                 || byte == 0x2E || byte == 0x2D || byte == 0x5F
         }
         return allowed ? nil : "the account name may hold only letters, digits, '.', '-' and '_'"
+    }
+
+    /// An e-mail address as a relay takes it in RCPT TO: local@domain, no spaces or angle brackets.
+    static func mailAddress(_ value: String, _ what: String) -> CommandProblem? {
+        if let problem = text(value, what) { return problem }
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        let clean = !value.utf8.contains { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && clean
+            ? nil : "the \(what) is not an e-mail address (name@domain)"
     }
 
     static func text(_ value: String, _ what: String) -> CommandProblem? {

@@ -36,6 +36,20 @@ extension Decider {
         .accepted(views.signingKeys.last?.publicKey == publicKey ? [] : [.signingKeyRecorded(publicKey: publicKey)])
     }
 
+    /// `add-webhook`: an id is given once, for good (a removed one is not reused, so a receiver
+    /// never mistakes another's events for its own); an office scope names a known office.
+    static func addWebhook(_ webhook: Webhook, _ views: Views) -> Outcome {
+        if views.webhooks[webhook.id] != nil { return .rejected(.webhookExists(webhook.id)) }
+        if case .office(let office) = webhook.scope, views.offices[office] == nil { return .rejected(.unknownOffice(office)) }
+        return .accepted([.webhookAdded(webhook)])
+    }
+
+    /// `remove-webhook`: no more deliveries for records after this one; again changes nothing.
+    static func removeWebhook(_ id: String, _ views: Views) -> Outcome {
+        guard let webhook = views.webhooks[id] else { return .rejected(.unknownWebhook(id)) }
+        return .accepted(webhook.removedSequence == nil ? [.webhookRemoved(id)] : [])
+    }
+
     static func disableAccount(_ name: String, reason: String, _ views: Views) -> Outcome {
         guard let account = views.accounts[name] else { return .rejected(.unknownAccount(name)) }
         return .accepted(account.enabled ? [.accountDisabled(name: name, reason: reason)] : [])

@@ -20,6 +20,13 @@ extension Decider {
             configuration.transition = window
         case .retention(let days):
             configuration.retentionDays = days
+        case .dayListAddress(let address):
+            configuration.dayListAddress = address
+        case .reminder(let serviceID, let days):
+            guard let index = configuration.services.firstIndex(where: { $0.id == serviceID }) else {
+                return .rejected(.unknownService(officeID, serviceID))
+            }
+            configuration.services[index].reminderDays = days
         }
         return configure(configuration, views, now: now)
     }

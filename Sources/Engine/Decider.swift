@@ -79,6 +79,10 @@ public enum Decider {
             erase(pratica, reason: reason, views)
         case .tick:
             tick(views, now: now)
+        case .addWebhook(let webhook):
+            addWebhook(webhook, views)
+        case .removeWebhook(let id):
+            removeWebhook(id, views)
         }
     }
 }

@@ -9,6 +9,7 @@ public final class Environment: @unchecked Sendable {
     /// The log, the head, one database per view, the accounts' password hashes (not a view:
     /// nothing in the log derives them) and the Merkle tree: `mdb_stat -a DIR` lists them.
     public static let databaseNames = ["log", "meta"] + ViewDatabase.allCases.map(\.rawValue) + [credentials, tree]
+        + Outbox.databases
     static let credentials = "credentials"
 
     public let directory: String
@@ -62,7 +63,8 @@ public final class Environment: @unchecked Sendable {
                 let code = mdb_dbi_open(txn, name, readOnly ? 0 : UInt32(MDB_CREATE), &dbi)
                 // A directory written before a view database was added, read beside (or before)
                 // the node that will add it: the view reads as empty; its log is whole.
-                if code == MDB_NOTFOUND, readOnly, ViewDatabase(rawValue: name) != nil || name == Environment.tree { continue }
+                if code == MDB_NOTFOUND, readOnly,
+                   ViewDatabase(rawValue: name) != nil || name == Environment.tree || Outbox.databases.contains(name) { continue }
                 if code != 0 { mdb_txn_abort(txn) }
                 if code == MDB_NOTFOUND { throw StoreError.corrupt("no database named \(name) in \(directory)") }
                 try LMDBError.check(code, "dbi_open \(name)")

@@ -29,7 +29,8 @@ public struct ReadTransaction {
     /// A view database a read-only environment found missing (a directory from before it was
     /// added): it reads as empty.
     func absent(_ name: String) -> Bool {
-        databases[name] == nil && (ViewDatabase(rawValue: name) != nil || name == Environment.tree)
+        databases[name] == nil && (ViewDatabase(rawValue: name) != nil || name == Environment.tree
+                                   || Outbox.databases.contains(name))
     }
 
     func dbi(_ name: String) throws(StoreError) -> MDB_dbi {

@@ -38,6 +38,18 @@ public enum Limits {
     /// How often the node looks whether anything falls due (a retention period that ended),
     /// and appends a `tick` when it does.
     public static let clockCheckSeconds = 60
+    /// The outbox's retries (docs/outbox.md): the first after this wait, then doubling, at most
+    /// `outboxRetryMaxMs` apart; after `outboxAttemptsMax` attempts an entry is parked (kept,
+    /// reported in INFO and the metrics, no longer tried).
+    public static let outboxRetryFirstMs: Int64 = 2_000
+    public static let outboxRetryMaxMs: Int64 = 15 * 60_000
+    public static let outboxAttemptsMax: UInt16 = 12
+    /// The most records the follower files in one transaction of its own.
+    public static let outboxRecordsPerStep = 2_000
+    /// The most deliveries in flight at once, and per receiver one at a time.
+    public static let outboxDeliveriesInFlightMax = 16
+    /// How long a webhook receiver or the SMTP relay has to answer one attempt.
+    public static let outboxAttemptTimeoutSeconds = 10
     /// Ids (office, service, pratica, appointment, visto, operator, body, request id): the
     /// longest real one is about 20 bytes.
     public static let idBytesMax = 64

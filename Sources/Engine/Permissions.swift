@@ -33,7 +33,7 @@ public enum Permissions {
         // The node records its own key at start; only an administrator's account may besides.
         case .configureOffice, .createAccount, .disableAccount, .recordSigningKey: admins
         // The clock is the node's own; an administrator's account may append one besides.
-        case .tick: admins
+        case .tick, .addWebhook, .removeWebhook: admins
         // How long applicants' data is kept is the data controller's to say, like erasing it.
         case .amendOffice(_, .retention): erasers
         case .closeDay: closers
@@ -79,7 +79,8 @@ public enum Permissions {
             guard let pratica = views.pratiche[id] else { return nil }
             let office = pratica.applicant.office
             return account.serves(office, offices) ? nil : .notPermitted(.office, role: role, subject: office.rawValue)
-        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey, .tick:
+        case .configureOffice, .createAccount, .disableAccount, .permitReady, .pickup, .recordSigningKey, .tick,
+             .addWebhook, .removeWebhook:
             return nil
         }
     }
@@ -234,11 +235,15 @@ extension Command {
             case .address: "address"
             case .transition: "transition"
             case .retention: "retention"
+            case .dayListAddress: "mailto"
+            case .reminder: "reminder"
             }
         case .migrate: "migrate"
         case .recordSigningKey: "signing key"
         case .erasePratica: "erase"
         case .tick: "tick"
+        case .addWebhook: "webhook add"
+        case .removeWebhook: "webhook remove"
         }
     }
 }

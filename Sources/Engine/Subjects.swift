@@ -50,7 +50,7 @@ extension EngineCore {
             }
             subjects.pratica = views.opened(pratica)
         case .configureOffice, .registerPratica, .createAccount, .disableAccount, .amendOffice, .recordSigningKey,
-             .erasePratica, .tick:
+             .erasePratica, .tick, .addWebhook, .removeWebhook:
             break
         }
         return subjects
@@ -127,7 +127,7 @@ extension Event {
         case .appointmentAttended(let closed), .appointmentMissed(let closed): closed.appointment
         case .permitDelivered(_, let completed): completed
         case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated, .accountDisabled,
-             .signingKeyRecorded, .praticaErased: nil
+             .signingKeyRecorded, .praticaErased, .webhookAdded, .webhookRemoved: nil
         }
     }
 

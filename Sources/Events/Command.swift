@@ -37,6 +37,10 @@ public enum Command: Equatable, Sendable {
     /// (a retention period that ended), so what time decides is in the log and `replay audit`
     /// re-decides it the same (docs/engine.md, "The clock").
     case tick
+    /// A receiver of signed webhooks for one office's or one body's events (docs/outbox.md).
+    /// The secret itself never enters the log: only its SHA-256 digest.
+    case addWebhook(Webhook)
+    case removeWebhook(String)
 
     /// The name operators and docs use (`book`, `permit-ready`, ...).
     public var name: String {
@@ -58,6 +62,8 @@ public enum Command: Equatable, Sendable {
         case .recordSigningKey: "record-signing-key"
         case .erasePratica: "erase-pratica"
         case .tick: "tick"
+        case .addWebhook: "add-webhook"
+        case .removeWebhook: "remove-webhook"
         }
     }
 }
@@ -148,6 +154,35 @@ public enum OfficeAmendment: Equatable, Sendable {
     /// How many days after the pickup the applicants' sealed data of the pratiche the office
     /// opened is kept; 0: until erased by hand.
     case retention(days: UInt16)
+    /// Where the end-of-day list is e-mailed; empty: not e-mailed.
+    case dayListAddress(String)
+    /// How many days before an appointment of the service its applicant is reminded; 0: never.
+    case reminder(ServiceID, days: UInt16)
+}
+
+/// A webhook receiver as the log records it.
+public struct Webhook: Equatable, Sendable {
+    public enum Scope: Equatable, Sendable {
+        /// Every event at this office.
+        case office(OfficeID)
+        /// Every event of the appointments this body booked.
+        case body(String)
+    }
+
+    /// The administrator's name for it, unique for good.
+    public var id: String
+    /// An http or https URL the events are POSTed to.
+    public var url: String
+    public var scope: Scope
+    /// SHA-256 of the secret, in hexadecimal: says which secret signs, without it.
+    public var secretDigest: String
+
+    public init(id: String, url: String, scope: Scope, secretDigest: String) {
+        self.id = id
+        self.url = url
+        self.scope = scope
+        self.secretDigest = secretDigest
+    }
 }
 
 /// An appointment as the previous booking system holds it.

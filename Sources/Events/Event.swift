@@ -24,6 +24,8 @@ public enum Event: Equatable, Sendable {
     case signingKeyRecorded(publicKey: String)
     /// The pratica's key was destroyed: its sealed personal data is gone for good.
     case praticaErased(PraticaID, reason: String)
+    case webhookAdded(Webhook)
+    case webhookRemoved(String)
 }
 
 public struct AppointmentMigrated: Equatable, Sendable {

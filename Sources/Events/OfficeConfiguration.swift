@@ -30,10 +30,14 @@ public struct OfficeConfiguration: Equatable, Sendable {
     /// office opened is kept: then the node's clock command (`tick`) erases it. 0: kept until
     /// an `erase-pratica`. (Configuration version 4.)
     public var retentionDays: UInt16
+    /// Where the end-of-day list of the appointments fixed that day for this office is
+    /// e-mailed (docs/outbox.md); empty: not e-mailed. (Configuration version 5.)
+    public var dayListAddress: String
 
     public init(office: OfficeID, kind: Kind, name: String, horizonDays: UInt16, leadDays: UInt16,
                 services: [ServiceConfiguration], closedDays: [Day], address: String = "", phone: String = "",
-                transition: TransitionWindow? = nil, province: String = "", retentionDays: UInt16 = 0) {
+                transition: TransitionWindow? = nil, province: String = "", retentionDays: UInt16 = 0,
+                dayListAddress: String = "") {
         self.office = office
         self.kind = kind
         self.name = name
@@ -46,16 +50,19 @@ public struct OfficeConfiguration: Equatable, Sendable {
         self.transition = transition
         self.province = province
         self.retentionDays = retentionDays
+        self.dayListAddress = dayListAddress
     }
 
     /// True when nothing of configuration version 2, 3 or 4 is set: such a configuration is
     /// recorded under the version-1 tags, byte for byte as before.
     public var isVersion1: Bool { version == 1 }
 
-    /// The layout the configuration is recorded in: 4 when it sets a retention period, else 3
-    /// when it names a province, else 2 when it sets anything of version 2, else 1. One
-    /// configuration has one encoding.
+    /// The layout the configuration is recorded in: 5 when it sets an end-of-day address or a
+    /// service's reminder, else 4 when it sets a retention period, else 3 when it names a
+    /// province, else 2 when it sets anything of version 2, else 1. One configuration has one
+    /// encoding.
     public var version: Int {
+        if !dayListAddress.isEmpty || services.contains(where: { $0.reminderDays != 0 }) { return 5 }
         if retentionDays != 0 { return 4 }
         if !province.isEmpty { return 3 }
         let setsVersion2 = !address.isEmpty || !phone.isEmpty || transition != nil
@@ -81,10 +88,13 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// A slot's unused quota is open to every channel once its day is at most this many days
     /// after today. Configuration version 2.
     public var releaseDays: UInt16
+    /// How many days before an appointment of this service its applicant is reminded by
+    /// e-mail, when they left an address; 0: no reminder. Configuration version 5.
+    public var reminderDays: UInt16
 
     public init(id: ServiceID, name: String, slotLengthMinutes: UInt16, capacityPerSlot: UInt16,
                 requiresReadyPermit: Bool, weekly: [[OpeningInterval]], quotas: ChannelQuotas = .none,
-                releaseDays: UInt16 = 0) {
+                releaseDays: UInt16 = 0, reminderDays: UInt16 = 0) {
         self.id = id
         self.name = name
         self.slotLengthMinutes = slotLengthMinutes
@@ -93,6 +103,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         self.weekly = weekly
         self.quotas = quotas
         self.releaseDays = releaseDays
+        self.reminderDays = reminderDays
     }
 
     /// The start times of the slots on that weekday, in order: every interval cut into slots of

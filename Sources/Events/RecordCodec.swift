@@ -149,6 +149,13 @@ public enum RecordCodec {
             case .retention(let days):
                 writer.u8(4)
                 writer.u16(days)
+            case .dayListAddress(let address):
+                writer.u8(5)
+                writer.string(address)
+            case .reminder(let service, let days):
+                writer.u8(6)
+                writer.string(service.rawValue)
+                writer.u16(days)
             }
         case .migrate(let request):
             writer.u8(16)
@@ -167,6 +174,12 @@ public enum RecordCodec {
             writer.string(reason)
         case .tick:
             writer.u8(23)
+        case .addWebhook(let webhook):
+            writer.u8(25)
+            encode(webhook, &writer)
+        case .removeWebhook(let id):
+            writer.u8(26)
+            writer.string(id)
         }
     }
 
@@ -174,7 +187,7 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 14, 18, 22:
+        case 1, 14, 18, 22, 24:
             return .configureOffice(try decodeConfiguration(&reader, version: configurationVersion(tag, configurationCommandTags)))
         case 2:
             return .closeDay(office: OfficeID(try reader.string()), day: try reader.day(),
@@ -228,6 +241,10 @@ public enum RecordCodec {
                 return .amendOffice(office, .transition(try decodeTransition(&reader)))
             case 4:
                 return .amendOffice(office, .retention(days: try reader.u16()))
+            case 5:
+                return .amendOffice(office, .dayListAddress(try reader.string()))
+            case 6:
+                return .amendOffice(office, .reminder(ServiceID(try reader.string()), days: try reader.u16()))
             case let tag:
                 throw .unknownTag(kind: "office amendment", tag: tag, offset: amendmentAt)
             }
@@ -244,6 +261,10 @@ public enum RecordCodec {
             return .erasePratica(PraticaID(try reader.string()), reason: try reader.string())
         case 23:
             return .tick
+        case 25:
+            return .addWebhook(try decodeWebhook(&reader))
+        case 26:
+            return .removeWebhook(try reader.string())
         case let tag:
             throw .unknownTag(kind: "command", tag: tag, offset: at)
         }
@@ -359,6 +380,12 @@ public enum RecordCodec {
         case .signingKeyRecorded(let publicKey):
             writer.u8(17)
             writer.string(publicKey)
+        case .webhookAdded(let webhook):
+            writer.u8(22)
+            encode(webhook, &writer)
+        case .webhookRemoved(let id):
+            writer.u8(23)
+            writer.string(id)
         case .praticaErased(let pratica, let reason):
             writer.u8(19)
             writer.string(pratica.rawValue)
@@ -370,7 +397,7 @@ public enum RecordCodec {
         let at = reader.offset
         let tag = try reader.u8()
         switch tag {
-        case 1, 13, 16, 20:
+        case 1, 13, 16, 20, 21:
             return .officeConfigured(try decodeConfiguration(&reader, version: configurationVersion(tag, configurationEventTags)),
                                      effectiveFrom: try reader.day())
         case 2:
@@ -433,6 +460,10 @@ public enum RecordCodec {
             return .praticaRegistered(try decodeSealedApplicant(&reader))
         case 19:
             return .praticaErased(PraticaID(try reader.string()), reason: try reader.string())
+        case 22:
+            return .webhookAdded(try decodeWebhook(&reader))
+        case 23:
+            return .webhookRemoved(try reader.string())
         case let tag:
             throw .unknownTag(kind: "event", tag: tag, offset: at)
         }
@@ -495,6 +526,10 @@ public enum RecordCodec {
             writer.u8(24); writer.u8(permission.rawValue); writer.u8(role.rawValue); writer.string(subject)
         case .notSealed(let pratica):
             writer.u8(25); writer.string(pratica.rawValue)
+        case .webhookExists(let id):
+            writer.u8(26); writer.string(id)
+        case .unknownWebhook(let id):
+            writer.u8(27); writer.string(id)
         }
     }
 
@@ -545,11 +580,40 @@ public enum RecordCodec {
             guard let role = Role(rawValue: roleTag) else { throw .unknownTag(kind: "role", tag: roleTag, offset: roleAt) }
             return .notPermitted(permission, role: role, subject: try reader.string())
         case 25: return .notSealed(PraticaID(try reader.string()))
+        case 26: return .webhookExists(try reader.string())
+        case 27: return .unknownWebhook(try reader.string())
         case let tag: throw .unknownTag(kind: "rejection", tag: tag, offset: at)
         }
     }
 
     // MARK: - Shared structures
+
+    package static func encode(_ webhook: Webhook, _ writer: inout ByteWriter) {
+        writer.string(webhook.id)
+        writer.string(webhook.url)
+        switch webhook.scope {
+        case .office(let office):
+            writer.u8(1)
+            writer.string(office.rawValue)
+        case .body(let body):
+            writer.u8(2)
+            writer.string(body)
+        }
+        writer.string(webhook.secretDigest)
+    }
+
+    package static func decodeWebhook(_ reader: inout ByteReader) throws(CodecError) -> Webhook {
+        let id = try reader.string()
+        let url = try reader.string()
+        let scopeAt = reader.offset
+        let scope: Webhook.Scope
+        switch try reader.u8() {
+        case 1: scope = .office(OfficeID(try reader.string()))
+        case 2: scope = .body(try reader.string())
+        case let tag: throw .unknownTag(kind: "webhook scope", tag: tag, offset: scopeAt)
+        }
+        return Webhook(id: id, url: url, scope: scope, secretDigest: try reader.string())
+    }
 
     package static func encode(_ configuration: OfficeConfiguration, _ writer: inout ByteWriter) {
         writer.string(configuration.office.rawValue)
@@ -584,14 +648,18 @@ public enum RecordCodec {
         guard configuration.version >= 3 else { return }
         // Version 3: the version-2 layout, then the province.
         writer.string(configuration.province)
-        guard configuration.version == 4 else { return }
+        guard configuration.version >= 4 else { return }
         // Version 4: the version-3 layout, then the retention period.
         writer.u16(configuration.retentionDays)
+        guard configuration.version == 5 else { return }
+        // Version 5: the version-4 layout, then the end-of-day address and each service's reminder.
+        writer.string(configuration.dayListAddress)
+        for service in configuration.services { writer.u16(service.reminderDays) }
     }
 
-    /// The command and event tags of configuration versions 1 to 4 (docs/log-format.md).
-    static let configurationCommandTags: [UInt8] = [1, 14, 18, 22]
-    static let configurationEventTags: [UInt8] = [1, 13, 16, 20]
+    /// The command and event tags of configuration versions 1 to 5 (docs/log-format.md).
+    static let configurationCommandTags: [UInt8] = [1, 14, 18, 22, 24]
+    static let configurationEventTags: [UInt8] = [1, 13, 16, 20, 21]
 
     /// The configuration version a configuration tag records.
     static func configurationVersion(_ tag: UInt8, _ tags: [UInt8]) -> Int { (tags.firstIndex(of: tag) ?? 0) + 1 }
@@ -619,7 +687,8 @@ public enum RecordCodec {
     }
 
     /// `version` 2 reads the extension after the version-1 layout, 3 the province after that,
-    /// 4 the retention period after that (docs/log-format.md).
+    /// 4 the retention period after that, 5 the end-of-day address and reminders after that
+    /// (docs/log-format.md).
     package static func decodeConfiguration(_ reader: inout ByteReader, version: Int = 1) throws(CodecError)
         -> OfficeConfiguration {
         let start = reader.offset
@@ -667,10 +736,15 @@ public enum RecordCodec {
             }
             if version >= 3 { configuration.province = try reader.string() }
             if version >= 4 { configuration.retentionDays = try reader.u16() }
+            if version >= 5 {
+                configuration.dayListAddress = try reader.string()
+                for index in configuration.services.indices { configuration.services[index].reminderDays = try reader.u16() }
+            }
             // One configuration has one encoding: under a version-2 tag, one that sets nothing
             // of version 2 would be a second encoding of the same record (fuzzing found it,
             // docs/reliability.md F1); under a version-3 tag, one without a province; under a
-            // version-4 tag, one without a retention period.
+            // version-4 tag, one without a retention period; under a version-5 tag, one without
+            // an address or a reminder.
             guard configuration.version == version else {
                 throw .invalidValue(kind: "version-\(version) office configuration that sets nothing of version \(version)",
                                     offset: start)

@@ -26,6 +26,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// ERASE of a pratica registered before personal data was sealed: its data is in clear in
     /// the log and cannot be shredded (`replay export --redact` shares the log without it).
     case notSealed(PraticaID)
+    /// A webhook id is given once, for good.
+    case webhookExists(String)
+    case unknownWebhook(String)
     case accountExists(String)
     case unknownAccount(String)
     /// Attendance is recorded on or after the appointment's day, never before.
@@ -39,12 +42,12 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// The protocol's error code for this rejection (PROTOCOL.md).
     public var code: String {
         switch self {
-        case .unknownOffice, .unknownService, .unknownPratica, .unknownAppointment, .unknownAccount: "NOTFOUND"
+        case .unknownOffice, .unknownService, .unknownPratica, .unknownAppointment, .unknownAccount, .unknownWebhook: "NOTFOUND"
         case .full, .cannotRehouse: "FULL"
         case .permitNotReady: "NOTREADY"
         case .permitAlreadyDelivered, .liveAppointmentExists, .appointmentNotLive, .praticaAlreadyRegistered,
              .capacityBelowBookings, .dayInPast, .vistoAlreadyRegistered, .accountExists, .notYetDue, .outsideTransition,
-             .notSealed:
+             .notSealed, .webhookExists:
             "CONFLICT"
         case .officeClosed: "CLOSED"
         case .beforeLeadTime, .beyondHorizon, .noSuchSlot, .invalidConfiguration: "SYNTAX"
@@ -80,6 +83,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .outsideTransition: "outside-transition"
         case .notPermitted: "not-permitted"
         case .notSealed: "not-sealed"
+        case .webhookExists: "webhook-exists"
+        case .unknownWebhook: "unknown-webhook"
         }
     }
 
@@ -128,6 +133,10 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .notSealed(let pratica):
             "\(pratica) was registered before personal data was encrypted: its data is in clear in the log and cannot "
                 + "be erased; share the log with `replay export --redact`."
+        case .webhookExists(let id):
+            "A webhook named \(id) exists, or existed (an id is never reused); choose another id."
+        case .unknownWebhook(let id):
+            "No webhook \(id); WEBHOOK LIST shows them."
         case .accountExists(let name):
             "An account named \(name) already exists; choose another name (disabled names are not reused)."
         case .unknownAccount(let name):

@@ -19,6 +19,7 @@ public struct Changes: Sendable {
     public var unindexed: [(ApplicantKey, PraticaID)] = []
     /// The sequences of the records that recorded a signing key.
     public var signingKeys: [UInt64] = []
+    public var webhooks: Set<String> = []
     /// In order: an entry added then removed in one batch must end removed.
     public var agenda: [AgendaChange] = []
 
@@ -43,6 +44,7 @@ public struct Changes: Sendable {
         accounts.removeAll(keepingCapacity: true)
         unindexed.removeAll(keepingCapacity: true)
         signingKeys.removeAll(keepingCapacity: true)
+        webhooks.removeAll(keepingCapacity: true)
         agenda.removeAll(keepingCapacity: true)
     }
 }

@@ -20,6 +20,7 @@ extension ViewCodec {
         case .accounts: views.accounts.count
         case .signingKeys: views.signingKeys.count
         case .retention: views.pratiche.memory.values.reduce(0) { $0 + ($1.retainedSince == nil ? 0 : 1) }
+        case .webhooks: views.webhooks.count
         }
     }
 
@@ -109,6 +110,9 @@ extension ViewCodec {
             guard let sequence = try? reader.u64(), reader.remaining == 0,
                   let signingKey = views.signingKeys.first(where: { $0.sequence == sequence }) else { return false }
             value.raw(signingKey.publicKey)
+        case .webhooks:
+            guard let (_, webhook) = entry(views.webhooks, key, { $0 }, { $0 }) else { return false }
+            encode(webhook, &value)
         case .retention:
             guard let (office, day, id) = try? decodeRetentionKey(key),
                   let (_, pratica) = entry(views.pratiche.memory, UnsafeRawBufferPointer(rebasing: key[(key.count - id.rawValue.utf8.count)...]),

@@ -93,6 +93,10 @@ extension ViewCodec {
             let account = try decodeAccount(name: String(decoding: keyBytes, as: UTF8.self), &reader)
             views.accounts[account.spec.name] = account
         }
+        try entries(.webhooks) { keyBytes, valueBytes in
+            let webhook = try decodeWebhook(keyBytes, valueBytes)
+            views.webhooks[webhook.webhook.id] = webhook
+        }
         try entries(.signingKeys) { keyBytes, valueBytes in
             views.signingKeys.append(try decodeSigningKey(keyBytes, valueBytes))
         }

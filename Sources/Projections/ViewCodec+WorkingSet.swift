@@ -34,6 +34,11 @@ extension ViewCodec {
             views.accounts[account.spec.name] = account
             return true
         }
+        try scan(.webhooks, nil) { keyBytes, valueBytes in
+            let webhook = try decodeWebhook(keyBytes, valueBytes)
+            views.webhooks[webhook.webhook.id] = webhook
+            return true
+        }
         try scan(.signingKeys, nil) { keyBytes, valueBytes in
             views.signingKeys.append(try decodeSigningKey(keyBytes, valueBytes))
             return true

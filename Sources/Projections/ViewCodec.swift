@@ -44,6 +44,9 @@ public enum ViewDatabase: String, CaseIterable, Sendable {
     /// permit was handed over, by the office that opened them and the day, so the clock finds
     /// those whose retention period ended by range scan (`Views.retentionDue`)
     case retention
+    /// webhook id → the webhook (url, scope, the secret's digest), the record that added it and
+    /// the one that removed it, if any
+    case webhooks
 }
 
 /// How each view entry is laid out in its database. Deterministic: the same views give the
@@ -173,6 +176,13 @@ public enum ViewCodec {
             value.raw(signingKey.publicKey)
             emit(.signingKeys)
         }
+        for id in changes.webhooks {
+            guard let webhook = views.webhooks[id] else { continue }
+            reset(&key, &value)
+            key.raw(id)
+            encode(webhook, &value)
+            emit(.webhooks)
+        }
     }
 
     /// Every entry of every view database, sorted by key as LMDB keeps them.
@@ -186,6 +196,7 @@ public enum ViewCodec {
         changes.requests = Set(views.requests.memory.keys)
         changes.accounts = Set(views.accounts.keys)
         changes.signingKeys = views.signingKeys.map(\.sequence)
+        changes.webhooks = Set(views.webhooks.keys)
         for (pratica, sequences) in views.history {
             let booked = bookings(of: pratica, in: views)
             for sequence in sequences {
@@ -234,7 +245,7 @@ public enum ViewCodec {
     public static func decodeOffice(_ reader: inout ByteReader) throws(CodecError) -> OfficeView {
         let versionAt = reader.offset
         let version = try reader.u8()
-        guard (1...4).contains(version) else {
+        guard (1...5).contains(version) else {
             throw .unknownTag(kind: "configuration version", tag: version, offset: versionAt)
         }
         let configuration = try RecordCodec.decodeConfiguration(&reader, version: Int(version))
@@ -390,6 +401,23 @@ public enum ViewCodec {
             return Applicant.erased(sealed)
         case let tag: throw .unknownTag(kind: "stored applicant", tag: tag, offset: at)
         }
+    }
+
+    static func encode(_ webhook: WebhookView, _ writer: inout ByteWriter) {
+        RecordCodec.encode(webhook.webhook, &writer)
+        writer.u64(webhook.addedSequence)
+        writer.optional(webhook.removedSequence) { $0.u64($1) }
+    }
+
+    /// A `webhooks` entry: the id → the webhook as recorded, the adding and removing records.
+    public static func decodeWebhook(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(CodecError) -> WebhookView {
+        var reader = ByteReader(value)
+        let webhook = try RecordCodec.decodeWebhook(&reader)
+        let added = try reader.u64()
+        let removed = try reader.optional { (r) throws(CodecError) in try r.u64() }
+        try reader.end()
+        guard webhook.id.utf8.elementsEqual(key) else { throw .invalidValue(kind: "webhook key", offset: 0) }
+        return WebhookView(webhook: webhook, addedSequence: added, removedSequence: removed)
     }
 
     /// A `signing-keys` entry: the recording record's sequence → the key's 64 hexadecimal digits.

@@ -403,6 +403,24 @@ public struct SigningKeyView: Equatable, Sendable {
     }
 }
 
+/// A webhook receiver, from the record that added it to the one that removed it.
+public struct WebhookView: Equatable, Sendable {
+    public var webhook: Webhook
+    public var addedSequence: UInt64
+    public var removedSequence: UInt64?
+
+    public init(webhook: Webhook, addedSequence: UInt64, removedSequence: UInt64? = nil) {
+        self.webhook = webhook
+        self.addedSequence = addedSequence
+        self.removedSequence = removedSequence
+    }
+
+    /// Registered when record `sequence` was committed: it receives that record's events.
+    public func receives(_ sequence: UInt64) -> Bool {
+        addedSequence < sequence && (removedSequence.map { sequence < $0 } ?? true)
+    }
+}
+
 /// A pratica filed by the day its permit was handed over (the retention index).
 public struct Delivery: Equatable, Sendable {
     public var day: Day

@@ -20,6 +20,9 @@ public struct Views: Sendable {
     public internal(set) var accounts: [String: AccountView] = [:]
     /// The node's signing keys, in the order they took over (a few in a node's life).
     public internal(set) var signingKeys: [SigningKeyView] = []
+    /// Webhook receivers by id, removed ones kept (an id is given once): the outbox reads which
+    /// were registered when each record was committed.
+    public internal(set) var webhooks: [String: WebhookView] = [:]
     /// Surname, name and birth date → pratiche, for the public STATUS check (`pratiche(of:)`).
     /// With a source, only those registered since the views were loaded.
     public internal(set) var praticheByApplicant: [ApplicantKey: [PraticaID]] = [:]
@@ -289,6 +292,14 @@ public struct Views: Sendable {
         case .signingKeyRecorded(let publicKey):
             signingKeys.append(SigningKeyView(sequence: sequence, publicKey: publicKey))
             changes.signingKeys.append(sequence)
+
+        case .webhookAdded(let webhook):
+            webhooks[webhook.id] = WebhookView(webhook: webhook, addedSequence: sequence)
+            changes.webhooks.insert(webhook.id)
+
+        case .webhookRemoved(let id):
+            webhooks[id]?.removedSequence = sequence
+            changes.webhooks.insert(id)
         }
     }
 
@@ -400,6 +411,8 @@ public struct Views: Sendable {
         case .erasePratica(let pratica, _): note(pratica)
         case .tick:
             for case .praticaErased(let pratica, _) in record.outcome.events { note(pratica) }
+        case .addWebhook, .removeWebhook:
+            break
         }
         for pratica in touched where isRegistered(pratica) {
             history[pratica, default: []].append(record.sequence)

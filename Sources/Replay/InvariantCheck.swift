@@ -124,7 +124,8 @@ public struct InvariantCheck {
             }
             take(migrated.office, migrated.service, migrated.day, migrated.time, by: 1)
             remember(migrated.appointment, migrated.office, migrated.service, migrated.day, migrated.time, booked: true)
-        case .praticaRegistered, .accountCreated, .accountDisabled, .signingKeyRecorded, .praticaErased:
+        case .praticaRegistered, .accountCreated, .accountDisabled, .signingKeyRecorded, .praticaErased, .webhookAdded,
+             .webhookRemoved:
             break
         case .appointmentAttended(let closed), .appointmentMissed(let closed):
             // Ends an appointment in place: the seat stays counted, so only its place is checked.

@@ -69,6 +69,11 @@ public enum RecordJSON {
                                                      ("window", transition(window))])))
             case .retention(let days):
                 fields.append(("amendment", .object([("type", .string("retention")), ("days", .int(Int64(days)))])))
+            case .dayListAddress(let address):
+                fields.append(("amendment", .object([("type", .string("day-list-address")), ("address", .string(address))])))
+            case .reminder(let service, let days):
+                fields.append(("amendment", .object([("type", .string("reminder")), ("service", .string(service.rawValue)),
+                                                     ("days", .int(Int64(days)))])))
             }
         case .migrate(let request):
             fields += [("office", .string(request.office.rawValue)), ("service", .string(request.service.rawValue)),
@@ -80,6 +85,10 @@ public enum RecordJSON {
             fields += [("pratica", .string(pratica.rawValue)), ("reason", .string(reason))]
         case .tick:
             break
+        case .addWebhook(let webhook):
+            fields.append(("webhook", self.webhook(webhook)))
+        case .removeWebhook(let id):
+            fields.append(("id", .string(id)))
         }
         return .object(fields)
     }
@@ -124,6 +133,8 @@ public enum RecordJSON {
         case .appointmentMigrated: "appointment-migrated"
         case .signingKeyRecorded: "signing-key-recorded"
         case .praticaErased: "pratica-erased"
+        case .webhookAdded: "webhook-added"
+        case .webhookRemoved: "webhook-removed"
         }
     }
 
@@ -174,8 +185,22 @@ public enum RecordJSON {
             fields.append(("publicKey", .string(publicKey)))
         case .praticaErased(let pratica, let reason):
             fields += [("pratica", .string(pratica.rawValue)), ("reason", .string(reason))]
+        case .webhookAdded(let webhook):
+            fields.append(("webhook", self.webhook(webhook)))
+        case .webhookRemoved(let id):
+            fields.append(("id", .string(id)))
         }
         return .object(fields)
+    }
+
+    /// `{"id", "url", "scope": {"office"} or {"body"}, "secretDigest"}`.
+    public static func webhook(_ webhook: Webhook) -> JSON {
+        let scope: JSON = switch webhook.scope {
+        case .office(let office): .object([("office", .string(office.rawValue))])
+        case .body(let body): .object([("body", .string(body))])
+        }
+        return .object([("id", .string(webhook.id)), ("url", .string(webhook.url)), ("scope", scope),
+                        ("secretDigest", .string(webhook.secretDigest))])
     }
 
     public static func rejection(_ rejection: Rejection) -> JSON {
@@ -223,6 +248,8 @@ public enum RecordJSON {
                        ("subject", .string(subject))]
         case .notSealed(let pratica):
             fields.append(("pratica", .string(pratica.rawValue)))
+        case .webhookExists(let id), .unknownWebhook(let id):
+            fields.append(("id", .string(id)))
         }
         return .object(fields)
     }
@@ -256,6 +283,7 @@ public enum RecordJSON {
                 fields.append(("quotas", quotas))
                 fields.append(("releaseDays", .int(Int64(service.releaseDays))))
             }
+            if configuration.version == 5 { fields.append(("reminderDays", .int(Int64(service.reminderDays)))) }
             return .object(fields)
         }
         var fields: [(String, JSON)] = [
@@ -273,7 +301,8 @@ public enum RecordJSON {
             fields.append(("transition", transition(configuration.transition)))
         }
         if configuration.version >= 3 { fields.append(("province", .string(configuration.province))) }
-        if configuration.version == 4 { fields.append(("retentionDays", .int(Int64(configuration.retentionDays)))) }
+        if configuration.version >= 4 { fields.append(("retentionDays", .int(Int64(configuration.retentionDays)))) }
+        if configuration.version == 5 { fields.append(("dayListAddress", .string(configuration.dayListAddress))) }
         return .object(fields)
     }
 

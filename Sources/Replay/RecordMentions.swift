@@ -29,8 +29,10 @@ public struct RecordMentions {
             offices.append(applicant.office)
         case .createAccount(let spec):
             if let office = spec.office { offices.append(office) }
-        case .disableAccount, .recordSigningKey, .tick:
+        case .disableAccount, .recordSigningKey, .tick, .removeWebhook:
             break
+        case .addWebhook(let webhook):
+            if case .office(let office) = webhook.scope { offices.append(office) }
         case .erasePratica(let pratica, _):
             pratiche.append(pratica)
         case .attend(let appointment), .noShow(let appointment):
@@ -67,8 +69,10 @@ public struct RecordMentions {
             offices.append(applicant.office)
         case .accountCreated(let spec):
             if let office = spec.office { offices.append(office) }
-        case .accountDisabled, .signingKeyRecorded:
+        case .accountDisabled, .signingKeyRecorded, .webhookRemoved:
             break
+        case .webhookAdded(let webhook):
+            if case .office(let office) = webhook.scope { offices.append(office) }
         case .praticaErased(let pratica, _):
             pratiche.append(pratica)
         case .appointmentAttended(let closed), .appointmentMissed(let closed):
@@ -107,7 +111,8 @@ public struct RecordMentions {
             case .pratica: pratiche.append(PraticaID(subject))
             case .role, .disabled: break
             }
-        case .beforeLeadTime, .beyondHorizon, .dayInPast, .invalidConfiguration, .accountExists, .unknownAccount:
+        case .beforeLeadTime, .beyondHorizon, .dayInPast, .invalidConfiguration, .accountExists, .unknownAccount,
+             .webhookExists, .unknownWebhook:
             break
         }
     }

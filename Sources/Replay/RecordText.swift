@@ -41,6 +41,10 @@ public enum RecordText {
             case .transition(nil): "amend-office \(office) transition closed"
             case .retention(0): "amend-office \(office) retention off"
             case .retention(let days): "amend-office \(office) retention \(days) d after the pickup"
+            case .dayListAddress(""): "amend-office \(office) end-of-day list not e-mailed"
+            case .dayListAddress(let address): "amend-office \(office) end-of-day list to \(address)"
+            case .reminder(let service, 0): "amend-office \(office) \(service) no reminder"
+            case .reminder(let service, let days): "amend-office \(office) \(service) reminder \(days) d before"
             }
         case .migrate(let request):
             "migrate-appointment \(request.office) \(request.service) \(request.pratica) on \(request.day) at "
@@ -48,6 +52,8 @@ public enum RecordText {
         case .recordSigningKey(let publicKey): "record-signing-key \(publicKey)"
         case .erasePratica(let pratica, let reason): "erase-pratica \(pratica)\(quoted(reason))"
         case .tick: "tick"
+        case .addWebhook(let webhook): "add-webhook \(webhook.id) \(webhook.url) for \(scopeText(webhook.scope))"
+        case .removeWebhook(let id): "remove-webhook \(id)"
         }
     }
 
@@ -86,6 +92,15 @@ public enum RecordText {
                 + "\(migrated.time) for \(migrated.pratica)\(migrated.legacyID.isEmpty ? "" : " (legacy \(migrated.legacyID))")"
         case .signingKeyRecorded(let publicKey): "signing key \(publicKey) recorded"
         case .praticaErased(let pratica, let reason): "\(pratica)'s personal data erased\(quoted(reason))"
+        case .webhookAdded(let webhook): "webhook \(webhook.id) added for \(scopeText(webhook.scope))"
+        case .webhookRemoved(let id): "webhook \(id) removed"
+        }
+    }
+
+    static func scopeText(_ scope: Webhook.Scope) -> String {
+        switch scope {
+        case .office(let office): "office \(office)"
+        case .body(let body): "body \(body)"
         }
     }
 

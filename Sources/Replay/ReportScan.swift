@@ -438,7 +438,8 @@ struct ReportScan {
                     kind: attended ? .attended : .missed, office: internText(closed.office.rawValue, offices: true),
                     service: internText(closed.service.rawValue, offices: false), day: closed.day.daysSinceEpoch,
                     recordDay: recordDay, key: textKey(closed.appointment)))
-            case .praticaRegistered, .accountCreated, .accountDisabled, .signingKeyRecorded, .praticaErased:
+            case .praticaRegistered, .accountCreated, .accountDisabled, .signingKeyRecorded, .praticaErased, .webhookAdded,
+                 .webhookRemoved:
                 break
             }
         }

@@ -450,7 +450,7 @@ public enum WhatIf {
         case .attend(let id): map(id).map { .attend($0) }
         case .noShow(let id): map(id).map { .noShow($0) }
         case .configureOffice, .closeDay, .book, .permitReady, .pickup, .registerPratica, .createAccount, .disableAccount,
-             .amendOffice, .migrate, .recordSigningKey, .erasePratica, .tick:
+             .amendOffice, .migrate, .recordSigningKey, .erasePratica, .tick, .addWebhook, .removeWebhook:
             command
         }
     }
@@ -482,7 +482,7 @@ public enum WhatIf {
                     migrated.appointment = map(migrated.appointment)
                     return .appointmentMigrated(migrated)
                 case .officeConfigured, .dayClosed, .permitMarkedReady, .praticaRegistered, .accountCreated,
-                     .accountDisabled, .signingKeyRecorded, .praticaErased:
+                     .accountDisabled, .signingKeyRecorded, .praticaErased, .webhookAdded, .webhookRemoved:
                     return event
                 }
             })
@@ -499,7 +499,7 @@ public enum WhatIf {
             case .unknownOffice, .unknownService, .unknownPratica, .full, .permitNotReady, .permitAlreadyDelivered,
                  .officeClosed, .beforeLeadTime, .beyondHorizon, .noSuchSlot, .dayInPast, .invalidConfiguration,
                  .capacityBelowBookings, .praticaAlreadyRegistered, .vistoAlreadyRegistered, .accountExists,
-                 .unknownAccount, .outsideTransition, .notPermitted, .notSealed:
+                 .unknownAccount, .outsideTransition, .notPermitted, .notSealed, .webhookExists, .unknownWebhook:
                 return outcome
             }
         }
