@@ -26,7 +26,7 @@ run: build
 # schemathesis against docs/openapi.yaml, on a node it starts on a free loopback port.
 test:
 	@scripts/ensure-deps.sh python-lmdb python-redis python-icalendar python-holidays redis-cli redis-benchmark \
-		chromium python-selenium python-axe python-schemathesis zbarimg mdb_stat
+		chromium python-selenium python-axe python-schemathesis python-aiosmtpd openssl zbarimg mdb_stat
 	@python3 scripts/check-imports.py --swift "$(SWIFT)"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

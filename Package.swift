@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         // The web portal (issue 12): HTTP/1.1 on SwiftNIO, routing, cookies, form decoding.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // The outbox's webhooks (issue 16).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Debian's liblmdb-dev, found through pkg-config (`lmdb`).
@@ -87,10 +90,37 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Outgoing mail: a deterministic MIME composer and an SMTP client (STARTTLS, AUTH) on SwiftNIO.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The outbox's follower (docs/outbox.md): files what the committed log asks to send
+        // (signed webhooks, the end-of-day e-mail) and delivers it, at least once.
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "AgendaServer", "Engine", "Events", "Projections", "Replay", "Documents", "Mail",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "agenda-node",
             dependencies: [
-                "Engine", "AgendaServer", "AgendaWeb", "RegistryCSV",
+                "Engine", "AgendaServer", "AgendaWeb", "RegistryCSV", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -142,6 +172,10 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Engine", "Events", "Projections"]),
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
+        // smtp_sink.py is the aiosmtpd server the delivery tests start.
+        .testTarget(name: "MailTests", dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"),
+                                                      .product(name: "NIOPosix", package: "swift-nio")],
+                    exclude: ["smtp_sink.py"]),
         // Issue5RuleTests audits its logs with Replay: name it, or a clean build may compile the tests first.
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB", "Replay"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Engine", "Projections", "Events", "CLMDB", "Documents"]),

@@ -2,8 +2,8 @@
 # Installs what the build needs from Debian's packages when it is missing:
 # liblmdb-dev (the LMDB library and its pkg-config file), libqrencode-dev (the notes' QR code), and on request lmdb-utils, redis-tools
 # (redis-cli, redis-benchmark), redis-server, valgrind, wrk, zbar-tools (zbarimg, the QR test's reader), chromium with chromium-driver (the
-# portal's browser tests), and Python's lmdb, redis (redis-py), icalendar, holidays==0.109,
-# selenium, axe-selenium-python and schemathesis. Called by `make run|test|bench`.
+# portal's browser tests), openssl (the mail test's self-signed certificate), and Python's lmdb, redis (redis-py), icalendar,
+# holidays==0.109, selenium, axe-selenium-python, schemathesis and aiosmtpd (the mail test's SMTP server). Called by `make run|test|bench`.
 set -euo pipefail
 missing=()
 pypi_missing=()
@@ -21,6 +21,7 @@ for tool in "$@"; do
     valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
     zbarimg) command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools) ;;
+    openssl) command -v openssl >/dev/null 2>&1 || missing+=(openssl) ;;
     chromium)
       command -v chromium >/dev/null 2>&1 || missing+=(chromium)
       command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver) ;;
@@ -30,6 +31,7 @@ for tool in "$@"; do
     python-selenium) python3 -c 'import selenium' >/dev/null 2>&1 || { pypi_missing+=(selenium); pypi_modules+=(selenium); } ;;
     python-axe) python3 -c 'import axe_selenium_python' >/dev/null 2>&1 || { pypi_missing+=(axe-selenium-python); pypi_modules+=(axe_selenium_python); } ;;
     python-schemathesis) python3 -c 'import schemathesis' >/dev/null 2>&1 || { pypi_missing+=(schemathesis); pypi_modules+=(schemathesis); } ;;
+    python-aiosmtpd) python3 -c 'import aiosmtpd' >/dev/null 2>&1 || { pypi_missing+=(aiosmtpd); pypi_modules+=(aiosmtpd); } ;;
     python-holidays)
       python3 -c 'import holidays, sys; sys.exit(holidays.__version__ != "0.109")' >/dev/null 2>&1 || holidays_missing=1 ;;
   esac
@@ -68,7 +70,7 @@ if [ "${holidays_missing:-0}" = 1 ]; then
 fi
 if [ ${#pypi_missing[@]} -gt 0 ]; then
   # From PyPI only (the portal's tests: a browser driver, the axe accessibility rules, the API's
-  # property tests); Debian's python refuses pip unless told it may.
+  # property tests; the mail test's SMTP server); Debian's python refuses pip unless told it may.
   echo "installing Python's ${pypi_missing[*]}" >&2
   python3 -m pip install -q "${pypi_missing[@]}" 2>/dev/null \
     || python3 -m pip install -q --break-system-packages "${pypi_missing[@]}"
