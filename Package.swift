@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "agenda-node",
             dependencies: [
-                "Engine", "AgendaServer", "AgendaWeb", "RegistryCSV", "Outbox",
+                "Engine", "Events", "AgendaServer", "AgendaWeb", "RegistryCSV", "Outbox", "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -17,6 +17,17 @@ public enum Outbox {
     static let secrets = "webhook-secrets"
     static let databases = [entries, due, cursor, secrets]
     static let cursorKey = Array("records".utf8)
+    static let countsKey = Array("counts".utf8)
+
+    static func counts(_ txn: ReadTransaction) throws -> [State: Int] {
+        guard let value = try txn.get(cursor, countsKey) else { return [:] }
+        return try value.withUnsafeBytes { bytes in
+            var reader = ByteReader(bytes)
+            var counts: [State: Int] = [:]
+            for state in State.allCases { counts[state] = Int(try reader.u64()) }
+            return counts
+        }
+    }
 
     /// What an entry is.
     public enum Kind: String, Sendable, CaseIterable {
@@ -233,12 +244,14 @@ extension Environment {
         while true {
             do {
                 try writeTransaction { txn in
+                    let reader = ReadTransaction(txn: txn, databases: databases, counts: nil)
+                    var counts = try Outbox.counts(reader)
                     for entry in new {
                         let key = Array(entry.key.utf8)
-                        let exists = try ReadTransaction(txn: txn, databases: databases, counts: nil).get(Outbox.entries, key) != nil
-                        if exists { continue }
+                        if try reader.get(Outbox.entries, key) != nil { continue }
                         try put(txn, Outbox.entries, key, Outbox.encode(entry))
                         if entry.state == .pending { try put(txn, Outbox.due, Outbox.dueKey(entry), []) }
+                        counts[entry.state, default: 0] += 1
                     }
                     for entry in updated {
                         let key = Array(entry.key.utf8)
@@ -248,7 +261,9 @@ extension Environment {
                                 try key.withUnsafeBytes { try Outbox.decode(key: $0, value) }
                             }
                             try Outbox.dueKey(previous).withUnsafeBytes { try delete(txn, Outbox.due, $0) }
+                            counts[previous.state, default: 0] -= 1
                         }
+                        counts[entry.state, default: 0] += 1
                         try put(txn, Outbox.entries, key, Outbox.encode(entry))
                         if entry.state == .pending { try put(txn, Outbox.due, Outbox.dueKey(entry), []) }
                     }
@@ -258,6 +273,9 @@ extension Environment {
                         try put(txn, Outbox.cursor, Outbox.cursorKey, writer.bytes)
                     }
                     for (name, value) in markers { try put(txn, Outbox.cursor, Array(("marker:" + name).utf8), value) }
+                    var writer = ByteWriter(capacity: 24)
+                    for state in Outbox.State.allCases { writer.u64(UInt64(max(0, counts[state] ?? 0))) }
+                    try put(txn, Outbox.cursor, Outbox.countsKey, writer.bytes)
                 }
                 return
             } catch let error as LMDBError where error.isMapFull {
@@ -310,12 +328,8 @@ extension Environment {
         }
     }
 
-    /// How many entries are in each state.
-    public func outboxCounts() throws -> [Outbox.State: Int] {
-        var counts: [Outbox.State: Int] = [:]
-        for entry in try outboxEntries() { counts[entry.state, default: 0] += 1 }
-        return counts
-    }
+    /// How many entries are in each state (kept beside the cursor, so reading it is cheap).
+    public func outboxCounts() throws -> [Outbox.State: Int] { try read { try Outbox.counts($0) } }
 
     public func setWebhookSecret(_ id: String, _ secret: [UInt8]) throws {
         try writeTransaction { txn in try put(txn, Outbox.secrets, Array(id.utf8), secret) }
@@ -324,4 +338,19 @@ extension Environment {
     public func webhookSecret(_ id: String) throws -> [UInt8]? {
         try read { txn in try txn.get(Outbox.secrets, Array(id.utf8)) }
     }
+}
+
+extension ReadTransaction {
+    /// The webhooks the committed views hold, removed ones included.
+    public func webhooks() throws -> [WebhookView] {
+        var found: [WebhookView] = []
+        try scan(ViewDatabase.webhooks.rawValue) { key, value in
+            found.append(try ViewCodec.decodeWebhook(key, value))
+            return true
+        }
+        return found
+    }
+
+    /// The committed appointment, as the views hold it.
+    public func appointment(_ id: AppointmentID) throws -> AppointmentView? { try LMDBViewSource.appointment(id, self) }
 }

@@ -117,6 +117,9 @@ public enum Permissions {
         case operators(verb: String)
         /// FIRSTFREE: whoever may book.
         case firstFree
+        /// OUTBOX: what the node sent (docs/outbox.md), and WEBHOOK LIST.
+        case outbox
+        case webhooks
 
         var verb: String {
             switch self {
@@ -124,6 +127,8 @@ public enum Permissions {
             case .capacity: "capacity"
             case .history: "history"
             case .firstFree: "firstfree"
+            case .outbox: "outbox"
+            case .webhooks: "webhook list"
             }
         }
 
@@ -135,6 +140,8 @@ public enum Permissions {
             case .appointment, .pratica: Set(Role.allCases)
             case .operators: Set(Role.allCases).subtracting([.applicant])
             case .firstFree: Permissions.bookers
+            case .outbox: [.questura, .prefettura, .audit, .admin]
+            case .webhooks: [.audit, .admin]
             }
         }
     }
@@ -164,7 +171,7 @@ public enum Permissions {
             return .notPermitted(.appointment, role: role, subject: id.rawValue)
         case .pratica(let id, _):
             return pratica(id, account)
-        case .capacity, .history, .operators, .firstFree:
+        case .capacity, .history, .operators, .firstFree, .outbox, .webhooks:
             return nil
         }
     }

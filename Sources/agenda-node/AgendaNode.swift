@@ -16,7 +16,7 @@ struct AgendaNode: AsyncParsableCommand {
               agenda-node --data ./data --port 7878
               printf 's3cret\\n' | agenda-node import-applicants anagrafe.csv --user comune.asti --port 7878
             """,
-        subcommands: [Serve.self, User.self, ImportAppointments.self, ImportApplicants.self],
+        subcommands: [Serve.self, User.self, ImportAppointments.self, ImportApplicants.self, OutboxCommand.self],
         defaultSubcommand: Serve.self)
 }
 

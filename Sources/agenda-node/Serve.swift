@@ -2,10 +2,13 @@ import AgendaServer
 import AgendaWeb
 import ArgumentParser
 import Engine
+import Events
 import Foundation
 import Logging
 import Metrics
+import Mail
 import NIOPosix
+import Outbox
 import Prometheus
 import ServiceLifecycle
 
@@ -58,6 +61,28 @@ struct Serve: AsyncParsableCommand {
         valueName: "path"))
     var signingKey: String?
 
+    @Option(help: ArgumentHelp("The SMTP relay the end-of-day lists are e-mailed through (docs/outbox.md); no mail without it.",
+                               valueName: "host"))
+    var smtpHost: String?
+
+    @Option(help: "The relay's port.")
+    var smtpPort: Int = 587
+
+    @Option(help: "none, starttls (when offered), starttls-required, or tls (implicit, port 465).")
+    var smtpTls: String = "starttls-required"
+
+    @Option(help: "The relay's user for AUTH (the password from --smtp-password-file).")
+    var smtpUser: String?
+
+    @Option(help: ArgumentHelp("A file holding the relay's password on its first line (mode 0600).", valueName: "path"))
+    var smtpPasswordFile: String?
+
+    @Option(help: "The sender of the node's mail.")
+    var mailFrom: String = "agenda@localhost"
+
+    @Option(help: ArgumentHelp("When each day's end-of-day lists are e-mailed, Europe/Rome.", valueName: "HH:MM"))
+    var dayListAt: String = "19:00"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -69,6 +94,12 @@ struct Serve: AsyncParsableCommand {
         if let httpPort, !(0...65_535).contains(httpPort) { throw ValidationError("--http-port must be 0...65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel).") }
         guard (0...10_000_000).contains(demoPratiche) else { throw ValidationError("--demo-pratiche must be 0...10000000.") }
+        guard LocalTime(dayListAt) != nil else { throw ValidationError("--day-list-at is a time of day, HH:MM (e.g. 19:00).") }
+        guard (1...65_535).contains(smtpPort) else { throw ValidationError("--smtp-port must be 1...65535.") }
+        guard Self.transportSecurity[smtpTls] != nil else {
+            throw ValidationError("--smtp-tls is none, starttls, starttls-required or tls, not \(smtpTls).")
+        }
+        if smtpUser != nil, smtpPasswordFile == nil { throw ValidationError("--smtp-user needs --smtp-password-file.") }
     }
 
     func run() async throws {
@@ -84,6 +115,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+        let outboxConfiguration = try outboxConfiguration()
         let (store, key) = try open(logger: logger)
         let node = NodeContext(store: store, logger: logger, signingKey: key)
         let server = AgendaServer(node: node, configuration: .init(host: host, port: port))
@@ -108,7 +140,8 @@ struct Serve: AsyncParsableCommand {
             }
             print("protocol on \(host):\(boundPort)")
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server),
-                                                                              .init(service: NodeClock(node: node))]
+                                                                              .init(service: NodeClock(node: node)),
+                                                                              .init(service: OutboxFollower(node: node, configuration: outboxConfiguration))]
             if let httpPort {
                 let portal = Portal(node: node, configuration: .init(host: host, port: httpPort,
                                                                      secureCookies: httpSecureCookies))
@@ -137,6 +170,28 @@ struct Serve: AsyncParsableCommand {
         store.close()
         await server.shutdown()
         logger.info("stopped; the store is closed", metadata: ["head": "\((try? Environment(directory: options.data, readOnly: true))?.headLine ?? "")"])
+    }
+
+    static let transportSecurity: [String: SMTPConfiguration.TransportSecurity] = [
+        "none": .none, "starttls": .startTLSIfOffered, "starttls-required": .startTLSRequired, "tls": .implicit,
+    ]
+
+    /// The outbox's mail settings from the flags: no relay, no mail.
+    func outboxConfiguration() throws -> OutboxConfiguration {
+        var configuration = OutboxConfiguration(mailFrom: mailFrom, dayListAt: LocalTime(dayListAt) ?? LocalTime(hour: 19, minute: 0)!,
+                                                messageIDHost: ProcessInfo.processInfo.hostName)
+        guard let smtpHost else { return configuration }
+        var credentials: SMTPConfiguration.Credentials?
+        if let smtpUser, let smtpPasswordFile {
+            guard let text = try? String(contentsOfFile: smtpPasswordFile, encoding: .utf8),
+                  let password = text.split(whereSeparator: \.isNewline).first.map(String.init), !password.isEmpty else {
+                throw ValidationError("--smtp-password-file \(smtpPasswordFile) cannot be read, or its first line is empty.")
+            }
+            credentials = SMTPConfiguration.Credentials(user: smtpUser, password: password)
+        }
+        configuration.smtp = SMTPConfiguration(host: smtpHost, port: smtpPort, tls: Self.transportSecurity[smtpTls] ?? .startTLSRequired,
+                                               credentials: credentials, heloName: ProcessInfo.processInfo.hostName)
+        return configuration
     }
 
     func open(logger: Logger) throws -> (Store, NodeKey) {

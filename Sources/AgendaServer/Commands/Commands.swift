@@ -59,6 +59,11 @@ enum Commands {
         "address": Spec(run: Offices.address),
         "transition": Spec(run: Offices.transition),
         "retention": Spec(run: Offices.retention),
+        "mailto": Spec(run: OutboxCommands.mailTo),
+        "reminder": Spec(run: OutboxCommands.reminder),
+        // The outbox (docs/outbox.md): webhooks and what was sent.
+        "webhook": Spec(run: OutboxCommands.webhook),
+        "outbox": Spec(run: OutboxCommands.outbox),
         "migrate": Spec(run: Offices.migrate),
         // The public.
         "status": Spec(signedIn: false, run: PublicStatus.status),

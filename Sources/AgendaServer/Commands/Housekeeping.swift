@@ -171,9 +171,20 @@ enum Housekeeping {
                            ("writer_commit_ms", String(statistics.commitNanoseconds / 1_000_000))]),
                 ("Agenda", [("offices", String(offices)), ("pratiche", String(pratiche)),
                             ("appointments", String(appointments))]),
+                ("Outbox", outboxLines(node)),
                 ("Keyspace", []),
             ])
         }
+    }
+
+    /// The outbox's figures (docs/outbox.md): entries by state and how far the follower has read.
+    static func outboxLines(_ node: NodeContext) -> [(String, String)] {
+        let environment = node.store.environment
+        guard let counts = try? environment.outboxCounts(), let cursor = try? environment.outboxCursor() else {
+            return [("outbox_readable", "0")]
+        }
+        return [("outbox_cursor_seq", String(cursor)), ("outbox_pending", String(counts[.pending] ?? 0)),
+                ("outbox_sent", String(counts[.sent] ?? 0)), ("outbox_parked", String(counts[.parked] ?? 0))]
     }
 
     /// A sentence as one INFO value: on one line, and without the `,` that with an `=` makes

@@ -94,7 +94,7 @@ enum Offices {
 
     /// Who may (its questura, its province's prefettura, an admin; for RETENTION its
     /// province's prefettura or an admin) is the engine's rule.
-    private static func amend(_ call: Call, _ office: OfficeID, _ amendment: OfficeAmendment, requestID: String) {
+    static func amend(_ call: Call, _ office: OfficeID, _ amendment: OfficeAmendment, requestID: String) {
         call.submit(.amendOffice(office, amendment), requestID: requestID) { decision in
             for case .officeConfigured(let configuration, _) in decision.record.outcome.events {
                 return configurationReply(configuration, seq: decision.record.sequence)
