@@ -174,7 +174,8 @@ let package = Package(
         .testTarget(name: "RegistryCSVTests", dependencies: ["RegistryCSV", "Events"]),
         // smtp_sink.py is the aiosmtpd server the delivery tests start.
         .testTarget(name: "MailTests", dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"),
-                                                      .product(name: "NIOPosix", package: "swift-nio")],
+                                                      .product(name: "NIOPosix", package: "swift-nio"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                     exclude: ["smtp_sink.py"]),
         // Issue5RuleTests audits its logs with Replay: name it, or a clean build may compile the tests first.
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Projections", "Events", "CLMDB", "Replay"]),

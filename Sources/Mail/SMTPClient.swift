@@ -51,7 +51,9 @@ public struct SMTPClient: Sendable {
             await connection.quit()
             return receipt
         } catch {
-            connection.close()
+            // After a refusal the connection is still in step, so leave politely; after anything
+            // else (a timeout, a reset, a broken reply) it is not, so just close it.
+            if case .rejected = error { await connection.quit() } else { connection.close() }
             throw error
         }
     }
@@ -102,20 +104,24 @@ public struct SMTPClient: Sendable {
     private func connect(implicitTLS: NIOSSLContext?) async throws(SMTPError) -> SMTPConnection {
         let host = configuration.host, port = configuration.port, logger = logger
         let serverHostname = serverHostname
-        let bootstrap = ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelInitializer { channel in
+        let bootstrap = ClientBootstrap(group: eventLoopGroup).connectTimeout(TimeAmount(configuration.connectTimeout))
+        do {
+            // The handler comes back from the initializer of the channel that connected, not from
+            // a look-up afterwards: a server that misbehaves at once makes the handler close the
+            // channel (and leave the pipeline) before a look-up could find it, and the handler
+            // is what holds the reason.
+            let (channel, handler) = try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let implicitTLS {
                         let tls = try NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname)
                         try channel.pipeline.syncOperations.addHandler(tls)
                     }
-                    try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(host: host, logger: logger))
+                    let handler = SMTPClientHandler(host: host, logger: logger, eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            return SMTPConnection(channel: channel, handler: handler, commandTimeout: TimeAmount(configuration.commandTimeout))
         } catch ChannelError.connectTimeout {
             throw .timedOut(command: "connect to \(host) port \(port)", after: configuration.connectTimeout)
         } catch let error as NIOConnectionError {
@@ -123,15 +129,6 @@ public struct SMTPClient: Sendable {
             throw .connectionFailed(host: host, port: port, reason: reasons.isEmpty ? "\(error)" : reasons.joined(separator: "; "))
         } catch {
             throw .connectionFailed(host: host, port: port, reason: "\(error)")
-        }
-        do {
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: channel.eventLoop)
-            }.get()
-            return SMTPConnection(channel: channel, handler: handler, commandTimeout: TimeAmount(configuration.commandTimeout))
-        } catch {
-            channel.close(promise: nil)
-            throw .connectionLost(command: "connect to \(host) port \(port)", reason: "\(error)")
         }
     }
 

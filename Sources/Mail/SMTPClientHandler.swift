@@ -39,6 +39,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     private let host: String
     private let logger: Logger
+    private let eventLoop: any EventLoop
     private var parser = SMTPReplyParser()
     private var waiting: Waiting?
     private var unclaimed: [SMTPReply] = []
@@ -49,9 +50,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
     /// The command whose reply came last, to name in an error that arrives between commands.
     private var lastCommand = "the greeting"
 
-    init(host: String, logger: Logger) {
+    init(host: String, logger: Logger, eventLoop: any EventLoop) {
         self.host = host
         self.logger = logger
+        self.eventLoop = eventLoop
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -65,15 +67,15 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     /// Sends the request (on the channel's event loop) and returns its reply.
     func send(_ request: Request) -> EventLoopFuture<SMTPReply> {
-        guard let context else {
-            preconditionFailure("requests are sent only while the handler is in the pipeline")
-        }
         precondition(waiting == nil, "one SMTP command at a time: the client awaits each reply before the next")
-        let promise = context.eventLoop.makePromise(of: SMTPReply.self)
-        if let failure {
-            promise.fail(failure)
-            return promise.futureResult
+        // A closed channel has removed the handler: the failure that closed it is the answer
+        // (a TLS handshake can fail before the client writes the EHLO that follows STARTTLS).
+        guard failure == nil, let context else {
+            return eventLoop.makeFailedFuture(
+                failure ?? SMTPError.connectionLost(command: request.command, reason: "the connection was already closed")
+            )
         }
+        let promise = context.eventLoop.makePromise(of: SMTPReply.self)
         if let reply = unclaimed.first {
             unclaimed.removeFirst()
             guard request.bytes == nil else {

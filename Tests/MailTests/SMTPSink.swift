@@ -3,7 +3,7 @@ import Foundation
 /// Tests/MailTests/smtp_sink.py (aiosmtpd) run as a child process on 127.0.0.1, on a port it
 /// chooses by binding port 0 and prints; each test starts its own and stops it with `stop()`
 /// (terminate, then wait), which the tests call from `defer` so that a failing test stops it too.
-final class SMTPSink {
+final class SMTPSink: @unchecked Sendable {  // used by one test at a time
     struct Received {
         let bytes: [UInt8]
         /// mail_from, rcpt_tos, tls, login, helo, as smtp_sink.py wrote them.
@@ -37,11 +37,14 @@ final class SMTPSink {
     let port: Int
     let directory: String
     private let process: Process
+    /// The server's stdin, kept open while this object lives; see smtp_sink.py.
+    private let lifeline: Pipe
 
-    private init(port: Int, directory: String, process: Process) {
+    private init(port: Int, directory: String, process: Process, lifeline: Pipe) {
         self.port = port
         self.directory = directory
         self.process = process
+        self.lifeline = lifeline
     }
 
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
@@ -63,15 +66,32 @@ final class SMTPSink {
         return directory
     }
 
-    static func start(_ options: [String] = []) throws -> SMTPSink {
+    /// Runs blocking work (a child process, a pipe read) on a Dispatch thread, not on one of the
+    /// few threads of Swift's cooperative pool that every test's `await` resumes on: tests run in
+    /// parallel, and blocked pool threads would delay the others' timing-sensitive steps.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    static func start(_ options: [String] = []) async throws -> SMTPSink {
+        try await offPool { try startBlocking(options) }
+    }
+
+    private static func startBlocking(_ options: [String]) throws -> SMTPSink {
         guard run(["python3", "-c", "import aiosmtpd"]).status == 0 else { throw Failure.aiosmtpdMissing }
         let directory = try makeDirectory("sink")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptPath, directory] + options
-        let output = Pipe(), errors = Pipe()
+        // Its log goes to a file, not a pipe: a pipe nobody reads would stop the server once full.
+        let logPath = directory + "/server.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let output = Pipe(), lifeline = Pipe()
         process.standardOutput = output
-        process.standardError = errors
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardInput = lifeline
         try process.run()
         // A script that hangs before listening would block the read below for ever: stop it after
         // 30 s, which ends its output and so the read.
@@ -89,14 +109,19 @@ final class SMTPSink {
         guard words.count == 2, words[0] == "ready", let port = Int(words[1]) else {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
-            let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let problem = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             throw Failure.didNotStart("it printed “\(line)” and exited with \(process.terminationStatus): \(problem)")
         }
-        return SMTPSink(port: port, directory: directory, process: process)
+        return SMTPSink(port: port, directory: directory, process: process, lifeline: lifeline)
     }
 
+    /// SIGTERM, then SIGKILL if the server has not exited within 5 s (a server that cannot be
+    /// stopped must not hang the test run), then the wait that reaps it.
     func stop() {
         if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -116,7 +141,11 @@ final class SMTPSink {
 
     /// A self-signed certificate for 127.0.0.1 (and localhost), made with openssl into a new
     /// directory: (certificate path, key path, directory to remove).
-    static func makeCertificate() throws -> (certificate: String, key: String, directory: String) {
+    static func makeCertificate() async throws -> (certificate: String, key: String, directory: String) {
+        try await offPool { try makeCertificateBlocking() }
+    }
+
+    private static func makeCertificateBlocking() throws -> (certificate: String, key: String, directory: String) {
         guard run(["openssl", "version"]).status == 0 else { throw Failure.opensslMissing }
         let directory = try makeDirectory("tls")
         let certificate = directory + "/cert.pem", key = directory + "/key.pem"
@@ -169,8 +198,8 @@ enum PythonEmail {
         }))
         """#
 
-    static func parse(_ path: String) throws -> [String: Any] {
-        let result = SMTPSink.run(["python3", "-c", script, path])
+    static func parse(_ path: String) async throws -> [String: Any] {
+        let result = try await SMTPSink.offPool { SMTPSink.run(["python3", "-c", script, path]) }
         guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] else {
             throw SMTPSink.Failure.unreadable("Python's email could not read \(path): \(result.output)")
         }

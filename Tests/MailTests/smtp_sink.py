@@ -4,13 +4,13 @@
 Each accepted message is stored as DIRECTORY/N.eml (the bytes as received, after the server
 undid the dot-stuffing) with DIRECTORY/N.json beside it (envelope sender, recipients, whether
 the session was under TLS, the user it authenticated as). Prints "ready PORT" once it listens,
-then serves until SIGTERM.
+then serves until SIGTERM or until its stdin ends (the test that started it has exited).
 
 Recipients steer the replies, so that one server covers the failure tests:
   permanent@…  RCPT is refused with 550 5.1.1
   transient@…  RCPT is refused with 451 4.3.0
 
-  smtp_sink.py DIRECTORY [--tls-cert CERT --tls-key KEY] [--auth USER:PASSWORD]
+  smtp_sink.py DIRECTORY [--tls-cert CERT --tls-key KEY [--implicit-tls]] [--auth USER:PASSWORD]
                [--auth-exclude MECHANISM] [--no-ehlo] [--long-ehlo LINES]
 """
 import argparse
@@ -57,7 +57,8 @@ class Sink:
             login = session.auth_data.login.decode()
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                       "tls": session.ssl is not None, "login": login,
+                       # Asked of the transport, which is TLS after STARTTLS and with implicit TLS alike.
+                       "tls": server.transport.get_extra_info("ssl_object") is not None, "login": login,
                        "helo": session.host_name, "extended_smtp": session.extended_smtp}, f)
         # The .eml appears whole or not at all, so a test never reads half a message.
         os.rename(base + ".eml.part", base + ".eml")
@@ -68,15 +69,22 @@ def authenticator_for(user, password):
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword)
               and auth_data.login == user.encode() and auth_data.password == password.encode())
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        if ok:
+            return AuthResult(success=True, auth_data=auth_data)
+        # handled=False: aiosmtpd then answers 535 itself (handled=True would leave it silent).
+        return AuthResult(success=False, handled=False)
     return authenticate
 
 
 async def main():
+    # A child inherits its parent thread's signal mask, and the Swift test runner's threads block
+    # SIGTERM: unblock it, or terminate() would never reach this process.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte, no STARTTLS")
     parser.add_argument("--auth", help="USER:PASSWORD; AUTH is then offered only under TLS")
     parser.add_argument("--auth-exclude", action="append", default=[])
     parser.add_argument("--no-ehlo", action="store_true")
@@ -84,24 +92,36 @@ async def main():
     args = parser.parse_args()
 
     handler = Sink(args.directory, args.no_ehlo, args.long_ehlo)
-    options = {}
+    options, server_tls = {}, None
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-        options.update(tls_context=context, require_starttls=True)
+        if args.implicit_tls:
+            server_tls = context
+        else:
+            options.update(tls_context=context, require_starttls=True)
     if args.auth:
         user, password = args.auth.split(":", 1)
-        options.update(authenticator=authenticator_for(user, password), auth_require_tls=True,
+        # aiosmtpd counts only STARTTLS as TLS for auth_require_tls, so with implicit TLS (where
+        # every byte is encrypted anyway) the requirement is lifted.
+        options.update(authenticator=authenticator_for(user, password), auth_require_tls=not args.implicit_tls,
                        auth_exclude_mechanism=args.auth_exclude)
     loop = asyncio.get_running_loop()
     # Port 0 and the port read back from the bound socket: no other process can take it between
     # choosing and binding, as it could if the port were chosen first and passed in.
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="sink.agenda.test", **options), host="127.0.0.1", port=0)
+        lambda: SMTP(handler, hostname="sink.agenda.test", **options), host="127.0.0.1", port=0, ssl=server_tls)
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
+    # The test holds the other end of stdin: when its process ends, even by a crash that skips
+    # its clean-up, stdin reaches end of file and the server stops instead of lingering.
+    def stdin_readable():
+        if not os.read(sys.stdin.fileno(), 4096):
+            loop.remove_reader(sys.stdin.fileno())
+            stop.set()
+    loop.add_reader(sys.stdin.fileno(), stdin_readable)
     print("ready", port, flush=True)
     await stop.wait()
     server.close()
