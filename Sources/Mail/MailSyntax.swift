@@ -43,6 +43,14 @@ enum MailSyntax {
         return !bytes.isEmpty && labels.allSatisfy { !$0.isEmpty && $0.allSatisfy(isAllowed) }
     }
 
+    /// What EHLO may carry (RFC 5321 §4.1.1.1): a host name, or an address literal such as
+    /// `[192.0.2.1]` or `[IPv6:2001:db8::1]`; nothing that could end the command line.
+    static func isHeloName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255 && name.utf8.allSatisfy { byte in
+            isHostnameCharacter(byte) || Array(".[]:".utf8).contains(byte)
+        }
+    }
+
     /// Line breaks and other control characters: in a header they would end the line (or start a
     /// new header), so no header text may carry them.
     static func containsControlCharacter(_ text: String) -> Bool {

@@ -69,9 +69,8 @@ public struct SMTPClient: Sendable {
         for recipient in recipients where !MailSyntax.isPlainAddress(recipient) {
             throw .invalidRequest("The recipient “\(recipient)” is not a plain address (local@domain in printable ASCII)")
         }
-        let helo = configuration.heloName
-        guard !helo.isEmpty, helo.utf8.allSatisfy({ MailSyntax.isHostnameCharacter($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: ":") }) else {
-            throw .invalidRequest("The EHLO name “\(helo)” is not a host name or an address literal; give this host's fully qualified name")
+        guard MailSyntax.isHeloName(configuration.heloName) else {
+            throw .invalidRequest("The EHLO name “\(configuration.heloName)” is not a host name or an address literal; give this host's fully qualified name")
         }
     }
 

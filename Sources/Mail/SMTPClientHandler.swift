@@ -75,18 +75,18 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 failure ?? SMTPError.connectionLost(command: request.command, reason: "the connection was already closed")
             )
         }
-        let promise = context.eventLoop.makePromise(of: SMTPReply.self)
         if let reply = unclaimed.first {
             unclaimed.removeFirst()
+            // Only the greeting may have come before it was waited for.
             guard request.bytes == nil else {
-                fail(.malformedReply(command: request.command, problem: "the server sent “\(reply)” before it was asked"))
-                promise.fail(failure ?? .connectionLost(command: request.command, reason: "closed"))
+                let error = SMTPError.malformedReply(command: request.command, problem: "the server sent “\(reply)” before it was asked")
+                fail(error)
                 context.close(promise: nil)
-                return promise.futureResult
+                return eventLoop.makeFailedFuture(error)
             }
-            promise.succeed(reply)
-            return promise.futureResult
+            return eventLoop.makeSucceededFuture(reply)
         }
+        let promise = context.eventLoop.makePromise(of: SMTPReply.self)
         let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [self] in
             fail(.timedOut(command: request.command, after: Duration(request.timeout)))
             self.context?.close(promise: nil)
