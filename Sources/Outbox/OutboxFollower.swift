@@ -164,7 +164,8 @@ public final class OutboxFollower: Service, Sendable {
         var seen: Set<String> = []
         var batch: [Outbox.Entry] = []
         for entry in due where batch.count < Limits.outboxDeliveriesInFlightMax {
-            let receiver = entry.kind.rawValue + ":" + entry.target
+            // All mail goes through the one relay, a message at a time; each webhook is its own receiver.
+            let receiver = entry.kind == .dayList ? "smtp" : "webhook:" + entry.target
             if seen.insert(receiver).inserted { batch.append(entry) }
         }
         let updated = await withTaskGroup(of: Outbox.Entry.self) { group in

@@ -10,16 +10,21 @@ struct OutboxProcessTests {
     static let receiverScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("webhook_receiver.py").path
     static let secret = "s3cret-for-the-webhook-test"
+    static let sinkScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("MailTests/smtp_sink.py").path
 
     /// A Python script that prints "ready PORT" and serves until SIGTERM.
     final class Helper {
         let process = Process()
+        let input = Pipe()
         let port: Int
         init(_ arguments: [String], log: String) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3"] + arguments
             let output = Pipe()
             process.standardOutput = output
+            // The SMTP sink stops when its stdin ends: this end stays open as long as the helper.
+            process.standardInput = input
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             try process.run()
@@ -37,9 +42,17 @@ struct OutboxProcessTests {
             }
             self.port = port
         }
+        /// SIGTERM, then SIGKILL if it has not gone within five seconds.
         func stop() {
             guard process.isRunning else { return }
             process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            killHard()
+        }
+        func killHard() {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         deinit { stop() }
@@ -147,5 +160,91 @@ struct OutboxProcessTests {
         #expect(entries.contains { Int($0["attempts"] ?? "") ?? 0 > 1 }, "the receiver's 503s were retried")
         let info = try audit.call("INFO", "outbox")
         #expect(info.description.contains("outbox_sent:\(expected.count)"), "\(info)")
+    }
+
+    /// A received message as Python's `email` package reads it.
+    static func parsed(_ path: String, _ scratch: Scratch) throws -> [String: Any] {
+        let script = """
+            import email, email.policy, json, sys
+            m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+            parts = [{"filename": p.get_filename(), "type": p.get_content_type(),
+                      "text": p.get_content() if p.get_content_maintype() == 'text' else None}
+                     for p in m.walk() if not p.is_multipart()]
+            print(json.dumps({"messageID": m["Message-ID"], "subject": str(m["Subject"]), "to": str(m["To"]),
+                              "key": m["X-Agenda-Idempotency-Key"], "parts": parts}))
+            """
+        let result = try runTool(["python3", "-c", script, path], in: scratch.root, timeout: 60)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                            "python could not read \(path): \(result.stderr)")
+    }
+
+    static func messages(_ directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+            .map { directory + "/" + $0 }
+    }
+
+    @Test("the day's lists reach the SMTP server with their appointments attached; stopped mid-delivery, exactly the missing ones arrive after it restarts")
+    func dayListsAcrossARelayStop() throws {
+        let scratch = try Scratch("outbox-mail")
+        defer { scratch.remove() }
+        let mailbox = scratch.path("mailbox")
+        try FileManager.default.createDirectory(atPath: mailbox, withIntermediateDirectories: true)
+        let sink = try Helper([Self.sinkScript, mailbox, "--delay-data", "1"], log: scratch.path("sink-1.log"))
+        defer { sink.stop() }
+        let node = try NodeProcess(data: scratch.data, log: scratch.path("node.log"),
+                                   extra: ["--demo", "--demo-pratiche", "50", "--smtp-host", "127.0.0.1",
+                                           "--smtp-port", String(sink.port), "--smtp-tls", "none",
+                                           "--mail-from", "agenda@node.test", "--day-list-at", "00:00"])
+        defer { node.killHard() }
+        let sui = try node.client(account: "sui.roma")
+        var appointments: [String] = []
+        for number in 1...5 {
+            let reply = try sui.call("BOOK", NodeProcessTests.office, NodeProcessTests.service, NodeProcessTests.pratica(number))
+            appointments.append(try #require(reply.fields["appointment"], "BOOK answered \(reply)"))
+        }
+        let admin = try node.client(account: "admin")
+        #expect(try admin.call("MAILTO", "DEMO-Q", "not an address").errorCode == "SYNTAX")
+        #expect(try node.client(account: "sui.roma").call("MAILTO", "DEMO-Q", "x@example.org").errorCode == "NOPERM")
+        let offices = ["DEMO-Q": "questura.demo@example.org", "RM-Q": "immigrazione.rm@example.org",
+                       "MI-Q": "immigrazione.mi@example.org"]
+        for (office, address) in offices.sorted(by: { $0.key < $1.key }) {
+            let reply = try admin.call("MAILTO", office, address)
+            #expect(reply.errorCode == nil, "MAILTO \(office): \(reply)")
+        }
+        // The relay stops right after the first message, with the others still to go.
+        let deadline = Date().addingTimeInterval(60)
+        while Self.messages(mailbox).isEmpty && Date() < deadline { usleep(20_000) }
+        // Half a second on: the first one's 250 went out, the next is in the sink's one-second DATA.
+        usleep(500_000)
+        sink.killHard()
+        #expect(Self.messages(mailbox).count == 1, "one message before the stop")
+        usleep(1_500_000)
+        let restarted = try Helper([Self.sinkScript, mailbox, "--port", String(sink.port)], log: scratch.path("sink-2.log"))
+        defer { restarted.stop() }
+        let allDeadline = Date().addingTimeInterval(90)
+        while Self.messages(mailbox).count < 3 && Date() < allDeadline { usleep(100_000) }
+        usleep(3_000_000)  // and nothing more arrives
+
+        let received = try Self.messages(mailbox).map { try Self.parsed($0, scratch) }
+        #expect(received.count == 3, "\(received.map { $0["key"] ?? "" })")
+        let keys = received.compactMap { $0["key"] as? String }
+        #expect(Set(keys).count == 3, "no list twice: \(keys)")
+        let audit = try node.client(account: "audit")
+        let entries = try audit.call("OUTBOX", "KIND", "daylist").list.map(\.fields)
+        #expect(Set(entries.compactMap { $0["key"] }) == Set(keys))
+        #expect(entries.allSatisfy { $0["state"] == "sent" && $0["lastReply"]?.contains("queued as") == true }, "\(entries)")
+        #expect(entries.contains { Int($0["attempts"] ?? "") ?? 0 > 1 }, "a list was retried after the stop")
+        #expect(received.allSatisfy { ($0["messageID"] as? String) == "<\($0["key"] as? String ?? "")@" + (($0["messageID"] as? String)?.split(separator: "@").last.map(String.init) ?? "") })
+        // The training office's: to its address, its five appointments in the CSV, the page as the body.
+        let demo = try #require(received.first { ($0["to"] as? String)?.contains("questura.demo@example.org") == true })
+        let parts = try #require(demo["parts"] as? [[String: Any]])
+        let csv = try #require(parts.first { $0["type"] as? String == "text/csv" })
+        #expect((csv["filename"] as? String)?.hasPrefix("appuntamenti-DEMO-Q-") == true)
+        let csvText = csv["text"] as? String ?? ""
+        for appointment in appointments { #expect(csvText.contains(appointment), "\(appointment) in the CSV") }
+        #expect(csvText.contains("#signed-head,"), "the signed head at the bottom")
+        let html = parts.first { $0["type"] as? String == "text/html" }?["text"] as? String ?? ""
+        #expect(html.contains(appointments[0]) && html.contains("DEMO-Q"))
+        #expect((demo["subject"] as? String)?.contains("DEMO-Q") == true)
     }
 }

@@ -59,6 +59,8 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     # Each delivery is on disk (fsync) before its 200, so stopping at once loses nothing.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    # The test runner's threads may block SIGTERM, and a child inherits the mask: unblock it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     print("ready", server.server_address[1], flush=True)
     server.serve_forever()
 

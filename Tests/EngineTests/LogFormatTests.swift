@@ -99,6 +99,15 @@ struct LogFormatTests {
                 return sportello
             }()),
             .tick,
+            // Configuration version 5 (tags 24 and 21), amendments 5 and 6, webhooks (commands
+            // 25 and 26, events 22 and 23, rejections 26 and 27).
+            .amendOffice("TS-Q", .dayListAddress("immigrazione.ts@example.org")),
+            .amendOffice("TS-Q", .reminder("fotosegnalamento", days: 2)),
+            .addWebhook(Webhook(id: "crm", url: "https://crm.example.org/agenda", scope: .office("TS-Q"),
+                                secretDigest: String(repeating: "ab", count: 32))),
+            .addWebhook(Webhook(id: "crm", url: "https://crm.example.org/other", scope: .body("CAF-TS"),
+                                secretDigest: String(repeating: "cd", count: 32))),
+            .removeWebhook("crm"), .removeWebhook("nothing"),
             .migrate(MigrateRequest(office: "TS-Q", service: "fotosegnalamento", pratica: pratica(10),
                                     day: later.day, time: later.time, legacyID: "DED-1")),
         ]
@@ -202,6 +211,8 @@ struct LogFormatTests {
             "rejection account-exists", "rejection unknown-account", "rejection not-yet-due",
             "command amend-office", "command migrate-appointment", "event appointment-migrated",
             "rejection outside-transition", "rejection not-permitted", "command tick",
+            "command add-webhook", "command remove-webhook", "event webhook-added", "event webhook-removed",
+            "rejection webhook-exists", "rejection unknown-webhook",
         ]
         #expect(added.subtracting(names).isEmpty, "not in the log: \(added.subtracting(names).sorted())")
 

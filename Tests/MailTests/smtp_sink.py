@@ -12,6 +12,12 @@ Recipients steer the replies, so that one server covers the failure tests:
 
   smtp_sink.py DIRECTORY [--tls-cert CERT --tls-key KEY [--implicit-tls]] [--auth USER:PASSWORD]
                [--auth-exclude MECHANISM] [--no-ehlo] [--long-ehlo LINES]
+               [--port PORT] [--delay-data SECONDS]
+
+--port listens there instead of on a port the kernel picks (a sink restarted where the client
+was told to go); --delay-data waits that long before taking each message, so a test can stop
+the sink in the middle of a delivery. A sink started on a directory an earlier one used
+numbers its messages after the ones already there.
 """
 import argparse
 import asyncio
@@ -25,8 +31,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, directory, no_ehlo, long_ehlo):
+    def __init__(self, directory, no_ehlo, long_ehlo, delay_data=0.0):
         self.directory = directory
+        self.delay_data = delay_data
         self.count = 0
         self.no_ehlo = no_ehlo
         self.long_ehlo = long_ehlo
@@ -48,7 +55,11 @@ class Sink:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_data:
+            await asyncio.sleep(self.delay_data)
         self.count += 1
+        while os.path.exists(os.path.join(self.directory, str(self.count) + ".json")):
+            self.count += 1
         base = os.path.join(self.directory, str(self.count))
         with open(base + ".eml.part", "wb") as f:
             f.write(envelope.original_content)
@@ -89,9 +100,11 @@ async def main():
     parser.add_argument("--auth-exclude", action="append", default=[])
     parser.add_argument("--no-ehlo", action="store_true")
     parser.add_argument("--long-ehlo", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay-data", type=float, default=0.0)
     args = parser.parse_args()
 
-    handler = Sink(args.directory, args.no_ehlo, args.long_ehlo)
+    handler = Sink(args.directory, args.no_ehlo, args.long_ehlo, args.delay_data)
     options, server_tls = {}, None
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -110,7 +123,8 @@ async def main():
     # Port 0 and the port read back from the bound socket: no other process can take it between
     # choosing and binding, as it could if the port were chosen first and passed in.
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="sink.agenda.test", **options), host="127.0.0.1", port=0, ssl=server_tls)
+        lambda: SMTP(handler, hostname="sink.agenda.test", **options), host="127.0.0.1", port=args.port, ssl=server_tls,
+        reuse_address=True)
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
