@@ -102,5 +102,5 @@ public indirect enum JSON: Equatable, Sendable {
 
 extension JSON {
     /// `nil` as JSON null.
-    static func optional<T>(_ value: T?, _ make: (T) -> JSON) -> JSON { value.map(make) ?? .null }
+    public static func optional<T>(_ value: T?, _ make: (T) -> JSON) -> JSON { value.map(make) ?? .null }
 }

@@ -57,36 +57,11 @@ struct OutboxList: ParsableCommand {
         for entry in entries {
             let sent = entry.sentMs.map(OutboxFilter.time) ?? "-"
             if json {
-                let fields: [String] = [
-                    "\"key\":\(quoted(entry.key))", "\"kind\":\(quoted(entry.kind.rawValue))",
-                    "\"target\":\(quoted(entry.target))", "\"sequence\":\(entry.sequence)",
-                    "\"day\":\(entry.day.map { quoted($0.description) } ?? "null")",
-                    "\"state\":\(quoted(entry.state.description))", "\"attempts\":\(entry.attempts)",
-                    "\"filedAt\":\(quoted(OutboxFilter.time(entry.createdMs)))",
-                    "\"sentAt\":\(entry.sentMs.map { quoted(OutboxFilter.time($0)) } ?? "null")",
-                    "\"lastReply\":\(quoted(entry.lastReply))", "\"recipients\":[\(entry.recipients.map(quoted).joined(separator: ","))]",
-                ]
-                print("{" + fields.joined(separator: ",") + "}")
+                print(OutboxFilter.json(entry))
             } else {
                 print("\(entry.key)  \(entry.state)  attempts \(entry.attempts)  filed \(OutboxFilter.time(entry.createdMs))  "
                       + "sent \(sent)  \(entry.lastReply)")
             }
         }
-    }
-
-    func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

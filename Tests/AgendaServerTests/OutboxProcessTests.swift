@@ -158,6 +158,17 @@ struct OutboxProcessTests {
         #expect(Set(entries.compactMap { $0["key"] }) == expected)
         #expect(entries.allSatisfy { $0["state"] == "sent" && $0["lastReply"]?.hasPrefix("HTTP 200") == true })
         #expect(entries.contains { Int($0["attempts"] ?? "") ?? 0 > 1 }, "the receiver's 503s were retried")
+        // The same facts from the command line, beside the running node.
+        let listed = try runTool([NodeProcessTests.nodePath, "outbox", "list", "--data", scratch.data, "--kind", "webhook",
+                                  "--limit", "1000", "--json"], in: scratch.root, timeout: 60)
+        let lines = listed.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(listed.status == 0 && Set(lines.compactMap { $0["key"] as? String }) == expected, "\(listed.stderr)")
+        #expect(lines.allSatisfy { $0["state"] as? String == "sent" })
+        let wrong = try runTool([NodeProcessTests.nodePath, "outbox", "list", "--data", scratch.data, "--kind", "fax"],
+                                in: scratch.root, timeout: 60)
+        #expect(wrong.status != 0 && wrong.stderr.contains("KIND is webhook or daylist"), "\(wrong.stderr)")
         let info = try audit.call("INFO", "outbox")
         #expect(info.description.contains("outbox_sent:\(expected.count)"), "\(info)")
     }

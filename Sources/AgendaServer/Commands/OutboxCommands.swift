@@ -3,6 +3,7 @@ import Engine
 import Events
 import Foundation
 import Projections
+import Replay
 
 /// WEBHOOK ADD / LIST / REMOVE (recorded in the log; the secret kept beside it), OUTBOX (what
 /// the node sent), MAILTO and REMINDER (the office's end-of-day address and a service's
@@ -221,6 +222,17 @@ public struct OutboxFilter: Sendable {
             return true
         }
         return Array(matching.reversed().prefix(limit))
+    }
+
+    /// One entry as `agenda-node outbox list --json` prints it (without the payload).
+    public static func json(_ entry: Outbox.Entry) -> String {
+        JSON.object([
+            ("key", .string(entry.key)), ("kind", .string(entry.kind.rawValue)), ("target", .string(entry.target)),
+            ("sequence", .unsigned(entry.sequence)), ("day", .optional(entry.day) { .string($0.description) }),
+            ("state", .string(entry.state.description)), ("attempts", .unsigned(UInt64(entry.attempts))),
+            ("filedAt", .string(time(entry.createdMs))), ("sentAt", .optional(entry.sentMs) { .string(time($0)) }),
+            ("lastReply", .string(entry.lastReply)), ("recipients", .array(entry.recipients.map { .string($0) })),
+        ]).text
     }
 
     /// `2026-05-03 19:00:02` in Rome's wall-clock time.
