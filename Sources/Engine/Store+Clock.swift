@@ -1,7 +1,7 @@
 import Events
 import Projections
 
-// The node's clock (docs/engine.md, "The clock"): what time alone decides, such as a retention
+// The node's clock (docs/engine.md, "Retention and the clock"): what time alone decides, such as a retention
 // period that ended, is decided by a `tick` the node appends, so the log holds it and
 // `replay audit` re-decides it the same.
 extension Store {

@@ -35,7 +35,7 @@ public enum Command: Equatable, Sendable {
     case erasePratica(PraticaID, reason: String)
     /// The node's clock: appended by the node itself when something falls due at its instant
     /// (a retention period that ended), so what time decides is in the log and `replay audit`
-    /// re-decides it the same (docs/engine.md, "The clock").
+    /// re-decides it the same (docs/engine.md, "Retention and the clock").
     case tick
     /// A receiver of signed webhooks for one office's or one body's events (docs/outbox.md).
     /// The secret itself never enters the log: only its SHA-256 digest.
