@@ -44,6 +44,10 @@ public enum Limits {
     public static let outboxRetryFirstMs: Int64 = 2_000
     public static let outboxRetryMaxMs: Int64 = 15 * 60_000
     public static let outboxAttemptsMax: UInt16 = 12
+    /// A webhook receiver that refuses what it was sent (400, 401, 403, 404, 410, 413, 422) is
+    /// tried this many times, not `outboxAttemptsMax`: the same bytes get the same answer, and
+    /// a few tries cover a receiver being redeployed.
+    public static let outboxRefusedAttemptsMax: UInt16 = 3
     /// The most records the follower files in one transaction of its own.
     public static let outboxRecordsPerStep = 2_000
     /// The most deliveries in flight at once, and per receiver one at a time.

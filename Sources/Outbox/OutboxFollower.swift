@@ -245,7 +245,7 @@ public final class OutboxFollower: Service, Sendable {
             switch response.status.code {
             case 200..<300: return Delivery(result: .sent, reply: text)
             // The receiver's own refusal of what it was sent: sending the same bytes again changes nothing.
-            case 400, 401, 403, 404, 410, 413, 422: return Delivery(result: entry.attempts >= 3 ? .giveUp : .retry, reply: text)
+            case 400, 401, 403, 404, 410, 413, 422: return Delivery(result: entry.attempts >= Limits.outboxRefusedAttemptsMax ? .giveUp : .retry, reply: text)
             default: return Delivery(result: .retry, reply: text)
             }
         } catch {

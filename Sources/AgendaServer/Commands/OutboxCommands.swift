@@ -235,10 +235,6 @@ public struct OutboxFilter: Sendable {
         ]).text
     }
 
-    /// `2026-05-03 19:00:02` in Rome's wall-clock time.
-    public static func time(_ ms: Int64) -> String {
-        let instant = Instant(millisecondsSinceEpoch: ms)
-        let seconds = Int((ms / 1000) % 60)
-        return "\(RomeTime.day(of: instant)) \(RomeTime.time(of: instant)):" + (seconds < 10 ? "0" : "") + String(seconds)
-    }
+    /// In Rome's wall-clock time, as `replay history` prints times.
+    public static func time(_ ms: Int64) -> String { RecordText.romeTime(Instant(millisecondsSinceEpoch: ms)) }
 }
